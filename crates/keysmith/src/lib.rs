@@ -1,0 +1,157 @@
+//! Python's [`secrets`](https://docs.python.org/3/library/secrets.html)
+//! module in Rust: tokens, integers and choices drawn from a secure source,
+//! every draw exactly unbiased.
+//!
+//! # Tokens
+//!
+//! ```
+//! let reset_token = keysmith::token_urlsafe(None);   // 32 bytes, 43 characters
+//! let session_id = keysmith::token_hex(16);          // 16 bytes, 32 hex digits
+//! let key: Vec<u8> = keysmith::token_bytes(32);
+//! assert_eq!((reset_token.len(), session_id.len(), key.len()), (43, 32, 32));
+//!
+//! let mut nonce = [0u8; 12];
+//! keysmith::fill_bytes(&mut nonce);                  // no allocation
+//! ```
+//!
+//! # Integers and choices
+//!
+//! ```
+//! use keysmith::BigUint;
+//!
+//! let die = keysmith::randbelow(6u32)? + 1;          // 1..=6, exactly uniform
+//! assert!((1..=6).contains(&die));
+//!
+//! let huge = BigUint::from(10u32).pow(40);
+//! assert!(keysmith::randbelow(huge.clone())? < huge); // any size
+//!
+//! assert!(keysmith::randbits(12)? < 4096);
+//! let colour = keysmith::choice(&["red", "green", "blue"])?;
+//!
+//! assert_eq!(keysmith::randbelow(0u64).unwrap_err().to_string(),
+//!            "upper bound must be positive");
+//! # Ok::<(), keysmith::Error>(())
+//! ```
+//!
+//! # Comparing secrets
+//!
+//! ```
+//! let stored = "1f9a...";
+//! let presented = "1f9a...";
+//! assert!(keysmith::compare_digest(stored, presented)); // constant time
+//! ```
+//!
+//! # The rest of `random`, over the secure source
+//!
+//! [`SystemRandom`] has Python's `random` API and implements the `rand_core`
+//! traits, so `rand` and `rand_distr` can use it too.
+//!
+//! ```
+//! let mut r = keysmith::SystemRandom::new();
+//! let x = r.random();                                  // 53-bit float in [0, 1)
+//! let roll = r.randint(1, 6)?;
+//! let even = r.randrange(0, 100, 2)?;
+//! let mut deck: Vec<u32> = (1..=52).collect();
+//! r.shuffle(&mut deck);
+//! let hand = r.sample(&deck, 5)?;
+//! # assert!((0.0..1.0).contains(&x) && (1..=6).contains(&roll) && even % 2 == 0 && hand.len() == 5);
+//! # Ok::<(), keysmith::Error>(())
+//! ```
+//!
+//! # Python → keysmith
+//!
+//! | Python                                   | keysmith                                          |
+//! |------------------------------------------|---------------------------------------------------|
+//! | `secrets.DEFAULT_ENTROPY`                | [`DEFAULT_ENTROPY`] (32 bytes)                    |
+//! | `secrets.token_bytes(n=None)`            | [`token_bytes`]`(n)` / `token_bytes(None)`        |
+//! | `secrets.token_hex(n=None)`              | [`token_hex`]`(n)` / `token_hex(None)`            |
+//! | `secrets.token_urlsafe(n=None)`          | [`token_urlsafe`]`(n)` / `token_urlsafe(None)`    |
+//! | `secrets.randbelow(n)`                   | [`randbelow`]`(n)` (u8…u128, usize, [`BigUint`])  |
+//! | `secrets.randbits(k)`                    | [`randbits`]`(k)` (k ≤ 128), [`randbits_big`]`(k)`|
+//! | `secrets.choice(seq)`                    | [`choice`]`(&seq)`                                |
+//! | `secrets.compare_digest(a, b)`           | [`compare_digest`]`(a, b)`                        |
+//! | `secrets.SystemRandom()`                 | [`SystemRandom::new()`]                           |
+//! | `os.urandom(n)` into a buffer            | [`fill_bytes`]`(&mut buf)`, [`try_fill_bytes`]    |
+//!
+//! The `random` methods of [`SystemRandom`] keep Python's names:
+//! `random`, `uniform`, `randint`, `randrange`, `choice`, `choices`,
+//! `shuffle`, `sample`, `getrandbits`, `randbytes`, `triangular`, `gauss`,
+//! `normalvariate`, `lognormvariate`, `expovariate`, `vonmisesvariate`,
+//! `gammavariate`, `betavariate`, `paretovariate`, `weibullvariate`,
+//! `binomialvariate`. Where Python raises, keysmith returns an [`Error`].
+//!
+//! # Guarantees
+//!
+//! - **Exactly unbiased.** Every integer, index and permutation is drawn by
+//!   rejection sampling; see [`sample`]. No `%` on a random value, no
+//!   scaled float.
+//! - **One source.** Everything draws from [`rng()`]; the generic functions
+//!   in [`sample`] take any [`rand_core::CryptoRng`] instead.
+//! - **Errors are values.** Bad arguments give an [`Error`] whose message
+//!   names the problem. The one panic is the operating system failing to
+//!   supply entropy at all, where no secret can safely be made (see
+//!   [`rng::SecureRng`]).
+//! - **Constant-time comparison** with [`compare_digest`].
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+#![warn(rust_2018_idioms)]
+
+mod compare;
+mod error;
+mod random;
+pub mod rng;
+pub mod sample;
+mod token;
+
+pub use compare::compare_digest;
+pub use error::{Error, Result};
+pub use num_bigint::BigUint;
+pub use random::SystemRandom;
+pub use rng::rng;
+pub use sample::UniformBelow;
+pub use token::{
+    DEFAULT_ENTROPY, TokenFormat, fill_bytes, token_bytes, token_bytes_with, token_hex,
+    token_urlsafe, token_with, try_fill_bytes,
+};
+
+/// A random integer drawn uniformly from `[0, n)`. Python:
+/// `secrets.randbelow(n)`.
+///
+/// Works for `u8`, `u16`, `u32`, `u64`, `u128`, `usize` and [`BigUint`].
+///
+/// # Errors
+///
+/// [`Error::NonPositiveBound`] ("upper bound must be positive") when `n`
+/// is zero.
+#[inline]
+pub fn randbelow<T: UniformBelow>(n: T) -> Result<T> {
+    sample::below(&mut rng(), n)
+}
+
+/// An integer of `k` random bits, `0 <= x < 2^k`. Python:
+/// `secrets.randbits(k)`. `k = 0` gives 0.
+///
+/// # Errors
+///
+/// [`Error::TooManyBits`] when `k > 128`; [`randbits_big`] takes any `k`.
+#[inline]
+pub fn randbits(k: u32) -> Result<u128> {
+    sample::bits(&mut rng(), k)
+}
+
+/// An arbitrary-precision integer of `k` random bits, `0 <= x < 2^k`.
+pub fn randbits_big(k: u64) -> BigUint {
+    sample::bits_big(&mut rng(), k)
+}
+
+/// A uniformly chosen element of a non-empty slice. Python:
+/// `secrets.choice(seq)`.
+///
+/// # Errors
+///
+/// [`Error::EmptySequence`] ("cannot choose from an empty sequence").
+#[inline]
+pub fn choice<T>(seq: &[T]) -> Result<&T> {
+    sample::choice(&mut rng(), seq)
+}
