@@ -1,1 +1,243 @@
-fn main() {}
+//! `keysmith`: secure random tokens, integers and choices from the shell.
+//!
+//! The binary only parses arguments, calls the `keysmith` library and
+//! prints; everything it computes is available from the library.
+
+#![forbid(unsafe_code)]
+
+mod cli;
+mod failure;
+mod input;
+mod output;
+mod size;
+
+use clap::{CommandFactory, Parser};
+use cli::{Cli, Command};
+use failure::Failure;
+use keysmith::TokenFormat;
+use output::Output;
+use std::io::{IsTerminal, Write};
+use std::process::ExitCode;
+
+fn main() -> ExitCode {
+    std::panic::set_hook(Box::new(|info| {
+        let msg = info
+            .payload()
+            .downcast_ref::<&str>()
+            .map(|s| (*s).to_string())
+            .or_else(|| info.payload().downcast_ref::<String>().cloned())
+            .unwrap_or_else(|| "unknown".into());
+        let _ = writeln!(std::io::stderr(), "keysmith: internal error: {msg}");
+    }));
+
+    let cli = match Cli::try_parse() {
+        Ok(cli) => cli,
+        Err(e) => return clap_failure(&e),
+    };
+    let result = run(cli.command);
+    match result {
+        Ok(code) => code,
+        Err(Failure::Usage(msg)) => report(&msg, 2),
+        Err(Failure::Runtime(msg)) => report(&msg, 1),
+        Err(Failure::ClosedPipe) => ExitCode::SUCCESS,
+    }
+}
+
+fn report(msg: &str, code: u8) -> ExitCode {
+    let _ = writeln!(std::io::stderr(), "keysmith: {msg}");
+    ExitCode::from(code)
+}
+
+/// Help and version are printed as clap renders them; every other parse
+/// error is folded into one line (no usage block, no tips) with status 2.
+fn clap_failure(e: &clap::Error) -> ExitCode {
+    use clap::error::ErrorKind;
+    match e.kind() {
+        ErrorKind::DisplayHelp
+        | ErrorKind::DisplayVersion
+        | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
+            let _ = e.print();
+            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+        }
+        _ => {
+            let rendered = e.render().to_string();
+            let line = rendered
+                .lines()
+                .map(str::trim)
+                .filter(|l| {
+                    !l.is_empty()
+                        && !l.starts_with("Usage:")
+                        && !l.starts_with("For more information")
+                        && !l.starts_with("tip:")
+                })
+                .collect::<Vec<_>>()
+                .join(" ");
+            report(line.strip_prefix("error: ").unwrap_or(&line), 2)
+        }
+    }
+}
+
+fn run(command: Command) -> Result<ExitCode, Failure> {
+    match command {
+        Command::Token(a) => {
+            let format = if a.hex {
+                TokenFormat::Hex
+            } else if a.base64 {
+                TokenFormat::Base64
+            } else {
+                TokenFormat::UrlSafe
+            };
+            let mut out = Output::new(a.repeat.json);
+            for _ in 0..a.repeat.count {
+                if a.raw {
+                    let mut bytes = keysmith::token_bytes(a.nbytes);
+                    out.raw(&bytes)?;
+                    bytes.fill(0);
+                } else {
+                    out.text(&keysmith::token_with(
+                        &mut keysmith::rng(),
+                        Some(a.nbytes),
+                        format,
+                    ))?;
+                }
+            }
+            out.finish()?;
+        }
+        Command::Randbelow(a) => {
+            let mut out = Output::new(a.repeat.json);
+            for _ in 0..a.repeat.count {
+                out.text(&keysmith::randbelow(a.n.clone())?.to_string())?;
+            }
+            out.finish()?;
+        }
+        Command::Randbits(a) => {
+            let mut out = Output::new(a.repeat.json);
+            for _ in 0..a.repeat.count {
+                out.text(&keysmith::randbits_big(a.k).to_string())?;
+            }
+            out.finish()?;
+        }
+        Command::Choice(a) => {
+            let items = nonempty_items(&a.items)?;
+            let mut out = Output::new(a.repeat.json);
+            for _ in 0..a.repeat.count {
+                out.text(keysmith::choice(&items)?)?;
+            }
+            out.finish()?;
+        }
+        Command::Sample(a) => {
+            let items = input::items(&a.rest.items)?;
+            let mut out = Output::new(a.rest.repeat.json);
+            for _ in 0..a.rest.repeat.count {
+                let picked = keysmith::sample::sample(&mut keysmith::rng(), &items, a.k)?;
+                out.list(&picked, &a.rest.separator)?;
+            }
+            out.finish()?;
+        }
+        Command::Shuffle(a) => {
+            let items = nonempty_items(&a.items)?;
+            let mut refs: Vec<&String> = items.iter().collect();
+            let mut out = Output::new(a.repeat.json);
+            for _ in 0..a.repeat.count {
+                keysmith::sample::shuffle(&mut keysmith::rng(), &mut refs);
+                out.list(&refs, &a.separator)?;
+            }
+            out.finish()?;
+        }
+        Command::Bytes(a) => stream_bytes(a.size)?,
+        Command::Compare(a) => {
+            let (mut x, mut y) = input::secrets(&a.a, &a.b, a.exact)?;
+            let equal = keysmith::compare_digest(&x, &y);
+            x.fill(0);
+            y.fill(0);
+            if !a.quiet {
+                let mut out = Output::new(false);
+                out.text(if equal { "equal" } else { "different" })?;
+                out.finish()?;
+            }
+            return Ok(if equal {
+                ExitCode::SUCCESS
+            } else {
+                ExitCode::from(1)
+            });
+        }
+        Command::Completions { shell } => {
+            let mut cmd = Cli::command();
+            let mut stdout = std::io::stdout().lock();
+            clap_complete::generate(shell, &mut cmd, "keysmith", &mut stdout);
+            stdout.flush().map_err(Failure::output)?;
+        }
+    }
+    Ok(ExitCode::SUCCESS)
+}
+
+fn nonempty_items(src: &cli::Items) -> Result<Vec<String>, Failure> {
+    let items = input::items(src)?;
+    if items.is_empty() {
+        return Err(Failure::usage(
+            "cannot choose from an empty sequence: give ITEM arguments or --file PATH",
+        ));
+    }
+    Ok(items)
+}
+
+/// Writes `size` random bytes to stdout in fixed-size chunks, so memory use
+/// does not grow with `size`.
+fn stream_bytes(size: u64) -> Result<(), Failure> {
+    const CHUNK: usize = 64 * 1024;
+    let progress = std::io::stderr().is_terminal().then(|| {
+        let bar = indicatif::ProgressBar::new(size);
+        bar.set_style(
+            indicatif::ProgressStyle::with_template(
+                "{bytes}/{total_bytes} [{bar:40}] {bytes_per_sec}, {eta} left",
+            )
+            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
+            .progress_chars("=> "),
+        );
+        bar
+    });
+    let mut buf = vec![0u8; CHUNK];
+    let mut stdout = std::io::stdout().lock();
+    let mut left = size;
+    let result = (|| {
+        while left > 0 {
+            let n = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
+            keysmith::fill_bytes(&mut buf[..n]);
+            stdout.write_all(&buf[..n]).map_err(Failure::output)?;
+            left -= n as u64;
+            if let Some(bar) = &progress {
+                bar.inc(n as u64);
+            }
+        }
+        stdout.flush().map_err(Failure::output)
+    })();
+    buf.fill(0);
+    if let Some(bar) = progress {
+        bar.finish_and_clear();
+    }
+    result
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
+
+    #[test]
+    fn big_bounds_parse() {
+        use clap::Parser;
+        let cli = super::Cli::try_parse_from([
+            "keysmith",
+            "randbelow",
+            "340282366920938463463374607431768211457",
+        ])
+        .unwrap();
+        let super::Command::Randbelow(a) = cli.command else {
+            panic!("parsed the wrong command")
+        };
+        assert_eq!(a.n, (keysmith::BigUint::from(1u32) << 128u32) + 1u32);
+    }
+}

@@ -1,0 +1,301 @@
+//! Every command and flag, each defined once with its help text.
+
+use crate::size::parse_size;
+use clap::{Args, Parser, Subcommand};
+use clap_complete::Shell;
+use keysmith::BigUint;
+use std::path::PathBuf;
+
+const EXAMPLES: &str = "\
+Examples:
+  keysmith token                     # 32 random bytes, base64url: a reset token
+  keysmith token 16 --hex            # 32 hex digits: a session id
+  keysmith randbelow 1000000         # an integer in [0, 1000000), exactly uniform
+  keysmith choice red green blue
+  keysmith shuffle --file names.txt --separator $'\\n'
+  keysmith bytes 1GiB > key.bin      # stream random bytes
+  keysmith compare stored.txt -      # constant-time comparison, secret on stdin";
+
+/// Secure random tokens, numbers and choices: Python's `secrets`, from the
+/// shell.
+#[derive(Debug, Parser)]
+#[command(name = "keysmith", version, after_help = EXAMPLES, propagate_version = true)]
+pub(crate) struct Cli {
+    #[command(subcommand)]
+    pub(crate) command: Command,
+}
+
+#[derive(Debug, Subcommand)]
+pub(crate) enum Command {
+    /// A random token (Python's token_urlsafe, token_hex, token_bytes).
+    #[command(after_help = "\
+Examples:
+  keysmith token                 # 32 bytes as base64url (43 characters)
+  keysmith token 16 --hex        # 16 bytes as 32 lowercase hex digits
+  keysmith token --base64 -n 5   # five tokens, one per line
+  keysmith token 64 --raw > key  # 64 raw bytes
+  keysmith token --json          # {\"value\":\"...\"}")]
+    Token(TokenArgs),
+
+    /// A random integer in [0, N), exactly uniform (Python's randbelow).
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "\
+Examples:
+  keysmith randbelow 6                       # 0..=5
+  keysmith randbelow 340282366920938463463374607431768211457
+  keysmith randbelow 100 -n 10 --json        # value as a decimal string"
+    )]
+    Randbelow(RandbelowArgs),
+
+    /// An integer of K random bits, in [0, 2^K) (Python's randbits).
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "\
+Examples:
+  keysmith randbits 64
+  keysmith randbits 256 -n 3"
+    )]
+    Randbits(RandbitsArgs),
+
+    /// One item chosen uniformly (Python's choice).
+    #[command(after_help = "\
+Examples:
+  keysmith choice heads tails
+  keysmith choice --file /usr/share/dict/words -n 6
+  printf 'a\\nb\\nc\\n' | keysmith choice --file -")]
+    Choice(ItemsArgs),
+
+    /// K distinct items in random order (Python's random.sample).
+    #[command(
+        allow_negative_numbers = true,
+        after_help = "\
+Examples:
+  keysmith sample 2 alice bob carol dave
+  keysmith sample 3 --file names.txt --separator $'\\n'"
+    )]
+    Sample(SampleArgs),
+
+    /// All items in a uniformly random order (Python's random.shuffle).
+    #[command(after_help = "\
+Examples:
+  keysmith shuffle 1 2 3 4 5
+  keysmith shuffle --file playlist.txt --separator $'\\n'")]
+    Shuffle(ItemsArgs),
+
+    /// Stream SIZE random bytes to stdout, in constant memory.
+    #[command(after_help = "\
+SIZE is a whole number with an optional suffix: K, M, G, T (or KiB, MiB,
+GiB, TiB) multiply by powers of 1024; KB, MB, GB, TB by powers of 1000.
+A progress bar is drawn on stderr when stderr is a terminal.
+
+Examples:
+  keysmith bytes 64 > seed.bin
+  keysmith bytes 1GiB > /dev/null
+  keysmith bytes 10M | sha256sum")]
+    Bytes(BytesArgs),
+
+    /// Compare two secrets in constant time (Python's compare_digest).
+    #[command(after_help = "\
+The secrets are read from files, or from stdin for `-` (never from the
+command line, which other users can see in `ps`). One trailing newline is
+ignored unless --exact is given. Exit status: 0 equal, 1 different, 2 bad
+input.
+
+Examples:
+  keysmith compare expected.txt presented.txt
+  printf '%s' \"$TOKEN\" | keysmith compare stored.txt -")]
+    Compare(CompareArgs),
+
+    /// Print a shell completion script.
+    #[command(after_help = "\
+Examples:
+  keysmith completions bash > /etc/bash_completion.d/keysmith
+  keysmith completions zsh > \"${fpath[1]}/_keysmith\"
+  keysmith completions fish > ~/.config/fish/completions/keysmith.fish")]
+    Completions {
+        /// The shell to write the script for.
+        #[arg(value_enum)]
+        shell: Shell,
+    },
+}
+
+/// Options every generator has.
+#[derive(Debug, Args)]
+pub(crate) struct Repeat {
+    /// How many values to print, one per line.
+    #[arg(
+        short = 'n',
+        long = "count",
+        value_name = "N",
+        default_value_t = 1,
+        value_parser = parse_count
+    )]
+    pub(crate) count: u64,
+
+    /// Print one JSON object per line: {"value": ...}.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct TokenArgs {
+    /// Number of random bytes.
+    #[arg(value_name = "NBYTES", default_value_t = keysmith::DEFAULT_ENTROPY)]
+    pub(crate) nbytes: usize,
+
+    /// Lowercase hexadecimal, two characters per byte.
+    #[arg(long, group = "format")]
+    pub(crate) hex: bool,
+
+    /// Base64url without padding (the default).
+    #[arg(long, group = "format")]
+    pub(crate) urlsafe: bool,
+
+    /// Standard base64 with padding.
+    #[arg(long, group = "format")]
+    pub(crate) base64: bool,
+
+    /// The bytes themselves, with no newline.
+    #[arg(long, group = "format", conflicts_with = "json")]
+    pub(crate) raw: bool,
+
+    #[command(flatten)]
+    pub(crate) repeat: Repeat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct RandbelowArgs {
+    /// The exclusive upper bound: a positive whole number of any size.
+    #[arg(value_name = "N", value_parser = parse_bound)]
+    pub(crate) n: BigUint,
+
+    #[command(flatten)]
+    pub(crate) repeat: Repeat,
+}
+
+/// The most bits `randbits` prints: beyond this, writing the number in
+/// decimal takes longer than anyone waits for.
+pub(crate) const MAX_RANDBITS: u64 = 1 << 20;
+
+#[derive(Debug, Args)]
+pub(crate) struct RandbitsArgs {
+    /// The number of bits, 0 to 1048576.
+    #[arg(value_name = "K", value_parser = parse_bits)]
+    pub(crate) k: u64,
+
+    #[command(flatten)]
+    pub(crate) repeat: Repeat,
+}
+
+/// Where the items of choice, sample and shuffle come from.
+#[derive(Debug, Args)]
+pub(crate) struct Items {
+    /// The items to choose from.
+    #[arg(value_name = "ITEM")]
+    pub(crate) items: Vec<String>,
+
+    /// Also read items from PATH, one per line (`-` for stdin); blank lines
+    /// are skipped.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ItemsArgs {
+    #[command(flatten)]
+    pub(crate) items: Items,
+
+    /// What to print between items (shuffle and sample only).
+    #[arg(long, value_name = "SEP", default_value = " ")]
+    pub(crate) separator: String,
+
+    #[command(flatten)]
+    pub(crate) repeat: Repeat,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct SampleArgs {
+    /// How many distinct items to pick.
+    #[arg(value_name = "K", value_parser = parse_k)]
+    pub(crate) k: usize,
+
+    #[command(flatten)]
+    pub(crate) rest: ItemsArgs,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct BytesArgs {
+    /// How many bytes: 64, 10K, 1M, 1G, 1GiB, 1GB, ...
+    #[arg(value_name = "SIZE", value_parser = parse_size)]
+    pub(crate) size: u64,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct CompareArgs {
+    /// The first secret: a file, or `-` for stdin.
+    #[arg(value_name = "FILE_A")]
+    pub(crate) a: PathBuf,
+
+    /// The second secret: a file, or `-` for stdin.
+    #[arg(value_name = "FILE_B")]
+    pub(crate) b: PathBuf,
+
+    /// Compare the bytes exactly, including any trailing newline.
+    #[arg(long)]
+    pub(crate) exact: bool,
+
+    /// Print nothing; answer with the exit status only.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+fn parse_whole(s: &str, what: &str) -> Result<BigUint, String> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(format!("{what} must not be negative"));
+    }
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("not a whole number in decimal".into());
+    }
+    digits
+        .parse::<BigUint>()
+        .map_err(|_| "not a whole number in decimal".into())
+}
+
+fn parse_count(s: &str) -> Result<u64, String> {
+    let n = parse_whole(s, "count")?;
+    match u64::try_from(&n) {
+        Ok(0) => Err("count must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("count is too large".into()),
+    }
+}
+
+fn parse_bound(s: &str) -> Result<BigUint, String> {
+    let n = parse_whole(s, "upper bound").map_err(|e| {
+        if e.contains("negative") {
+            "upper bound must be positive".to_string()
+        } else {
+            e
+        }
+    })?;
+    if n == BigUint::ZERO {
+        return Err("upper bound must be positive".into());
+    }
+    Ok(n)
+}
+
+fn parse_bits(s: &str) -> Result<u64, String> {
+    let k = parse_whole(s, "number of bits")?;
+    match u64::try_from(&k) {
+        Ok(k) if k <= MAX_RANDBITS => Ok(k),
+        _ => Err(format!("number of bits must be at most {MAX_RANDBITS}")),
+    }
+}
+
+fn parse_k(s: &str) -> Result<usize, String> {
+    let k = parse_whole(s, "sample size")?;
+    usize::try_from(&k).map_err(|_| "sample size is too large".into())
+}

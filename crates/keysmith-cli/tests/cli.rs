@@ -1,0 +1,387 @@
+//! The `keysmith` binary, run the way a user runs it.
+
+use assert_cmd::Command;
+use predicates::prelude::*;
+use std::io::Write;
+
+fn keysmith() -> Command {
+    Command::cargo_bin("keysmith").unwrap()
+}
+
+fn stdout_of(args: &[&str]) -> String {
+    let out = keysmith().args(args).assert().success().get_output().stdout.clone();
+    String::from_utf8(out).unwrap()
+}
+
+/// Runs with bad input and checks: exit 2, nothing on stdout, exactly one
+/// line on stderr that contains `needle`.
+fn rejects(args: &[&str], needle: &str) {
+    let out = keysmith().args(args).assert().code(2).get_output().clone();
+    assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
+    assert!(err.starts_with("keysmith: "), "{err:?}");
+    assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"));
+}
+
+fn lines(s: &str) -> Vec<&str> {
+    s.lines().collect()
+}
+
+// ---- token ----------------------------------------------------------------
+
+#[test]
+fn token_defaults_to_32_bytes_urlsafe() {
+    let out = stdout_of(&["token"]);
+    let t = out.trim_end();
+    assert_eq!(t.len(), 43);
+    assert!(t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+}
+
+#[test]
+fn token_formats() {
+    let hex = stdout_of(&["token", "16", "--hex"]);
+    assert_eq!(hex.trim_end().len(), 32);
+    assert!(hex.trim_end().bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+
+    let b64 = stdout_of(&["token", "16", "--base64"]);
+    assert_eq!(b64.trim_end().len(), 24);
+    assert!(b64.trim_end().ends_with("=="));
+
+    let url = stdout_of(&["token", "16", "--urlsafe"]);
+    assert_eq!(url.trim_end().len(), 22);
+
+    let raw = keysmith().args(["token", "48", "--raw"]).assert().success();
+    assert_eq!(raw.get_output().stdout.len(), 48);
+    let raw = keysmith().args(["token", "8", "--raw", "-n", "3"]).assert().success();
+    assert_eq!(raw.get_output().stdout.len(), 24);
+}
+
+#[test]
+fn token_count_and_json() {
+    let out = stdout_of(&["token", "--hex", "-n", "5"]);
+    let ls = lines(&out);
+    assert_eq!(ls.len(), 5);
+    let mut unique = ls.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 5);
+
+    let out = stdout_of(&["token", "--json", "--count", "2"]);
+    for line in lines(&out) {
+        let v: serde_json::Value = serde_json::from_str(line).unwrap();
+        assert_eq!(v["value"].as_str().unwrap().len(), 43);
+    }
+}
+
+#[test]
+fn token_bad_input() {
+    rejects(&["token", "-3"], "-3");
+    rejects(&["token", "lots"], "'lots'");
+    rejects(&["token", "--raw", "--json"], "--json");
+    rejects(&["token", "--hex", "--base64"], "--base64");
+    rejects(&["token", "-n", "0"], "count must be at least 1");
+    rejects(&["token", "-n", "x"], "'x'");
+}
+
+// ---- randbelow / randbits -------------------------------------------------
+
+#[test]
+fn randbelow_stays_below_and_covers_the_range() {
+    let out = stdout_of(&["randbelow", "3", "-n", "300"]);
+    let mut seen = [0u32; 3];
+    for l in lines(&out) {
+        seen[l.parse::<usize>().unwrap()] += 1;
+    }
+    // Each value is expected 100 times; fewer than 40 has probability < 1e-12.
+    assert!(seen.iter().all(|&c| c > 40), "{seen:?}");
+}
+
+#[test]
+fn randbelow_takes_bounds_of_any_size() {
+    let n = "340282366920938463463374607431768211457"; // 2^128 + 1
+    let bound: keysmith::BigUint = n.parse().unwrap();
+    for l in lines(&stdout_of(&["randbelow", n, "-n", "20"])) {
+        assert!(l.parse::<keysmith::BigUint>().unwrap() < bound);
+    }
+    assert_eq!(stdout_of(&["randbelow", "1"]), "0\n");
+    let out = stdout_of(&["randbelow", n, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+    assert!(v["value"].as_str().unwrap().parse::<keysmith::BigUint>().unwrap() < bound);
+}
+
+#[test]
+fn randbelow_bad_input() {
+    rejects(&["randbelow", "0"], "upper bound must be positive");
+    rejects(&["randbelow", "-5"], "upper bound must be positive");
+    rejects(&["randbelow", "abc"], "'abc'");
+    rejects(&["randbelow", "1.5"], "'1.5'");
+    rejects(&["randbelow"], "<N>");
+}
+
+#[test]
+fn randbits_sizes() {
+    assert_eq!(stdout_of(&["randbits", "0"]), "0\n");
+    for l in lines(&stdout_of(&["randbits", "4", "-n", "50"])) {
+        assert!(l.parse::<u8>().unwrap() < 16);
+    }
+    let limit = keysmith::BigUint::from(1u32) << 300u32;
+    for l in lines(&stdout_of(&["randbits", "300", "-n", "5"])) {
+        assert!(l.parse::<keysmith::BigUint>().unwrap() < limit);
+    }
+    rejects(&["randbits", "-1"], "must not be negative");
+    rejects(&["randbits", "ten"], "'ten'");
+    rejects(&["randbits", "99999999999999999999999"], "at most");
+}
+
+// ---- choice / sample / shuffle ---------------------------------------------
+
+#[test]
+fn choice_picks_from_the_items() {
+    for l in lines(&stdout_of(&["choice", "red", "green", "blue", "-n", "30"])) {
+        assert!(["red", "green", "blue"].contains(&l));
+    }
+    let out = stdout_of(&["choice", "only one", "--json"]);
+    assert_eq!(out, "{\"value\":\"only one\"}\n");
+}
+
+#[test]
+fn items_from_a_file_and_stdin() {
+    let dir = std::env::temp_dir().join(format!("keysmith-cli-{}", std::process::id()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let path = dir.join("words.txt");
+    std::fs::write(&path, "alpha\r\n\nbeta\n  \ngamma").unwrap();
+    let p = path.to_str().unwrap();
+    for l in lines(&stdout_of(&["choice", "--file", p, "-n", "20"])) {
+        assert!(["alpha", "beta", "gamma"].contains(&l), "{l:?}");
+    }
+    let out = keysmith()
+        .args(["shuffle", "--file", "-", "--separator", ","])
+        .write_stdin("x\ny\nz\n")
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
+    let mut got: Vec<String> = String::from_utf8(out)
+        .unwrap()
+        .trim_end()
+        .split(',')
+        .map(str::to_owned)
+        .collect();
+    got.sort();
+    assert_eq!(got, ["x", "y", "z"]);
+    // Arguments and file together.
+    let out = stdout_of(&["shuffle", "delta", "--file", p, "--json"]);
+    let v: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+    assert_eq!(v["value"].as_array().unwrap().len(), 4);
+    std::fs::remove_dir_all(&dir).unwrap();
+}
+
+#[test]
+fn sample_gives_k_distinct_items() {
+    for l in lines(&stdout_of(&["sample", "3", "a", "b", "c", "d", "e", "-n", "20"])) {
+        let mut items: Vec<&str> = l.split(' ').collect();
+        assert_eq!(items.len(), 3);
+        items.sort_unstable();
+        items.dedup();
+        assert_eq!(items.len(), 3, "{l}");
+    }
+    assert_eq!(stdout_of(&["sample", "0", "a"]), "\n");
+    let out = stdout_of(&["sample", "2", "a", "b", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+    assert_eq!(v["value"].as_array().unwrap().len(), 2);
+}
+
+#[test]
+fn shuffle_is_a_permutation() {
+    let out = stdout_of(&["shuffle", "1", "2", "3", "4", "5", "-n", "10"]);
+    let ls = lines(&out);
+    assert_eq!(ls.len(), 10);
+    for l in ls {
+        let mut items: Vec<&str> = l.split(' ').collect();
+        items.sort_unstable();
+        assert_eq!(items, ["1", "2", "3", "4", "5"]);
+    }
+}
+
+#[test]
+fn items_bad_input() {
+    rejects(&["choice"], "cannot choose from an empty sequence");
+    rejects(&["shuffle"], "cannot choose from an empty sequence");
+    rejects(&["sample", "3", "a", "b"], "sample larger than population");
+    rejects(&["sample", "-1", "a"], "must not be negative");
+    rejects(&["sample", "two", "a"], "'two'");
+    rejects(&["choice", "--file", "/nonexistent/keysmith-items"], "/nonexistent/keysmith-items");
+
+    let mut f = tempfile_with(b"good\n\xff\xfe bad\n");
+    f.flush().unwrap();
+    rejects(&["choice", "--file", f.path_str()], "not valid UTF-8 (line 2)");
+    keysmith()
+        .args(["choice", "--file", "-"])
+        .write_stdin(&b"\xc3\x28\n"[..])
+        .assert()
+        .code(2)
+        .stderr(predicate::str::contains("not valid UTF-8"));
+}
+
+// ---- bytes ----------------------------------------------------------------
+
+#[test]
+fn bytes_writes_exactly_size_bytes() {
+    for (arg, n) in [("0", 0usize), ("64", 64), ("10K", 10 * 1024), ("1KB", 1000), ("1MiB", 1 << 20)] {
+        let out = keysmith().args(["bytes", arg]).assert().success();
+        assert_eq!(out.get_output().stdout.len(), n, "bytes {arg}");
+    }
+    let out = keysmith().args(["bytes", "200K"]).assert().success();
+    let data = &out.get_output().stdout;
+    // 1,638,400 bits: the share of ones is within 1% of half with
+    // probability 1 - 1e-150.
+    let ones: u64 = data.iter().map(|b| u64::from(b.count_ones())).sum();
+    let half = (data.len() * 4) as f64;
+    assert!((ones as f64 - half).abs() < half * 0.01);
+}
+
+#[test]
+fn bytes_bad_input() {
+    rejects(&["bytes", "10X"], "unknown size suffix 'X'");
+    rejects(&["bytes", "1.5G"], "'1.5G'");
+    rejects(&["bytes", "-1"], "'-1'");
+    rejects(&["bytes", "big"], "'big'");
+    rejects(&["bytes", "99999999999T"], "too large");
+}
+
+#[test]
+fn bytes_ends_quietly_when_the_reader_goes_away() {
+    use std::io::Read;
+    use std::process::{Command as Std, Stdio};
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("keysmith"))
+        .args(["bytes", "1G"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    let mut first = [0u8; 10];
+    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    drop(child.stdout.take()); // like `| head -c 10`
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+}
+
+// ---- compare --------------------------------------------------------------
+
+struct TempFile {
+    path: std::path::PathBuf,
+    file: std::fs::File,
+}
+
+impl TempFile {
+    fn path_str(&self) -> &str {
+        self.path.to_str().unwrap()
+    }
+}
+
+impl Write for TempFile {
+    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
+        self.file.write(b)
+    }
+    fn flush(&mut self) -> std::io::Result<()> {
+        self.file.flush()
+    }
+}
+
+impl Drop for TempFile {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_file(&self.path);
+    }
+}
+
+fn tempfile_with(content: &[u8]) -> TempFile {
+    use std::sync::atomic::{AtomicU32, Ordering};
+    static N: AtomicU32 = AtomicU32::new(0);
+    let path = std::env::temp_dir().join(format!(
+        "keysmith-test-{}-{}",
+        std::process::id(),
+        N.fetch_add(1, Ordering::Relaxed)
+    ));
+    let mut file = std::fs::File::create(&path).unwrap();
+    file.write_all(content).unwrap();
+    TempFile { path, file }
+}
+
+#[test]
+fn compare_equal_and_different() {
+    let a = tempfile_with(b"s3cret-token\n");
+    let b = tempfile_with(b"s3cret-token");
+    let c = tempfile_with(b"s3cret-tokeN\n");
+    keysmith()
+        .args(["compare", a.path_str(), b.path_str()])
+        .assert()
+        .code(0)
+        .stdout("equal\n");
+    keysmith()
+        .args(["compare", a.path_str(), c.path_str()])
+        .assert()
+        .code(1)
+        .stdout("different\n");
+    keysmith()
+        .args(["compare", "--exact", a.path_str(), b.path_str()])
+        .assert()
+        .code(1);
+    keysmith()
+        .args(["compare", "-q", a.path_str(), "-"])
+        .write_stdin("s3cret-token")
+        .assert()
+        .code(0)
+        .stdout("");
+    keysmith()
+        .args(["compare", "-", c.path_str()])
+        .write_stdin("s3cret-token\r\n")
+        .assert()
+        .code(1);
+}
+
+#[test]
+fn compare_bad_input() {
+    let a = tempfile_with(b"x");
+    rejects(&["compare", "-", "-"], "only one of FILE_A and FILE_B");
+    rejects(&["compare", a.path_str(), "/nonexistent/secret"], "/nonexistent/secret");
+    rejects(&["compare", a.path_str()], "FILE_B");
+    let big = tempfile_with(&vec![b'a'; (1 << 20) + 1]);
+    rejects(&["compare", a.path_str(), big.path_str()], "larger than");
+}
+
+// ---- completions, help, version -------------------------------------------
+
+#[test]
+fn completions_for_each_shell() {
+    for (shell, marker) in [("bash", "complete"), ("zsh", "#compdef"), ("fish", "complete -c keysmith")] {
+        let out = stdout_of(&["completions", shell]);
+        assert!(out.contains(marker), "{shell}");
+        assert!(out.contains("randbelow"), "{shell}");
+    }
+    rejects(&["completions", "cmd.exe"], "'cmd.exe'");
+}
+
+#[test]
+fn help_has_examples_for_every_command() {
+    let top = stdout_of(&["--help"]);
+    assert!(top.contains("Examples:"));
+    for cmd in [
+        "token", "randbelow", "randbits", "choice", "sample", "shuffle", "bytes", "compare",
+        "completions",
+    ] {
+        assert!(top.contains(cmd), "top-level help lacks {cmd}");
+        let help = stdout_of(&[cmd, "--help"]);
+        assert!(help.contains("Examples:"), "{cmd} --help has no examples");
+    }
+    assert!(stdout_of(&["--version"]).starts_with("keysmith "));
+}
+
+#[test]
+fn unknown_commands_and_flags_are_one_line_errors() {
+    rejects(&["frobnicate"], "'frobnicate'");
+    rejects(&["token", "--nope"], "'--nope'");
+}
