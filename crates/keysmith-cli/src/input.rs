@@ -82,7 +82,9 @@ fn bytecount_newlines(b: &[u8]) -> usize {
 /// unless `exact`.
 pub(crate) fn secrets(a: &Path, b: &Path, exact: bool) -> Result<(Vec<u8>, Vec<u8>), Failure> {
     if is_stdin(a) && is_stdin(b) {
-        return Err(Failure::usage("only one of FILE_A and FILE_B can be '-' (stdin)"));
+        return Err(Failure::usage(
+            "only one of FILE_A and FILE_B can be '-' (stdin)",
+        ));
     }
     let mut x = read_all(a, Some(MAX_SECRET))?;
     let mut y = read_all(b, Some(MAX_SECRET))?;

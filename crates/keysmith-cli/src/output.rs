@@ -35,10 +35,14 @@ impl Output {
         let mut first = true;
         for item in items {
             if !first {
-                self.out.write_all(separator.as_bytes()).map_err(Failure::output)?;
+                self.out
+                    .write_all(separator.as_bytes())
+                    .map_err(Failure::output)?;
             }
             first = false;
-            self.out.write_all(item.as_bytes()).map_err(Failure::output)?;
+            self.out
+                .write_all(item.as_bytes())
+                .map_err(Failure::output)?;
         }
         self.out.write_all(b"\n").map_err(Failure::output)
     }

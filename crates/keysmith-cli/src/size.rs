@@ -59,8 +59,16 @@ mod tests {
         assert!(parse_size("K").is_err());
         assert!(parse_size("-1").is_err());
         assert!(parse_size("1.5G").unwrap_err().contains("'.5G'"));
-        assert!(parse_size("10X").unwrap_err().contains("unknown size suffix 'X'"));
-        assert!(parse_size("99999999999999999999").unwrap_err().contains("too large"));
+        assert!(
+            parse_size("10X")
+                .unwrap_err()
+                .contains("unknown size suffix 'X'")
+        );
+        assert!(
+            parse_size("99999999999999999999")
+                .unwrap_err()
+                .contains("too large")
+        );
         assert!(parse_size("20000000T").unwrap_err().contains("too large"));
     }
 }

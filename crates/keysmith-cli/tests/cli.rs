@@ -9,7 +9,13 @@ fn keysmith() -> Command {
 }
 
 fn stdout_of(args: &[&str]) -> String {
-    let out = keysmith().args(args).assert().success().get_output().stdout.clone();
+    let out = keysmith()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .stdout
+        .clone();
     String::from_utf8(out).unwrap()
 }
 
@@ -36,14 +42,21 @@ fn token_defaults_to_32_bytes_urlsafe() {
     let out = stdout_of(&["token"]);
     let t = out.trim_end();
     assert_eq!(t.len(), 43);
-    assert!(t.bytes().all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_'));
+    assert!(
+        t.bytes()
+            .all(|c| c.is_ascii_alphanumeric() || c == b'-' || c == b'_')
+    );
 }
 
 #[test]
 fn token_formats() {
     let hex = stdout_of(&["token", "16", "--hex"]);
     assert_eq!(hex.trim_end().len(), 32);
-    assert!(hex.trim_end().bytes().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+    assert!(
+        hex.trim_end()
+            .bytes()
+            .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+    );
 
     let b64 = stdout_of(&["token", "16", "--base64"]);
     assert_eq!(b64.trim_end().len(), 24);
@@ -54,7 +67,10 @@ fn token_formats() {
 
     let raw = keysmith().args(["token", "48", "--raw"]).assert().success();
     assert_eq!(raw.get_output().stdout.len(), 48);
-    let raw = keysmith().args(["token", "8", "--raw", "-n", "3"]).assert().success();
+    let raw = keysmith()
+        .args(["token", "8", "--raw", "-n", "3"])
+        .assert()
+        .success();
     assert_eq!(raw.get_output().stdout.len(), 24);
 }
 
@@ -108,7 +124,14 @@ fn randbelow_takes_bounds_of_any_size() {
     assert_eq!(stdout_of(&["randbelow", "1"]), "0\n");
     let out = stdout_of(&["randbelow", n, "--json"]);
     let v: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
-    assert!(v["value"].as_str().unwrap().parse::<keysmith::BigUint>().unwrap() < bound);
+    assert!(
+        v["value"]
+            .as_str()
+            .unwrap()
+            .parse::<keysmith::BigUint>()
+            .unwrap()
+            < bound
+    );
 }
 
 #[test]
@@ -181,7 +204,9 @@ fn items_from_a_file_and_stdin() {
 
 #[test]
 fn sample_gives_k_distinct_items() {
-    for l in lines(&stdout_of(&["sample", "3", "a", "b", "c", "d", "e", "-n", "20"])) {
+    for l in lines(&stdout_of(&[
+        "sample", "3", "a", "b", "c", "d", "e", "-n", "20",
+    ])) {
         let mut items: Vec<&str> = l.split(' ').collect();
         assert_eq!(items.len(), 3);
         items.sort_unstable();
@@ -213,11 +238,17 @@ fn items_bad_input() {
     rejects(&["sample", "3", "a", "b"], "sample larger than population");
     rejects(&["sample", "-1", "a"], "must not be negative");
     rejects(&["sample", "two", "a"], "'two'");
-    rejects(&["choice", "--file", "/nonexistent/keysmith-items"], "/nonexistent/keysmith-items");
+    rejects(
+        &["choice", "--file", "/nonexistent/keysmith-items"],
+        "/nonexistent/keysmith-items",
+    );
 
     let mut f = tempfile_with(b"good\n\xff\xfe bad\n");
     f.flush().unwrap();
-    rejects(&["choice", "--file", f.path_str()], "not valid UTF-8 (line 2)");
+    rejects(
+        &["choice", "--file", f.path_str()],
+        "not valid UTF-8 (line 2)",
+    );
     keysmith()
         .args(["choice", "--file", "-"])
         .write_stdin(&b"\xc3\x28\n"[..])
@@ -230,7 +261,13 @@ fn items_bad_input() {
 
 #[test]
 fn bytes_writes_exactly_size_bytes() {
-    for (arg, n) in [("0", 0usize), ("64", 64), ("10K", 10 * 1024), ("1KB", 1000), ("1MiB", 1 << 20)] {
+    for (arg, n) in [
+        ("0", 0usize),
+        ("64", 64),
+        ("10K", 10 * 1024),
+        ("1KB", 1000),
+        ("1MiB", 1 << 20),
+    ] {
         let out = keysmith().args(["bytes", arg]).assert().success();
         assert_eq!(out.get_output().stdout.len(), n, "bytes {arg}");
     }
@@ -263,11 +300,20 @@ fn bytes_ends_quietly_when_the_reader_goes_away() {
         .spawn()
         .unwrap();
     let mut first = [0u8; 10];
-    child.stdout.as_mut().unwrap().read_exact(&mut first).unwrap();
+    child
+        .stdout
+        .as_mut()
+        .unwrap()
+        .read_exact(&mut first)
+        .unwrap();
     drop(child.stdout.take()); // like `| head -c 10`
     let out = child.wait_with_output().unwrap();
     assert!(out.status.success(), "{:?}", out.status);
-    assert!(out.stderr.is_empty(), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
 }
 
 // ---- compare --------------------------------------------------------------
@@ -347,7 +393,10 @@ fn compare_equal_and_different() {
 fn compare_bad_input() {
     let a = tempfile_with(b"x");
     rejects(&["compare", "-", "-"], "only one of FILE_A and FILE_B");
-    rejects(&["compare", a.path_str(), "/nonexistent/secret"], "/nonexistent/secret");
+    rejects(
+        &["compare", a.path_str(), "/nonexistent/secret"],
+        "/nonexistent/secret",
+    );
     rejects(&["compare", a.path_str()], "FILE_B");
     let big = tempfile_with(&vec![b'a'; (1 << 20) + 1]);
     rejects(&["compare", a.path_str(), big.path_str()], "larger than");
@@ -357,7 +406,11 @@ fn compare_bad_input() {
 
 #[test]
 fn completions_for_each_shell() {
-    for (shell, marker) in [("bash", "complete"), ("zsh", "#compdef"), ("fish", "complete -c keysmith")] {
+    for (shell, marker) in [
+        ("bash", "complete"),
+        ("zsh", "#compdef"),
+        ("fish", "complete -c keysmith"),
+    ] {
         let out = stdout_of(&["completions", shell]);
         assert!(out.contains(marker), "{shell}");
         assert!(out.contains("randbelow"), "{shell}");
@@ -370,7 +423,14 @@ fn help_has_examples_for_every_command() {
     let top = stdout_of(&["--help"]);
     assert!(top.contains("Examples:"));
     for cmd in [
-        "token", "randbelow", "randbits", "choice", "sample", "shuffle", "bytes", "compare",
+        "token",
+        "randbelow",
+        "randbits",
+        "choice",
+        "sample",
+        "shuffle",
+        "bytes",
+        "compare",
         "completions",
     ] {
         assert!(top.contains(cmd), "top-level help lacks {cmd}");

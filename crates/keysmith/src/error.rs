@@ -61,7 +61,9 @@ impl fmt::Display for Error {
                 "{bits} bits do not fit in a u128 (at most 128); use randbits_big"
             ),
             Error::InvalidParameter { name, reason } => write!(f, "{name} {reason}"),
-            Error::Entropy(e) => write!(f, "the operating system could not supply random bytes: {e}"),
+            Error::Entropy(e) => {
+                write!(f, "the operating system could not supply random bytes: {e}")
+            }
         }
     }
 }

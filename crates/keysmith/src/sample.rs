@@ -213,7 +213,11 @@ pub fn shuffle<T, R: CryptoRng + ?Sized>(rng: &mut R, seq: &mut [T]) {
 /// # Errors
 ///
 /// [`Error::SampleLargerThanPopulation`] when `k > n`.
-pub fn sample_indices<R: CryptoRng + ?Sized>(rng: &mut R, n: usize, k: usize) -> Result<Vec<usize>> {
+pub fn sample_indices<R: CryptoRng + ?Sized>(
+    rng: &mut R,
+    n: usize,
+    k: usize,
+) -> Result<Vec<usize>> {
     if k > n {
         return Err(Error::SampleLargerThanPopulation {
             k,

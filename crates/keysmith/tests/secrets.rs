@@ -134,7 +134,10 @@ fn token_hex_digits_and_length() {
     for n in [1usize, 12, 25, 90] {
         let s = token_hex(n);
         assert_eq!(s.len(), 2 * n);
-        assert!(s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')), "{s}");
+        assert!(
+            s.bytes().all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f')),
+            "{s}"
+        );
     }
 }
 

@@ -66,5 +66,8 @@ pub fn assert_uniform(observed: &[u64]) {
 pub fn assert_not_uniform(observed: &[u64]) {
     let stat = chi_square_uniform(observed);
     let crit = chi_square_critical(observed.len() - 1);
-    assert!(stat > crit, "expected bias to be detected: chi-square {stat:.1} <= {crit:.1}");
+    assert!(
+        stat > crit,
+        "expected bias to be detected: chi-square {stat:.1} <= {crit:.1}"
+    );
 }
