@@ -31,13 +31,13 @@ fn read_all(path: &Path, limit: Option<u64>) -> Result<Vec<u8>, Failure> {
         }
     };
     read.map_err(|e| Failure::usage(format!("cannot read '{shown}': {}", io_reason(&e))))?;
-    if let Some(l) = limit {
-        if buf.len() as u64 > l {
-            return Err(Failure::usage(format!(
-                "'{shown}' is larger than {} KiB: compare reads secrets, not files",
-                l / 1024
-            )));
-        }
+    if let Some(l) = limit
+        && buf.len() as u64 > l
+    {
+        return Err(Failure::usage(format!(
+            "'{shown}' is larger than {} KiB: compare reads secrets, not files",
+            l / 1024
+        )));
     }
     Ok(buf)
 }

@@ -78,7 +78,12 @@
 //! `shuffle`, `sample`, `getrandbits`, `randbytes`, `triangular`, `gauss`,
 //! `normalvariate`, `lognormvariate`, `expovariate`, `vonmisesvariate`,
 //! `gammavariate`, `betavariate`, `paretovariate`, `weibullvariate`,
-//! `binomialvariate`. Where Python raises, keysmith returns an [`Error`].
+//! `binomialvariate`. Python's `choices(pop, weights, cum_weights, k)` is
+//! split into [`SystemRandom::choices`], [`SystemRandom::choices_weighted`]
+//! and [`SystemRandom::choices_cum_weighted`] (all exact, unlike Python's),
+//! and `sample(pop, k, counts=c)` is [`SystemRandom::sample_counts`].
+//! `seed`, `getstate` and `setstate` are absent: a secure source has no
+//! state to set. Where Python raises, keysmith returns an [`Error`].
 //!
 //! # Guarantees
 //!
@@ -98,6 +103,7 @@
 #![warn(rust_2018_idioms)]
 
 mod compare;
+pub mod entropy;
 mod error;
 mod random;
 pub mod rng;
@@ -105,9 +111,10 @@ pub mod sample;
 mod token;
 
 pub use compare::compare_digest;
+pub use entropy::Recipe;
 pub use error::{Error, Result};
 pub use num_bigint::BigUint;
-pub use random::SystemRandom;
+pub use random::{RandomInt, SystemRandom, Weight, WeightedIndex};
 pub use rng::rng;
 pub use sample::UniformBelow;
 pub use token::{
