@@ -1,39 +1,10 @@
 //! The `keysmith` binary, run the way a user runs it.
 
-use assert_cmd::Command;
+mod common;
+
+use common::{keysmith, lines, rejects, stdout_of, tempfile_with};
 use predicates::prelude::*;
 use std::io::Write;
-
-fn keysmith() -> Command {
-    Command::cargo_bin("keysmith").unwrap()
-}
-
-fn stdout_of(args: &[&str]) -> String {
-    let out = keysmith()
-        .args(args)
-        .assert()
-        .success()
-        .get_output()
-        .stdout
-        .clone();
-    String::from_utf8(out).unwrap()
-}
-
-/// Runs with bad input and checks: exit 2, nothing on stdout, exactly one
-/// line on stderr that contains `needle`.
-fn rejects(args: &[&str], needle: &str) {
-    let out = keysmith().args(args).assert().code(2).get_output().clone();
-    assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
-    assert!(err.starts_with("keysmith: "), "{err:?}");
-    assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
-    assert!(!err.contains("panicked") && !err.contains("RUST_BACKTRACE"));
-}
-
-fn lines(s: &str) -> Vec<&str> {
-    s.lines().collect()
-}
 
 // ---- token ----------------------------------------------------------------
 
@@ -318,45 +289,6 @@ fn bytes_ends_quietly_when_the_reader_goes_away() {
 
 // ---- compare --------------------------------------------------------------
 
-struct TempFile {
-    path: std::path::PathBuf,
-    file: std::fs::File,
-}
-
-impl TempFile {
-    fn path_str(&self) -> &str {
-        self.path.to_str().unwrap()
-    }
-}
-
-impl Write for TempFile {
-    fn write(&mut self, b: &[u8]) -> std::io::Result<usize> {
-        self.file.write(b)
-    }
-    fn flush(&mut self) -> std::io::Result<()> {
-        self.file.flush()
-    }
-}
-
-impl Drop for TempFile {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_file(&self.path);
-    }
-}
-
-fn tempfile_with(content: &[u8]) -> TempFile {
-    use std::sync::atomic::{AtomicU32, Ordering};
-    static N: AtomicU32 = AtomicU32::new(0);
-    let path = std::env::temp_dir().join(format!(
-        "keysmith-test-{}-{}",
-        std::process::id(),
-        N.fetch_add(1, Ordering::Relaxed)
-    ));
-    let mut file = std::fs::File::create(&path).unwrap();
-    file.write_all(content).unwrap();
-    TempFile { path, file }
-}
-
 #[test]
 fn compare_equal_and_different() {
     let a = tempfile_with(b"s3cret-token\n");
@@ -444,4 +376,21 @@ fn help_has_examples_for_every_command() {
 fn unknown_commands_and_flags_are_one_line_errors() {
     rejects(&["frobnicate"], "'frobnicate'");
     rejects(&["token", "--nope"], "'--nope'");
+}
+
+#[test]
+fn write_errors_are_runtime_failures() {
+    // /dev/full accepts the open and fails every write with ENOSPC.
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux
+    };
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("keysmith"))
+        .args(["token", "-n", "100000"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("keysmith: cannot write output:"), "{err}");
 }

@@ -40,6 +40,10 @@ pub enum Error {
         /// What it must be.
         reason: &'static str,
     },
+    /// Input that a recipe, format or parser cannot accept, with a message
+    /// already phrased for the user (for example "the minimums (12) exceed
+    /// the length (10)"). It never contains secret material.
+    InvalidInput(String),
     /// The operating system could not supply random bytes.
     Entropy(getrandom::Error),
 }
@@ -61,6 +65,7 @@ impl fmt::Display for Error {
                 "{bits} bits do not fit in a u128 (at most 128); use randbits_big"
             ),
             Error::InvalidParameter { name, reason } => write!(f, "{name} {reason}"),
+            Error::InvalidInput(msg) => f.write_str(msg),
             Error::Entropy(e) => {
                 write!(f, "the operating system could not supply random bytes: {e}")
             }
