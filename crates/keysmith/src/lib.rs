@@ -98,7 +98,7 @@
 //!   [`rng::SecureRng`]).
 //! - **Constant-time comparison** with [`compare_digest`].
 
-#![forbid(unsafe_code)]
+#![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 

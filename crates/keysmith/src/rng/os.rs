@@ -18,7 +18,7 @@ pub(crate) fn fill(dest: &mut [u8]) -> Result<(), getrandom::Error> {
 
 #[cold]
 #[inline(never)]
-fn entropy_failure(e: getrandom::Error) -> ! {
+pub(crate) fn entropy_failure(e: getrandom::Error) -> ! {
     panic!("keysmith: the operating system could not supply random bytes: {e}")
 }
 
