@@ -14,15 +14,40 @@ Examples:
   keysmith choice red green blue
   keysmith shuffle --file names.txt --separator $'\\n'
   keysmith bytes 1GiB > key.bin      # stream random bytes
-  keysmith compare stored.txt -      # constant-time comparison, secret on stdin";
+  keysmith compare stored.txt -      # constant-time comparison, secret on stdin
+  keysmith --source os token         # draw from getrandom(2) directly";
 
 /// Secure random tokens, numbers and choices: Python's `secrets`, from the
 /// shell.
 #[derive(Debug, Parser)]
 #[command(name = "keysmith", version, after_help = EXAMPLES, propagate_version = true)]
 pub(crate) struct Cli {
+    /// Where randomness comes from: `fast`, a fork-safe per-thread ChaCha20
+    /// generator seeded from the operating system, or `os`, one
+    /// getrandom(2) call per draw.
+    #[arg(long, global = true, value_enum, default_value_t = SourceArg::Fast)]
+    pub(crate) source: SourceArg,
+
     #[command(subcommand)]
     pub(crate) command: Command,
+}
+
+/// The values of `--source`.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
+pub(crate) enum SourceArg {
+    /// The fork-safe fast-key-erasure generator (the default).
+    Fast,
+    /// The operating system, for every draw.
+    Os,
+}
+
+impl From<SourceArg> for keysmith::rng::Source {
+    fn from(s: SourceArg) -> Self {
+        match s {
+            SourceArg::Fast => keysmith::rng::Source::Fast,
+            SourceArg::Os => keysmith::rng::Source::Os,
+        }
+    }
 }
 
 #[derive(Debug, Subcommand)]

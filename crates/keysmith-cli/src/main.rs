@@ -34,6 +34,7 @@ fn main() -> ExitCode {
         Ok(cli) => cli,
         Err(e) => return clap_failure(&e),
     };
+    keysmith::rng::set_source(cli.source.into());
     let result = run(cli.command);
     match result {
         Ok(code) => code,

@@ -394,3 +394,19 @@ fn write_errors_are_runtime_failures() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("keysmith: cannot write output:"), "{err}");
 }
+
+#[test]
+fn both_sources_work() {
+    for source in ["fast", "os"] {
+        let out = stdout_of(&["--source", source, "token", "--hex", "-n", "3"]);
+        assert_eq!(lines(&out).len(), 3);
+        let out = stdout_of(&["randbelow", "10", "--source", source]);
+        assert!(out.trim_end().parse::<u8>().unwrap() < 10);
+    }
+    let out = keysmith()
+        .args(["--source", "os", "bytes", "100K"])
+        .assert()
+        .success();
+    assert_eq!(out.get_output().stdout.len(), 100 * 1024);
+    rejects(&["--source", "dice", "token"], "'dice'");
+}
