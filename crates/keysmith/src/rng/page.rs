@@ -20,7 +20,7 @@ use super::fast::State;
 #[cfg(target_os = "linux")]
 mod imp {
     use super::State;
-    use std::cell::RefCell;
+    use std::cell::Cell;
     use std::ptr::NonNull;
     use std::sync::OnceLock;
 
@@ -127,17 +127,56 @@ mod imp {
         }
     }
 
-    thread_local! {
-        static PAGE: RefCell<Option<Page>> = const { RefCell::new(None) };
+    /// This thread's page, made on first use and unmapped when the thread
+    /// exits. `busy` makes `with_state` refuse to run re-entrantly, which
+    /// is what makes the `&mut State` it hands out unique.
+    struct Slot {
+        page: Cell<Option<NonNull<Page>>>,
+        busy: Cell<bool>,
+        failed: Cell<bool>,
     }
 
-    pub(super) fn with_state<T>(f: impl FnOnce(&mut State) -> T) -> Option<T> {
-        PAGE.try_with(|cell| {
-            let mut slot = cell.try_borrow_mut().ok()?;
-            if slot.is_none() {
-                *slot = Page::new();
+    impl Drop for Slot {
+        fn drop(&mut self) {
+            if let Some(p) = self.page.take() {
+                // SAFETY: `p` came from Box::into_raw in `with_state` and is
+                // dropped exactly once, here.
+                drop(unsafe { Box::from_raw(p.as_ptr()) });
             }
-            slot.as_mut().map(|page| f(page.state()))
+        }
+    }
+
+    thread_local! {
+        static SLOT: Slot = const {
+            Slot { page: Cell::new(None), busy: Cell::new(false), failed: Cell::new(false) }
+        };
+    }
+
+    #[inline]
+    pub(super) fn with_state<T>(f: impl FnOnce(&mut State) -> T) -> Option<T> {
+        SLOT.try_with(|slot| {
+            if slot.busy.replace(true) {
+                return None;
+            }
+            let page = match slot.page.get() {
+                Some(p) => Some(p),
+                None if slot.failed.get() => None,
+                None => {
+                    let made = Page::new().map(|p| NonNull::from(Box::leak(Box::new(p))));
+                    slot.page.set(made);
+                    slot.failed.set(made.is_none());
+                    made
+                }
+            };
+            let out = page.map(|mut p| {
+                // SAFETY: the Page is owned by this thread's slot and lives
+                // until the slot is dropped at thread exit; `busy` guarantees
+                // no other reference to it exists while `f` runs.
+                let page = unsafe { p.as_mut() };
+                f(page.state())
+            });
+            slot.busy.set(false);
+            out
         })
         .ok()
         .flatten()
