@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod commands;
 mod failure;
 mod input;
 mod output;
@@ -161,6 +162,13 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 ExitCode::from(1)
             });
         }
+        Command::Password(a) => return commands::password::run(a),
+        Command::Passphrase(a) => return commands::passphrase::run(a),
+        Command::Otp(a) => return commands::otp::run(a),
+        Command::Totp(a) => return commands::totp::run_totp(a),
+        Command::Hotp(a) => return commands::totp::run_hotp(a),
+        Command::Apikey(a) => return commands::apikey::run(a),
+        Command::ResetLink(a) => return commands::reset_link::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut stdout = std::io::stdout().lock();

@@ -102,10 +102,15 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
+pub mod apikey;
 mod compare;
 pub mod entropy;
 mod error;
+pub mod otp;
+pub mod passphrase;
+pub mod password;
 mod random;
+pub mod reset;
 pub mod rng;
 pub mod sample;
 mod token;

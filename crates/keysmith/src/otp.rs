@@ -1,0 +1,1 @@
+//! (scaffold: replaced by the real module)
