@@ -19,9 +19,7 @@ fn rfc_seed(algorithm: Algorithm) -> Secret {
     let seed: &[u8] = match algorithm {
         Algorithm::Sha1 => b"12345678901234567890",
         Algorithm::Sha256 => b"12345678901234567890123456789012",
-        Algorithm::Sha512 => {
-            b"1234567890123456789012345678901234567890123456789012345678901234"
-        }
+        Algorithm::Sha512 => b"1234567890123456789012345678901234567890123456789012345678901234",
     };
     Secret::from_bytes(seed).unwrap()
 }
@@ -58,7 +56,10 @@ fn rfc6238_appendix_b() {
             .with_digits(8)
             .unwrap()
             .with_algorithm(algorithm);
-        assert_eq!(totp.step_at(time), u64::from_str_radix(step_hex, 16).unwrap());
+        assert_eq!(
+            totp.step_at(time),
+            u64::from_str_radix(step_hex, 16).unwrap()
+        );
         assert_eq!(totp.code_at(time), code, "{mode} at {time}");
         assert_eq!(totp.verify(code, time, 0), Some(0));
         n += 1;
@@ -113,7 +114,10 @@ fn period_and_t0_move_the_steps() {
     assert_eq!(totp.step_at(159), 0);
     assert_eq!(totp.step_at(160), 1);
     assert_eq!(totp.step_end(160), 220);
-    assert_eq!(totp.code_at(160), Hotp::new(rfc_seed(Algorithm::Sha1)).code_at(1));
+    assert_eq!(
+        totp.code_at(160),
+        Hotp::new(rfc_seed(Algorithm::Sha1)).code_at(1)
+    );
     assert!(Totp::new(rfc_seed(Algorithm::Sha1)).with_period(0).is_err());
 }
 
@@ -177,7 +181,12 @@ fn odd_lengths_round_trip_with_optional_padding() {
 
 #[test]
 fn bad_base32_does_not_echo_the_secret() {
-    for bad in ["JBSWY3DPEHPK3PX!", "JBSWY3DPEHPK3PX1", "JBSWY3DPEHPK3PXPZ", "JBSW=Y3DP"] {
+    for bad in [
+        "JBSWY3DPEHPK3PX!",
+        "JBSWY3DPEHPK3PX1",
+        "JBSWY3DPEHPK3PXPZ",
+        "JBSW=Y3DP",
+    ] {
         let e = Secret::from_base32(bad).unwrap_err().to_string();
         assert!(e.starts_with("invalid base32 secret"), "{e}");
         assert!(!e.contains("JBSW"), "{e}");
@@ -190,7 +199,10 @@ fn debug_output_never_shows_the_secret() {
     let totp = Totp::new(Secret::from_base32("JBSWY3DPEHPK3PXP").unwrap());
     let shown = format!("{totp:?} {:?}", totp.hotp());
     assert!(shown.contains("[redacted]"));
-    assert!(!shown.contains("JBSW") && !shown.contains("72, 101"), "{shown}");
+    assert!(
+        !shown.contains("JBSW") && !shown.contains("72, 101"),
+        "{shown}"
+    );
 }
 
 // ---- otpauth URIs ---------------------------------------------------------
@@ -213,7 +225,9 @@ fn otpauth_uri_exact() {
         .with_period(60)
         .unwrap();
     assert_eq!(
-        custom.otpauth_uri("Big Corp & Sons", "bob smith+2fa").unwrap(),
+        custom
+            .otpauth_uri("Big Corp & Sons", "bob smith+2fa")
+            .unwrap(),
         "otpauth://totp/Big%20Corp%20%26%20Sons:bob%20smith%2B2fa\
          ?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Big%20Corp%20%26%20Sons\
          &algorithm=SHA256&digits=8&period=60"

@@ -75,7 +75,12 @@ impl FromStr for Algorithm {
 /// the HMAC's last nibble picks.
 fn dynamic_truncation(mac: &[u8]) -> u32 {
     let offset = usize::from(mac[mac.len() - 1] & 0x0f);
-    let word = [mac[offset], mac[offset + 1], mac[offset + 2], mac[offset + 3]];
+    let word = [
+        mac[offset],
+        mac[offset + 1],
+        mac[offset + 2],
+        mac[offset + 3],
+    ];
     u32::from_be_bytes(word) & 0x7fff_ffff
 }
 

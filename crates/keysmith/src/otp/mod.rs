@@ -41,6 +41,6 @@ mod code;
 mod hotp;
 mod secret;
 
-pub use code::{Code, CROCKFORD_BASE32, MAX_ALPHABET_CODE_LENGTH};
+pub use code::{CROCKFORD_BASE32, Code, MAX_ALPHABET_CODE_LENGTH};
 pub use hotp::{Algorithm, Hotp, Totp};
 pub use secret::Secret;

@@ -187,7 +187,9 @@ mod tests {
         }
         // with padding, lowercase and spaces
         assert_eq!(
-            Secret::from_base32("mzxw 6ytb oi======").unwrap().as_bytes(),
+            Secret::from_base32("mzxw 6ytb oi======")
+                .unwrap()
+                .as_bytes(),
             b"foobar"
         );
     }
