@@ -189,7 +189,9 @@ impl Hotp {
     /// Every candidate is computed and compared in constant time with
     /// [`compare_digest`](crate::compare_digest), with no early exit, so
     /// the time taken does not say which one matched. A code that is not
-    /// [well formed](Hotp::is_well_formed) matches nothing.
+    /// [well formed](Hotp::is_well_formed) matches nothing. Each candidate
+    /// costs one HMAC, so keep `look_ahead` small (RFC 4226 suggests a
+    /// look-ahead window and a throttle on failures).
     pub fn verify(&self, code: &str, counter: u64, look_ahead: u64) -> Option<u64> {
         if !self.is_well_formed(code) {
             return None;
