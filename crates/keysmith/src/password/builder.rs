@@ -310,18 +310,18 @@ fn length_for_bits(parts: &[Part], alphabet: usize, total_min: usize, bits: f64)
         MAX_LENGTH
     };
     let mut lo = floor.max(total_min).max(1);
-    if !reaches(MAX_LENGTH) {
-        return Err(invalid(format!(
-            "{bits} bits cannot be reached within {MAX_LENGTH} characters \
-             from an alphabet of {alphabet} characters"
-        )));
-    }
     if reaches(lo) {
         return Ok(lo);
     }
     // Invariant: lo does not reach, hi does.
     let mut step = 1;
     let mut hi = loop {
+        if lo == MAX_LENGTH {
+            return Err(invalid(format!(
+                "{bits} bits cannot be reached within {MAX_LENGTH} characters \
+                 from an alphabet of {alphabet} characters"
+            )));
+        }
         let probe = (lo + step).min(MAX_LENGTH);
         if reaches(probe) {
             break probe;

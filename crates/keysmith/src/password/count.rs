@@ -137,13 +137,16 @@ fn inclusion_exclusion_cost(parts: &[Part]) -> u128 {
         .fold(1u128, |acc, p| acc.saturating_mul(p.min as u128 + 1))
 }
 
+/// What [`suffix_tables`] and the row sum cost, in big-integer products:
+/// each table level by the cheaper of its two methods.
 fn dp_cost(parts: &[Part], n: usize) -> u128 {
     let c = parts.len();
     let mut cost = n as u128 + 1;
     for j in 1..c.saturating_sub(1) {
         let min_here: usize = parts[j..].iter().map(|p| p.min).sum();
         let slack = n.saturating_sub(min_here) as u128 + 1;
-        cost = cost.saturating_add(slack * slack / 2);
+        let ie = inclusion_exclusion_cost(&parts[j..]).saturating_mul(n as u128 + 1);
+        cost = cost.saturating_add((slack * slack / 2).min(ie));
     }
     cost
 }
@@ -180,17 +183,20 @@ fn inclusion_exclusion(parts: &[Part], n: usize) -> BigUint {
 /// counts the words of length `k` over the short parts alone.
 fn short_strings(short: &[Part], others: u64, n: usize) -> BigUint {
     let d = short_words(short, n);
-    let top = d.len() - 1;
+    if others == 0 {
+        // Only the short parts: the whole string is one of their words.
+        return d.get(n).cloned().unwrap_or_default();
+    }
+    // x = C(n, k) others^(n - k), stepped up in k with small factors only:
+    // C(n, k + 1) others^(n - k - 1) = x (n - k) / ((k + 1) others), exactly.
     let mut total = BigUint::zero();
-    let mut power = BigUint::from(others).pow((n - top) as u32);
-    let mut binom = binomial_power(n, top, 1);
-    for k in (0..=top).rev() {
-        if !d[k].is_zero() {
-            total += &binom * &d[k] * &power;
+    let mut x = BigUint::from(others).pow(n as u32);
+    for (k, dk) in d.iter().enumerate() {
+        if !dk.is_zero() {
+            total += dk * &x;
         }
-        if k > 0 {
-            power *= others;
-            binom = binom * k as u64 / (n - k + 1) as u64;
+        if k < n {
+            x = x * (n - k) as u64 / ((k + 1) as u64 * others);
         }
     }
     total
@@ -204,12 +210,11 @@ fn short_words(short: &[Part], n: usize) -> Vec<BigUint> {
         let len = (d.len() + p.min - 1).min(n + 1);
         let mut next = vec![BigUint::zero(); len];
         for (k, slot) in next.iter_mut().enumerate() {
-            // sum_{a < m, a <= k} C(k, a) s^a d[k - a]
-            let mut w = BigUint::one();
-            for a in 0..p.min.min(k + 1) {
-                if let Some(prev) = d.get(k - a) {
-                    *slot += &w * prev;
-                }
+            // sum of C(k, a) s^a d[k - a] over a < m with k - a < d.len()
+            let first = (k + 1).saturating_sub(d.len());
+            let mut w = binomial_power(k, first, p.size);
+            for a in first..p.min.min(k + 1) {
+                *slot += &w * &d[k - a];
                 w = step_weight(w, k, a, p.size);
             }
         }

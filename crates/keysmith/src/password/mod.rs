@@ -64,7 +64,7 @@ pub const AMBIGUOUS: &str = "0Oo1lI|'\"`";
 pub const DEFAULT_BITS: f64 = 128.0;
 
 /// The longest password a policy makes.
-pub const MAX_LENGTH: usize = 4096;
+pub const MAX_LENGTH: usize = 1024;
 
 /// A class of characters a policy can require or leave out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
