@@ -240,11 +240,7 @@ fn bits_picks_the_smallest_length() {
         let shorter = Policy::builder().length(p.length() - 1).build().unwrap();
         assert!(shorter.entropy_bits() < bits, "{bits}: {}", p.length());
     }
-    let p = Policy::builder()
-        .charset("01")
-        .bits(100.0)
-        .build()
-        .unwrap();
+    let p = Policy::builder().charset("01").bits(100.0).build().unwrap();
     assert_eq!(p.length(), 100);
     // Exactly 2^64 at length 64 over two characters: 64 bits are reached.
     let p = Policy::builder().charset("ab").bits(64.0).build().unwrap();
@@ -273,7 +269,11 @@ fn exclusions_are_never_drawn() {
 fn symbols_and_charset() {
     let p = Policy::builder().symbols("!#!").length(8).build().unwrap();
     assert_eq!(p.chars(Class::Symbol), &['!', '#']);
-    let p = Policy::builder().charset("aab1€").length(6).build().unwrap();
+    let p = Policy::builder()
+        .charset("aab1€")
+        .length(6)
+        .build()
+        .unwrap();
     assert_eq!(p.alphabet(), "ab1€");
     assert_eq!(p.chars(Class::Symbol), &['€']);
     assert_eq!(p.space(), BigUint::from(4u32).pow(6));
@@ -318,29 +318,65 @@ fn message(b: keysmith::password::PolicyBuilder) -> String {
 fn impossible_policies_are_clear_errors() {
     let b = Policy::builder;
     let cases = [
-        (b().length(10).min_digits(5).min_upper(6), "the minimums (13) exceed the length (10)"),
-        (b().without(Class::Digit).min_digits(2), "at least 2 digits required, but digits are disabled"),
-        (b().exclude("0123456789").min_digits(1), "at least 1 digit required, but no digits are left"),
-        (b().charset("abc").min_upper(1), "at least 1 uppercase letter required, but no uppercase letters are left"),
-        (b().charset(""), "the character set is empty"),
-        (b().charset("ab").exclude("ba"), "no characters are left after excluding \"ba\""),
         (
-            b().without(Class::Lower).without(Class::Upper).without(Class::Digit).without(Class::Symbol),
+            b().length(10).min_digits(5).min_upper(6),
+            "the minimums (13) exceed the length (10)",
+        ),
+        (
+            b().without(Class::Digit).min_digits(2),
+            "at least 2 digits required, but digits are disabled",
+        ),
+        (
+            b().exclude("0123456789").min_digits(1),
+            "at least 1 digit required, but no digits are left",
+        ),
+        (
+            b().charset("abc").min_upper(1),
+            "at least 1 uppercase letter required, but no uppercase letters are left",
+        ),
+        (b().charset(""), "the character set is empty"),
+        (
+            b().charset("ab").exclude("ba"),
+            "no characters are left after excluding \"ba\"",
+        ),
+        (
+            b().without(Class::Lower)
+                .without(Class::Upper)
+                .without(Class::Digit)
+                .without(Class::Symbol),
             "no characters are left once the disabled classes are removed",
         ),
         (b().length(0), "the length must be at least 1"),
-        (b().length(MAX_LENGTH + 1), "the length 1025 is more than the maximum of 1024"),
+        (
+            b().length(MAX_LENGTH + 1),
+            "the length 1025 is more than the maximum of 1024",
+        ),
         (b().bits(0.0), "positive number of bits, not 0"),
         (b().bits(-3.0), "not -3"),
         (b().bits(f64::NAN), "not NaN"),
         (b().bits(f64::INFINITY), "not inf"),
-        (b().charset("a").length(3).bits(10.0), "10 bits cannot be reached within 1024 characters from an alphabet of 1 characters"),
+        (
+            b().charset("a").length(3).bits(10.0),
+            "10 bits cannot be reached within 1024 characters from an alphabet of 1 characters",
+        ),
         (b().charset("a"), "128 bits cannot be reached"),
         (b().bits(100_000.0), "100000 bits cannot be reached"),
-        (b().min_digits(2000), "the minimums (2003) exceed the maximum length (1024)"),
-        (b().symbols("!a"), "the symbol set contains 'a', which is a letter or digit"),
-        (b().symbols("!\n"), "the symbol set contains a control character (U+000A)"),
-        (b().charset("ab\t"), "the character set contains a control character (U+0009)"),
+        (
+            b().min_digits(2000),
+            "the minimums (2003) exceed the maximum length (1024)",
+        ),
+        (
+            b().symbols("!a"),
+            "the symbol set contains 'a', which is a letter or digit",
+        ),
+        (
+            b().symbols("!\n"),
+            "the symbol set contains a control character (U+000A)",
+        ),
+        (
+            b().charset("ab\t"),
+            "the character set contains a control character (U+0009)",
+        ),
     ];
     for (builder, want) in cases {
         let msg = message(builder);

@@ -28,7 +28,11 @@ pub(super) struct Part {
 /// appears at least its minimum number of times.
 pub(super) fn count(parts: &[Part], n: usize) -> BigUint {
     if parts.is_empty() {
-        return if n == 0 { BigUint::one() } else { BigUint::zero() };
+        return if n == 0 {
+            BigUint::one()
+        } else {
+            BigUint::zero()
+        };
     }
     if inclusion_exclusion_cost(parts) <= dp_cost(parts, n) {
         inclusion_exclusion(parts, n)
@@ -285,7 +289,10 @@ mod tests {
         let parts = [p(10, 7), p(26, 3), p(26, 2), p(32, 4)];
         for n in [16, 40, 61] {
             let tables = suffix_tables(&parts, n);
-            assert_eq!(inclusion_exclusion(&parts, n), row_total(&parts, &tables, n));
+            assert_eq!(
+                inclusion_exclusion(&parts, n),
+                row_total(&parts, &tables, n)
+            );
         }
     }
 

@@ -75,7 +75,10 @@ fn accepts_checks_length_alphabet_and_minimums() {
 #[test]
 fn debug_shows_the_policy_not_tables() {
     let s = format!("{:?}", Policy::default());
-    assert!(s.contains("length: 20") && s.contains("entropy_bits"), "{s}");
+    assert!(
+        s.contains("length: 20") && s.contains("entropy_bits"),
+        "{s}"
+    );
     assert!(s.len() < 400);
 }
 
