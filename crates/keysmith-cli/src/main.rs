@@ -62,15 +62,12 @@ fn clap_failure(e: &clap::Error) -> ExitCode {
         }
         _ => {
             let rendered = e.render().to_string();
+            // Everything from the usage block on is left out; so are tips.
             let line = rendered
                 .lines()
                 .map(str::trim)
-                .filter(|l| {
-                    !l.is_empty()
-                        && !l.starts_with("Usage:")
-                        && !l.starts_with("For more information")
-                        && !l.starts_with("tip:")
-                })
+                .take_while(|l| !l.starts_with("Usage:"))
+                .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
                 .collect::<Vec<_>>()
                 .join(" ");
             report(line.strip_prefix("error: ").unwrap_or(&line), 2)

@@ -394,3 +394,21 @@ fn write_errors_are_runtime_failures() {
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("keysmith: cannot write output:"), "{err}");
 }
+
+#[test]
+fn parse_errors_leave_out_usage_and_tips() {
+    for args in [
+        &["token", "--hex", "--base64"][..],
+        &["compare", "a"],
+        &["sample"],
+        &["token", "--frob"],
+    ] {
+        let out = keysmith().args(args).assert().code(2).get_output().clone();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            !err.contains("Usage") && !err.contains("tip:") && !err.contains("  "),
+            "{err:?}"
+        );
+    }
+}
