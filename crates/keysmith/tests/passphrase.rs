@@ -71,7 +71,10 @@ fn assert_exactly_uniform(p: &Passphrase, expected: &[String], per_cell: usize, 
         .iter()
         .map(|s| counts.get(*s).copied().unwrap_or(0))
         .collect();
-    assert!(observed.iter().all(|&c| c > 0), "some passphrase never appeared");
+    assert!(
+        observed.iter().all(|&c| c > 0),
+        "some passphrase never appeared"
+    );
     assert_uniform(&observed);
 }
 
@@ -192,7 +195,10 @@ fn digit_and_symbol_are_exactly_uniform() {
 
 #[test]
 fn upper_and_title_with_symbols_are_exactly_uniform() {
-    for (case, forms) in [(Case::Upper, ["AB", "C", "DE"]), (Case::Title, ["Ab", "C", "De"])] {
+    for (case, forms) in [
+        (Case::Upper, ["AB", "C", "DE"]),
+        (Case::Title, ["Ab", "C", "De"]),
+    ] {
         let p = Passphrase::builder()
             .list(list(&["ab", "c", "dE"]))
             .words(2)
@@ -499,7 +505,9 @@ fn bad_lists_are_errors() {
     );
     assert!(WordList::from_text("").is_err());
     assert!(WordList::from_text("same\nsame\n").is_err());
-    let e = WordList::from_bytes(b"ok\n\xc3\x28\n").unwrap_err().to_string();
+    let e = WordList::from_bytes(b"ok\n\xc3\x28\n")
+        .unwrap_err()
+        .to_string();
     assert!(e.contains("UTF-8") && e.contains("line 2"), "{e}");
 }
 
@@ -507,7 +515,10 @@ fn bad_lists_are_errors() {
 fn debug_shows_settings_not_the_list() {
     let p = Passphrase::builder().build().unwrap();
     let d = format!("{p:?}");
-    assert!(d.contains("words: 6") && d.contains("choices_per_word: 7776"), "{d}");
+    assert!(
+        d.contains("words: 6") && d.contains("choices_per_word: 7776"),
+        "{d}"
+    );
     assert!(d.len() < 200, "{d}");
     let d = format!("{:?}", WordList::eff_long());
     assert!(d.contains("len: 7776") && d.len() < 100, "{d}");

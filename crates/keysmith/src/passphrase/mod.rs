@@ -531,9 +531,7 @@ impl Recipe for Passphrase {
         let picks: Vec<usize> = (0..self.words)
             .map(|_| index(rng, self.choices.len()))
             .collect();
-        let digit = self
-            .digit
-            .then(|| (index(rng, self.words), index(rng, 10)));
+        let digit = self.digit.then(|| (index(rng, self.words), index(rng, 10)));
         let symbol = self
             .symbols
             .as_ref()
@@ -589,7 +587,10 @@ mod tests {
         let l = list(&["a", "bc", "2x4", "Ab"]);
         // a: a, A; bc: bc, BC, Bc; 2x4: 2x4, 2X4; Ab: ab, AB (Ab repeats).
         let c = choices(&l, Case::Random);
-        assert_eq!(c, ["a", "A", "bc", "BC", "Bc", "2x4", "2X4", "ab", "AB", "Ab"]);
+        assert_eq!(
+            c,
+            ["a", "A", "bc", "BC", "Bc", "2x4", "2X4", "ab", "AB", "Ab"]
+        );
         assert_eq!(choices(&l, Case::Lower).len(), 4);
         assert_eq!(choices(&list(&["ab", "AB", "Ab"]), Case::Keep).len(), 3);
     }
@@ -615,7 +616,10 @@ mod tests {
     #[test]
     fn suffix_collisions() {
         let p = |words: &[&str], digit: bool, symbols: Option<&str>| {
-            let mut b = Passphrase::builder().list(list(words)).words(1).digit(digit);
+            let mut b = Passphrase::builder()
+                .list(list(words))
+                .words(1)
+                .digit(digit);
             if let Some(s) = symbols {
                 b = b.symbols(s);
             }

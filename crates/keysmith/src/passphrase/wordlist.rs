@@ -244,7 +244,10 @@ mod tests {
     #[test]
     fn unknown_name_lists_the_known_ones() {
         let e = WordList::bundled("eff").unwrap_err().to_string();
-        assert!(e.contains("'eff'") && e.contains("eff-long, eff-short1"), "{e}");
+        assert!(
+            e.contains("'eff'") && e.contains("eff-long, eff-short1"),
+            "{e}"
+        );
     }
 
     #[test]
