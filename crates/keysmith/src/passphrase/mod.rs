@@ -81,6 +81,11 @@ pub const MAX_WORDS: usize = 1000;
 /// [`Decodability::Unknown`].
 const DECODE_BUDGET: u64 = 4_000_000;
 
+/// The most strings a word slot may hold for the full uniqueness test
+/// (words times what can follow them); beyond it the answer is
+/// [`Decodability::Unknown`].
+const MAX_CODEWORDS: usize = 1 << 20;
+
 /// The letter case of the words in a passphrase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
 #[non_exhaustive]
@@ -423,10 +428,12 @@ impl Passphrase {
     /// With a separator that occurs in no word, digit or symbol (the
     /// default space with any bundled list, for example) the answer comes
     /// from splitting at the separator. Otherwise (an empty separator, say)
-    /// it is the Sardinas–Patterson test on the strings a word slot can
-    /// hold, each followed by the separator, which is exact for sequences
-    /// of any length; the test stops after a bounded amount of work and
-    /// then answers [`Decodability::Unknown`].
+    /// it is the Sardinas–Patterson test: first on words, digits, symbols
+    /// and separator as separate pieces (enough to prove uniqueness, and
+    /// cheap), then on every string a word slot can hold followed by the
+    /// separator, which decides it for sequences of any length. The test
+    /// stops after a bounded amount of work (and skips slots of more than
+    /// a million strings) and then answers [`Decodability::Unknown`].
     pub fn decodability(&self) -> Decodability {
         *self.decodability.get_or_init(|| self.decide())
     }
@@ -480,6 +487,12 @@ impl Passphrase {
                 return Decodability::Unique;
             }
         }
+        if suffixes.len() > 1 && self.tokens_decodable() {
+            return Decodability::Unique;
+        }
+        if self.choices.len().saturating_mul(suffixes.len()) > MAX_CODEWORDS {
+            return Decodability::Unknown;
+        }
         let codewords: Vec<Vec<u8>> = self
             .choices
             .iter()
@@ -488,6 +501,29 @@ impl Passphrase {
             .collect();
         let refs: Vec<&[u8]> = codewords.iter().map(Vec::as_slice).collect();
         decode::sardinas_patterson(&refs, DECODE_BUDGET)
+    }
+
+    /// A cheaper sufficient test when digits or symbols are on: words,
+    /// digits, symbols and the separator as separate tokens. When these
+    /// are distinct strings and no concatenation of them splits two ways,
+    /// a passphrase splits into tokens one way only, and the tokens give
+    /// back the draw (the digit's and symbol's slots are the number of
+    /// words before them).
+    fn tokens_decodable(&self) -> bool {
+        let mut tokens: Vec<String> = self.choices.clone();
+        if self.digit {
+            tokens.extend(('0'..='9').map(String::from));
+        }
+        if let Some(symbols) = &self.symbols {
+            tokens.extend(symbols.iter().map(char::to_string));
+        }
+        if !self.separator.is_empty() {
+            tokens.push(self.separator.clone());
+        }
+        let refs: Vec<&[u8]> = tokens.iter().map(|t| t.as_bytes()).collect();
+        let distinct: HashSet<&[u8]> = refs.iter().copied().collect();
+        distinct.len() == refs.len()
+            && decode::sardinas_patterson(&refs, DECODE_BUDGET) == Decodability::Unique
     }
 
     /// Whether every (word, suffix) pair gives a different string. `w x =
@@ -528,19 +564,18 @@ impl Recipe for Passphrase {
     fn sample<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> String {
         use crate::sample::index;
         let mut out = String::with_capacity(self.words * (10 + self.separator.len()));
-        let picks: Vec<usize> = (0..self.words)
-            .map(|_| index(rng, self.choices.len()))
-            .collect();
+        // Where the digit and the symbol go is drawn first, so the words
+        // can be written as they are drawn.
         let digit = self.digit.then(|| (index(rng, self.words), index(rng, 10)));
         let symbol = self
             .symbols
             .as_ref()
             .map(|s| (index(rng, self.words), s[index(rng, s.len())]));
-        for (i, &p) in picks.iter().enumerate() {
+        for i in 0..self.words {
             if i > 0 {
                 out.push_str(&self.separator);
             }
-            out.push_str(&self.choices[p]);
+            out.push_str(&self.choices[index(rng, self.choices.len())]);
             if let Some((slot, d)) = digit
                 && slot == i
             {
