@@ -1,1 +1,0 @@
-//! (scaffold: replaced by the real module)
