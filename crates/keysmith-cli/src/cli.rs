@@ -165,7 +165,8 @@ pub(crate) struct Repeat {
     )]
     pub(crate) count: u64,
 
-    /// Print one JSON object per line: {"value": ...}.
+    /// Print one JSON object per line: {"value": ...}, with the exact
+    /// "entropy_bits" and any fields the command adds.
     #[arg(long)]
     pub(crate) json: bool,
 }

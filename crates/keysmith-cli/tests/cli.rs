@@ -363,6 +363,13 @@ fn help_has_examples_for_every_command() {
         "shuffle",
         "bytes",
         "compare",
+        "password",
+        "passphrase",
+        "otp",
+        "totp",
+        "hotp",
+        "apikey",
+        "reset-link",
         "completions",
     ] {
         assert!(top.contains(cmd), "top-level help lacks {cmd}");
