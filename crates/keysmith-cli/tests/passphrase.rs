@@ -194,7 +194,7 @@ fn rejects_unknown_list_name() {
 fn rejects_missing_file() {
     rejects(
         &["passphrase", "--wordlist", "/nonexistent/words.txt"],
-        "cannot read word list '/nonexistent/words.txt'",
+        "cannot open '/nonexistent/words.txt'",
     );
 }
 

@@ -171,17 +171,8 @@ const MAX_KEY_INPUT: u64 = 64 * 1024;
 
 fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
     let input = if args.key == "-" {
-        let mut buf = Vec::new();
-        std::io::stdin()
-            .lock()
-            .take(MAX_KEY_INPUT + 1)
-            .read_to_end(&mut buf)
-            .map_err(|e| Failure::usage(format!("cannot read stdin: {e}")))?;
-        if buf.len() as u64 > MAX_KEY_INPUT {
-            return Err(Failure::usage(
-                "stdin is larger than 64 KiB: check reads one key",
-            ));
-        }
+        let buf =
+            crate::input::read_input(Path::new("-"), Some((MAX_KEY_INPUT, "check reads one key")))?;
         // Not UTF-8 is simply not a key; the check below says so.
         String::from_utf8(buf).unwrap_or_else(|e| String::from_utf8_lossy(e.as_bytes()).into())
     } else {

@@ -6,7 +6,6 @@ use crate::output::{Output, report_entropy, warn};
 use clap::builder::PossibleValuesParser;
 use keysmith::Recipe;
 use keysmith::passphrase::{Case, Decodability, Passphrase, WordList};
-use std::io::Read;
 use std::path::PathBuf;
 use std::process::ExitCode;
 
@@ -112,20 +111,9 @@ pub(crate) struct PassphraseArgs {
 }
 
 /// Reads a word list file, or stdin for `-`.
-fn read_list(path: &PathBuf) -> Result<WordList, Failure> {
-    let shown = path.display();
-    let mut bytes = Vec::new();
-    let read = if path.as_os_str() == "-" {
-        std::io::stdin().lock().read_to_end(&mut bytes)
-    } else {
-        std::fs::File::open(path).and_then(|mut f| f.read_to_end(&mut bytes))
-    };
-    read.map_err(|e| {
-        let reason = e.to_string();
-        let reason = reason.split(" (os error").next().unwrap_or(&reason);
-        Failure::usage(format!("cannot read word list '{shown}': {reason}"))
-    })?;
-    WordList::from_bytes(&bytes).map_err(|e| Failure::usage(format!("'{shown}': {e}")))
+fn read_list(path: &std::path::Path) -> Result<WordList, Failure> {
+    let bytes = crate::input::read_input(path, None)?;
+    WordList::from_bytes(&bytes).map_err(|e| Failure::usage(format!("'{}': {e}", path.display())))
 }
 
 pub(crate) fn run(args: PassphraseArgs) -> Result<ExitCode, Failure> {

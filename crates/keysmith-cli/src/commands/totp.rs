@@ -5,8 +5,7 @@ use crate::cli::Generated;
 use crate::failure::Failure;
 use crate::output::{Output, report_entropy};
 use keysmith::otp::{Algorithm, Hotp, Secret, Totp};
-use std::io::Read;
-use std::path::{Path, PathBuf};
+use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
 
@@ -314,7 +313,10 @@ fn read_secret(input: &SecretInput) -> Result<Secret, Failure> {
     let Some(path) = &input.secret_file else {
         return Err(Failure::usage("give --secret or --secret-file"));
     };
-    let mut bytes = read_limited(path)?;
+    let mut bytes = crate::input::read_input(
+        path,
+        Some((MAX_SECRET_FILE, "it should hold one base32 secret")),
+    )?;
     let parsed = match std::str::from_utf8(&bytes) {
         Ok(text) => Secret::from_base32(text).map_err(Failure::from),
         Err(_) => Err(Failure::usage(
@@ -323,45 +325,6 @@ fn read_secret(input: &SecretInput) -> Result<Secret, Failure> {
     };
     bytes.fill(0);
     parsed
-}
-
-fn read_limited(path: &Path) -> Result<Vec<u8>, Failure> {
-    let shown = path.display();
-    let mut buf = Vec::new();
-    let read = if path.as_os_str() == "-" {
-        std::io::stdin()
-            .lock()
-            .take(MAX_SECRET_FILE + 1)
-            .read_to_end(&mut buf)
-    } else {
-        let file = std::fs::File::open(path)
-            .map_err(|e| Failure::usage(format!("cannot open '{shown}': {}", io_reason(&e))))?;
-        file.take(MAX_SECRET_FILE + 1).read_to_end(&mut buf)
-    };
-    if let Err(e) = read {
-        buf.fill(0);
-        return Err(Failure::usage(format!(
-            "cannot read '{shown}': {}",
-            io_reason(&e)
-        )));
-    }
-    if buf.len() as u64 > MAX_SECRET_FILE {
-        buf.fill(0);
-        return Err(Failure::usage(format!(
-            "'{shown}' is larger than {} KiB: it should hold one base32 secret",
-            MAX_SECRET_FILE / 1024
-        )));
-    }
-    Ok(buf)
-}
-
-/// The reason an I/O error gives, without Rust's "(os error 2)" suffix.
-fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
-    }
 }
 
 /// `uri` as a QR code of Unicode half blocks, with the quiet zone the
