@@ -132,6 +132,27 @@ Examples:
   printf '%s' \"$TOKEN\" | keysmith compare stored.txt -")]
     Compare(CompareArgs),
 
+    /// A password that meets a site's rules, exactly uniform.
+    Password(crate::commands::password::PasswordArgs),
+
+    /// A passphrase of words from a bundled or custom word list.
+    Passphrase(crate::commands::passphrase::PassphraseArgs),
+
+    /// A numeric (or custom-alphabet) one-time code.
+    Otp(crate::commands::otp::OtpArgs),
+
+    /// TOTP (RFC 6238): enrol a secret, make or verify a code.
+    Totp(crate::commands::totp::TotpArgs),
+
+    /// HOTP (RFC 4226): the code for a counter.
+    Hotp(crate::commands::totp::HotpArgs),
+
+    /// API keys with a checksum: make, check, scan files for leaks.
+    Apikey(crate::commands::apikey::ApikeyArgs),
+
+    /// A password-reset link on a trusted base URL.
+    ResetLink(crate::commands::reset_link::ResetLinkArgs),
+
     /// Print a shell completion script.
     #[command(after_help = "\
 Examples:
@@ -143,6 +164,17 @@ Examples:
         #[arg(value_enum)]
         shell: Shell,
     },
+}
+
+/// Options every secret generator has: [`Repeat`] plus `--entropy`.
+#[derive(Debug, Args)]
+pub(crate) struct Generated {
+    #[command(flatten)]
+    pub(crate) repeat: Repeat,
+
+    /// Print the exact entropy of each value, in bits, to stderr.
+    #[arg(long)]
+    pub(crate) entropy: bool,
 }
 
 /// Options every generator has.
@@ -158,7 +190,8 @@ pub(crate) struct Repeat {
     )]
     pub(crate) count: u64,
 
-    /// Print one JSON object per line: {"value": ...}.
+    /// Print one JSON object per line: {"value": ...}, with the exact
+    /// "entropy_bits" and any fields the command adds.
     #[arg(long)]
     pub(crate) json: bool,
 }

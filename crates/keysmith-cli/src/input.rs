@@ -13,29 +13,38 @@ fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
 
-fn read_all(path: &Path, limit: Option<u64>) -> Result<Vec<u8>, Failure> {
-    let shown = path.display();
+/// Reads all of `path` (`-` for stdin). With a `limit`, input longer than
+/// `limit.0` bytes is refused with a message ending in `limit.1` (what the
+/// input should be). Whatever was read is wiped before an error returns,
+/// since the input may be a secret.
+pub(crate) fn read_input(path: &Path, limit: Option<(u64, &str)>) -> Result<Vec<u8>, Failure> {
+    let shown = if is_stdin(path) {
+        "stdin".to_string()
+    } else {
+        format!("'{}'", path.display())
+    };
+    let cap = limit.map_or(u64::MAX, |(l, _)| l.saturating_add(1));
     let mut buf = Vec::new();
     let read = if is_stdin(path) {
-        let mut stdin = std::io::stdin().lock();
-        match limit {
-            Some(l) => stdin.take(l + 1).read_to_end(&mut buf),
-            None => stdin.read_to_end(&mut buf),
-        }
+        std::io::stdin().lock().take(cap).read_to_end(&mut buf)
     } else {
         let file = std::fs::File::open(path)
-            .map_err(|e| Failure::usage(format!("cannot open '{shown}': {}", io_reason(&e))))?;
-        match limit {
-            Some(l) => file.take(l + 1).read_to_end(&mut buf),
-            None => (&file).read_to_end(&mut buf),
-        }
+            .map_err(|e| Failure::usage(format!("cannot open {shown}: {}", io_reason(&e))))?;
+        file.take(cap).read_to_end(&mut buf)
     };
-    read.map_err(|e| Failure::usage(format!("cannot read '{shown}': {}", io_reason(&e))))?;
-    if let Some(l) = limit
+    if let Err(e) = read {
+        buf.fill(0);
+        return Err(Failure::usage(format!(
+            "cannot read {shown}: {}",
+            io_reason(&e)
+        )));
+    }
+    if let Some((l, purpose)) = limit
         && buf.len() as u64 > l
     {
+        buf.fill(0);
         return Err(Failure::usage(format!(
-            "'{shown}' is larger than {} KiB: compare reads secrets, not files",
+            "{shown} is larger than {} KiB: {purpose}",
             l / 1024
         )));
     }
@@ -43,7 +52,7 @@ fn read_all(path: &Path, limit: Option<u64>) -> Result<Vec<u8>, Failure> {
 }
 
 /// The reason an I/O error gives, without Rust's "(os error 2)" suffix.
-fn io_reason(e: &std::io::Error) -> String {
+pub(crate) fn io_reason(e: &std::io::Error) -> String {
     let s = e.to_string();
     match s.find(" (os error") {
         Some(i) => s[..i].to_string(),
@@ -56,7 +65,7 @@ fn io_reason(e: &std::io::Error) -> String {
 pub(crate) fn items(src: &Items) -> Result<Vec<String>, Failure> {
     let mut items = src.items.clone();
     if let Some(path) = &src.file {
-        let bytes = read_all(path, None)?;
+        let bytes = read_input(path, None)?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let line = 1 + bytecount_newlines(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
             Failure::usage(format!(
@@ -86,8 +95,9 @@ pub(crate) fn secrets(a: &Path, b: &Path, exact: bool) -> Result<(Vec<u8>, Vec<u
             "only one of FILE_A and FILE_B can be '-' (stdin)",
         ));
     }
-    let mut x = read_all(a, Some(MAX_SECRET))?;
-    let mut y = read_all(b, Some(MAX_SECRET))?;
+    let limit = Some((MAX_SECRET, "compare reads secrets, not files"));
+    let mut x = read_input(a, limit)?;
+    let mut y = read_input(b, limit)?;
     if !exact {
         trim_newline(&mut x);
         trim_newline(&mut y);

@@ -6,6 +6,7 @@
 #![forbid(unsafe_code)]
 
 mod cli;
+mod commands;
 mod failure;
 mod input;
 mod output;
@@ -62,15 +63,12 @@ fn clap_failure(e: &clap::Error) -> ExitCode {
         }
         _ => {
             let rendered = e.render().to_string();
+            // Everything from the usage block on is left out; so are tips.
             let line = rendered
                 .lines()
                 .map(str::trim)
-                .filter(|l| {
-                    !l.is_empty()
-                        && !l.starts_with("Usage:")
-                        && !l.starts_with("For more information")
-                        && !l.starts_with("tip:")
-                })
+                .take_while(|l| !l.starts_with("Usage:"))
+                .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
                 .collect::<Vec<_>>()
                 .join(" ");
             report(line.strip_prefix("error: ").unwrap_or(&line), 2)
@@ -162,6 +160,13 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 ExitCode::from(1)
             });
         }
+        Command::Password(a) => return commands::password::run(a),
+        Command::Passphrase(a) => return commands::passphrase::run(a),
+        Command::Otp(a) => return commands::otp::run(a),
+        Command::Totp(a) => return commands::totp::run_totp(a),
+        Command::Hotp(a) => return commands::totp::run_hotp(a),
+        Command::Apikey(a) => return commands::apikey::run(a),
+        Command::ResetLink(a) => return commands::reset_link::run(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut stdout = std::io::stdout().lock();

@@ -47,6 +47,27 @@ impl Output {
         self.out.write_all(b"\n").map_err(Failure::output)
     }
 
+    /// One generated secret with its exact entropy: the value alone as
+    /// text, `{"value": ..., "entropy_bits": ...}` in JSON.
+    pub(crate) fn secret(&mut self, value: &str, entropy_bits: f64) -> Result<(), Failure> {
+        if self.json {
+            self.json_line(&serde_json::json!({ "value": value, "entropy_bits": entropy_bits }))
+        } else {
+            writeln!(self.out, "{value}").map_err(Failure::output)
+        }
+    }
+
+    /// Whether values are printed as JSON.
+    pub(crate) fn is_json(&self) -> bool {
+        self.json
+    }
+
+    /// A JSON object printed as one line, whatever the mode (for commands
+    /// whose JSON form has more fields than `value`).
+    pub(crate) fn object(&mut self, v: &serde_json::Value) -> Result<(), Failure> {
+        self.json_line(v)
+    }
+
     /// Bytes exactly as given.
     pub(crate) fn raw(&mut self, bytes: &[u8]) -> Result<(), Failure> {
         self.out.write_all(bytes).map_err(Failure::output)
@@ -60,4 +81,14 @@ impl Output {
     pub(crate) fn finish(mut self) -> Result<(), Failure> {
         self.out.flush().map_err(Failure::output)
     }
+}
+
+/// Prints the exact entropy of what was generated to stderr (`--entropy`).
+pub(crate) fn report_entropy(bits: f64) {
+    let _ = writeln!(std::io::stderr(), "entropy: {bits:.2} bits");
+}
+
+/// Prints a warning to stderr.
+pub(crate) fn warn(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "keysmith: warning: {msg}");
 }

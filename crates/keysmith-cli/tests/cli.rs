@@ -363,6 +363,13 @@ fn help_has_examples_for_every_command() {
         "shuffle",
         "bytes",
         "compare",
+        "password",
+        "passphrase",
+        "otp",
+        "totp",
+        "hotp",
+        "apikey",
+        "reset-link",
         "completions",
     ] {
         assert!(top.contains(cmd), "top-level help lacks {cmd}");
@@ -409,4 +416,22 @@ fn both_sources_work() {
         .success();
     assert_eq!(out.get_output().stdout.len(), 100 * 1024);
     rejects(&["--source", "dice", "token"], "'dice'");
+}
+
+#[test]
+fn parse_errors_leave_out_usage_and_tips() {
+    for args in [
+        &["token", "--hex", "--base64"][..],
+        &["compare", "a"],
+        &["sample"],
+        &["token", "--frob"],
+    ] {
+        let out = keysmith().args(args).assert().code(2).get_output().clone();
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(
+            !err.contains("Usage") && !err.contains("tip:") && !err.contains("  "),
+            "{err:?}"
+        );
+    }
 }

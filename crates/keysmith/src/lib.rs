@@ -58,6 +58,33 @@
 //! # Ok::<(), keysmith::Error>(())
 //! ```
 //!
+//! # Generators with exact entropy
+//!
+//! Passwords that meet site rules, passphrases, one-time codes, API keys
+//! and reset links are [`Recipe`]s: values that are checked when built and
+//! then draw exactly uniformly, knowing the exact size of their space.
+//!
+//! ```
+//! use keysmith::{Recipe, Policy, Passphrase, Code, KeySpec};
+//!
+//! let policy = Policy::builder().length(16).min_digits(2).no_ambiguous().build()?;
+//! let password = policy.generate();
+//! assert_eq!(password.chars().count(), 16);
+//! assert!(policy.entropy_bits() > 90.0);           // log2 of an exact count
+//!
+//! let phrase = Passphrase::builder().build()?;    // EFF long list, 6 words
+//! assert!(phrase.entropy_bits() >= 77.0);
+//!
+//! let code = Code::numeric(6)?.generate();         // "048213"
+//! let key = KeySpec::new("sk_live")?.generate();   // sk_live_<30 base62><checksum>
+//! assert!(keysmith::ApiKey::parse(key.expose()).is_ok());
+//! # assert_eq!(code.len(), 6);
+//! # Ok::<(), keysmith::Error>(())
+//! ```
+//!
+//! See [`password`], [`passphrase`], [`otp`] (codes, HOTP, TOTP),
+//! [`apikey`] and [`reset`] (password-reset links).
+//!
 //! # Python → keysmith
 //!
 //! | Python                                   | keysmith                                          |
@@ -102,19 +129,29 @@
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
 
+pub mod apikey;
 mod compare;
 pub mod entropy;
 mod error;
+pub mod otp;
+pub mod passphrase;
+pub mod password;
 mod random;
+pub mod reset;
 pub mod rng;
 pub mod sample;
 mod token;
 
+pub use apikey::{ApiKey, KeySpec};
 pub use compare::compare_digest;
 pub use entropy::Recipe;
 pub use error::{Error, Result};
 pub use num_bigint::BigUint;
+pub use otp::{Code, Hotp, Totp};
+pub use passphrase::{Passphrase, WordList};
+pub use password::Policy;
 pub use random::{RandomInt, SystemRandom, Weight, WeightedIndex};
+pub use reset::{ResetLink, ResetLinks};
 pub use rng::rng;
 pub use sample::UniformBelow;
 pub use token::{

@@ -1,0 +1,8 @@
+//! The generator commands, one file each.
+
+pub(crate) mod apikey;
+pub(crate) mod otp;
+pub(crate) mod passphrase;
+pub(crate) mod password;
+pub(crate) mod reset_link;
+pub(crate) mod totp;

@@ -1,0 +1,70 @@
+//! `keysmith reset-link`: a password-reset link on a trusted base URL.
+
+use crate::cli::Generated;
+use crate::failure::Failure;
+use crate::output::{Output, report_entropy};
+use keysmith::reset::{self, ResetLinks};
+use std::process::ExitCode;
+use std::time::{Duration, SystemTime};
+
+/// A password-reset link: the base URL with a fresh 256-bit token.
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+The link is the base URL with `token=<token_urlsafe(32)>` added to its
+query. The base must be an absolute https URL (plain http only on
+localhost, 127.x.x.x or [::1]) with no user name, password or fragment.
+Store only `token_sha256` from --json, never the token or the link.
+
+Examples:
+  keysmith reset-link --base-url https://example.com/reset
+  keysmith reset-link --base-url https://example.com/reset --ttl 1h --json
+  keysmith reset-link --base-url 'https://example.com/r?lang=en' --param t
+  keysmith reset-link --base-url http://localhost:3000/reset -n 5")]
+pub(crate) struct ResetLinkArgs {
+    /// The trusted base URL the link points at.
+    #[arg(long, value_name = "URL")]
+    base_url: String,
+
+    /// How long the link stays valid: 90s, 20m, 1h, 2days ... (at most 7
+    /// days); only reported in --json as expires_at.
+    #[arg(long, value_name = "DURATION", default_value = "20m", value_parser = parse_ttl)]
+    ttl: Duration,
+
+    /// The query parameter that carries the token.
+    #[arg(long, value_name = "NAME", default_value = reset::DEFAULT_PARAM)]
+    param: String,
+
+    #[command(flatten)]
+    generated: Generated,
+}
+
+fn parse_ttl(s: &str) -> Result<Duration, String> {
+    let ttl = humantime::parse_duration(s.trim()).map_err(|e| e.to_string())?;
+    reset::check_ttl(ttl).map_err(|e| e.to_string())?;
+    Ok(ttl)
+}
+
+pub(crate) fn run(args: ResetLinkArgs) -> Result<ExitCode, Failure> {
+    let links = ResetLinks::new(&args.base_url)?.with_param(&args.param)?;
+    let bits = links.entropy_bits();
+    if args.generated.entropy {
+        report_entropy(bits);
+    }
+    let mut out = Output::new(args.generated.repeat.json);
+    for _ in 0..args.generated.repeat.count {
+        let link = links.make(args.ttl, SystemTime::now())?;
+        if out.is_json() {
+            out.object(&serde_json::json!({
+                "url": link.url(),
+                "token": link.token(),
+                "token_sha256": link.token_sha256_hex(),
+                "expires_at": link.expires_at_rfc3339(),
+                "entropy_bits": bits,
+            }))?;
+        } else {
+            out.text(link.url())?;
+        }
+    }
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
+}

@@ -1,0 +1,551 @@
+//! `keysmith otp`, `keysmith totp` and `keysmith hotp`, run the way a user
+//! runs them.
+
+mod common;
+
+use common::{keysmith, lines, rejects, stdout_of, tempfile_with};
+
+/// RFC 4226 / RFC 6238 SHA-1 seed "12345678901234567890" in base32.
+const RFC_SHA1: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ";
+/// The RFC 6238 SHA-256 seed (32 bytes) in base32.
+const RFC_SHA256: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZA";
+/// The RFC 6238 SHA-512 seed (64 bytes) in base32.
+const RFC_SHA512: &str = "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQGEZDGNA";
+
+fn stderr_of(args: &[&str]) -> String {
+    let out = keysmith()
+        .args(args)
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    String::from_utf8(out.stderr).unwrap()
+}
+
+// ---- otp ------------------------------------------------------------------
+
+#[test]
+fn otp_defaults_to_six_digits() {
+    let out = stdout_of(&["otp", "-n", "200"]);
+    let codes = lines(&out);
+    assert_eq!(codes.len(), 200);
+    for c in &codes {
+        assert_eq!(c.len(), 6, "{c}");
+        assert!(c.bytes().all(|b| b.is_ascii_digit()));
+    }
+}
+
+#[test]
+fn otp_digits_are_zero_padded() {
+    let out = stdout_of(&["otp", "--digits", "4", "-n", "2000"]);
+    let codes = lines(&out);
+    assert!(codes.iter().all(|c| c.len() == 4));
+    // about 200 of 2000 start with 0; none would if the padding were lost
+    let zeros = codes.iter().filter(|c| c.starts_with('0')).count();
+    assert!((100..320).contains(&zeros), "{zeros}");
+    for d in ["4", "8", "12"] {
+        assert_eq!(
+            stdout_of(&["otp", "--digits", d]).trim_end().len(),
+            d.parse::<usize>().unwrap()
+        );
+    }
+}
+
+#[test]
+fn otp_alphabets() {
+    let out = stdout_of(&["otp", "--alphabet", "XYZXYZ", "--length", "10", "-n", "50"]);
+    for c in lines(&out) {
+        assert_eq!(c.len(), 10);
+        assert!(c.bytes().all(|b| b"XYZ".contains(&b)), "{c}");
+    }
+    let out = stdout_of(&["otp", "--crockford", "--length", "8"]);
+    let c = out.trim_end();
+    assert_eq!(c.len(), 8);
+    assert!(
+        c.bytes()
+            .all(|b| b"0123456789ABCDEFGHJKMNPQRSTVWXYZ".contains(&b))
+    );
+    // default alphabet length
+    assert_eq!(stdout_of(&["otp", "--crockford"]).trim_end().len(), 6);
+}
+
+#[test]
+fn otp_entropy_and_json() {
+    let err = stderr_of(&["otp", "--digits", "6", "--entropy", "-n", "3"]);
+    assert_eq!(err, "entropy: 19.93 bits\n", "reported once");
+    let out = stdout_of(&["otp", "--crockford", "--length", "8", "--json"]);
+    let v: serde_json::Value = serde_json::from_str(out.trim_end()).unwrap();
+    assert_eq!(v["entropy_bits"], 40.0);
+    assert_eq!(v["value"].as_str().unwrap().len(), 8);
+}
+
+#[test]
+fn otp_bits_picks_the_smallest_length() {
+    assert_eq!(stdout_of(&["otp", "--bits", "20"]).trim_end().len(), 7);
+    assert_eq!(stdout_of(&["otp", "--bits", "1"]).trim_end().len(), 4);
+    assert_eq!(
+        stdout_of(&["otp", "--crockford", "--bits", "64"])
+            .trim_end()
+            .len(),
+        13
+    );
+    let err = stderr_of(&["otp", "--bits", "30", "--entropy"]);
+    assert_eq!(err, "entropy: 33.22 bits\n");
+}
+
+#[test]
+fn otp_bad_input() {
+    rejects(&["otp", "--digits", "3"], "between 4 and 12 (got 3)");
+    rejects(&["otp", "--digits", "13"], "(got 13)");
+    rejects(&["otp", "--digits", "six"], "'six'");
+    rejects(&["otp", "--bits", "40"], "more than 12 digits");
+    rejects(&["otp", "--bits", "0"], "bits must be positive");
+    rejects(
+        &["otp", "--alphabet", "aaaa"],
+        "at least 2 distinct characters",
+    );
+    rejects(&["otp", "--alphabet", "ab", "--length", "0"], "(got 0)");
+    rejects(&["otp", "--length", "8"], "--length needs --alphabet");
+    rejects(&["otp", "--digits", "6", "--bits", "20"], "--bits");
+    rejects(&["otp", "--alphabet", "ab", "--crockford"], "--crockford");
+}
+
+// ---- totp new -------------------------------------------------------------
+
+#[test]
+fn totp_new_prints_secret_and_uri() {
+    let out = stdout_of(&[
+        "totp",
+        "new",
+        "--issuer",
+        "Example Co",
+        "--account",
+        "alice@example.com",
+    ]);
+    let ls = lines(&out);
+    assert_eq!(ls.len(), 2);
+    let secret = ls[0];
+    assert_eq!(secret.len(), 32, "160 bits in base32");
+    assert!(
+        secret
+            .bytes()
+            .all(|b| b"ABCDEFGHIJKLMNOPQRSTUVWXYZ234567".contains(&b))
+    );
+    assert_eq!(
+        ls[1],
+        format!(
+            "otpauth://totp/Example%20Co:alice%40example.com?secret={secret}\
+             &issuer=Example%20Co&algorithm=SHA1&digits=6&period=30"
+        )
+    );
+    // the secret works: its code verifies
+    let code = stdout_of(&["totp", "code", "--secret", secret, "--time", "1000"]);
+    stdout_of(&[
+        "totp",
+        "verify",
+        "--secret",
+        secret,
+        "--time",
+        "1000",
+        code.trim_end(),
+    ]);
+}
+
+#[test]
+fn totp_new_json_and_entropy() {
+    let out = keysmith()
+        .args([
+            "totp",
+            "new",
+            "--issuer",
+            "Ex",
+            "--account",
+            "bob",
+            "--digits",
+            "8",
+            "--algorithm",
+            "sha256",
+            "--period",
+            "60",
+            "--json",
+            "--entropy",
+        ])
+        .assert()
+        .success()
+        .get_output()
+        .clone();
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "entropy: 160.00 bits\n"
+    );
+    let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let secret = v["secret"].as_str().unwrap();
+    assert_eq!(v["entropy_bits"], 160.0);
+    assert_eq!(
+        v["uri"],
+        format!(
+            "otpauth://totp/Ex:bob?secret={secret}&issuer=Ex&algorithm=SHA256&digits=8&period=60"
+        )
+    );
+}
+
+#[test]
+fn totp_new_makes_a_fresh_secret_each_time() {
+    let out = stdout_of(&["totp", "new", "--issuer", "Ex", "--account", "a", "-n", "3"]);
+    let ls = lines(&out);
+    assert_eq!(ls.len(), 6);
+    assert!(ls[0] != ls[2] && ls[2] != ls[4] && ls[0] != ls[4]);
+}
+
+#[test]
+fn totp_new_qr_draws_a_code() {
+    let out = stdout_of(&["totp", "new", "--issuer", "Ex", "--account", "a", "--qr"]);
+    let ls = lines(&out);
+    assert!(ls[1].starts_with("otpauth://"));
+    let qr = &ls[2..];
+    assert!(qr.len() > 15, "{out}");
+    let width = qr[0].chars().count();
+    assert!(qr.iter().all(|l| l.chars().count() == width), "square rows");
+    assert!(qr.iter().all(|l| l.chars().all(|c| " ▀▄█".contains(c))));
+    // the quiet zone: the first row is all light (full blocks by default)
+    assert!(qr[0].chars().all(|c| c == '█'));
+    let inverted = stdout_of(&[
+        "totp",
+        "new",
+        "--issuer",
+        "Ex",
+        "--account",
+        "a",
+        "--qr",
+        "--qr-invert",
+    ]);
+    assert!(lines(&inverted)[2].chars().all(|c| c == ' '));
+}
+
+#[test]
+fn totp_new_bad_input() {
+    rejects(
+        &["totp", "new", "--issuer", "Ex:Co", "--account", "a"],
+        "issuer must not contain ':'",
+    );
+    rejects(
+        &["totp", "new", "--issuer", "", "--account", "a"],
+        "issuer must not be empty",
+    );
+    rejects(
+        &["totp", "new", "--issuer", "Ex", "--account", ""],
+        "account must not be empty",
+    );
+    rejects(&["totp", "new", "--account", "a"], "--issuer");
+    rejects(
+        &[
+            "totp",
+            "new",
+            "--issuer",
+            "Ex",
+            "--account",
+            "a",
+            "--digits",
+            "9",
+        ],
+        "(got 9)",
+    );
+    rejects(
+        &[
+            "totp",
+            "new",
+            "--issuer",
+            "Ex",
+            "--account",
+            "a",
+            "--period",
+            "0",
+        ],
+        "period",
+    );
+    rejects(
+        &[
+            "totp",
+            "new",
+            "--issuer",
+            "Ex",
+            "--account",
+            "a",
+            "--qr",
+            "--json",
+        ],
+        "--json",
+    );
+}
+
+// ---- totp code / verify ---------------------------------------------------
+
+#[test]
+fn totp_code_matches_rfc6238() {
+    for (secret, alg, time, code) in [
+        (RFC_SHA1, "sha1", "59", "94287082"),
+        (RFC_SHA256, "sha256", "59", "46119246"),
+        (RFC_SHA512, "sha512", "59", "90693936"),
+        (RFC_SHA1, "sha1", "1111111109", "07081804"),
+        (RFC_SHA256, "sha256", "1234567890", "91819424"),
+        (RFC_SHA512, "sha512", "20000000000", "47863826"),
+    ] {
+        let out = stdout_of(&[
+            "totp",
+            "code",
+            "--secret",
+            secret,
+            "--algorithm",
+            alg,
+            "--time",
+            time,
+            "--digits",
+            "8",
+        ]);
+        assert_eq!(out, format!("{code}\n"), "{alg} at {time}");
+    }
+    assert_eq!(
+        stdout_of(&["totp", "code", "--secret", RFC_SHA1, "--time", "59"]),
+        "287082\n"
+    );
+    assert_eq!(
+        stdout_of(&[
+            "totp", "code", "--secret", RFC_SHA1, "--time", "119", "--period", "60"
+        ]),
+        "287082\n"
+    );
+}
+
+#[test]
+fn totp_code_defaults_to_now() {
+    let out = stdout_of(&["totp", "code", "--secret", RFC_SHA1]);
+    let code = out.trim_end();
+    assert_eq!(code.len(), 6);
+    // the current code verifies now (window 1 absorbs a step boundary)
+    keysmith()
+        .args(["totp", "verify", "--secret", RFC_SHA1, code])
+        .assert()
+        .success()
+        .stdout("valid\n");
+}
+
+#[test]
+fn secret_from_file_and_stdin() {
+    let f = tempfile_with(b"gezd gnbv gy3t qojq gezd gnbv gy3t qojq\n");
+    assert_eq!(
+        stdout_of(&[
+            "totp",
+            "code",
+            "--secret-file",
+            f.path_str(),
+            "--time",
+            "59"
+        ]),
+        "287082\n"
+    );
+    keysmith()
+        .args(["totp", "code", "--secret-file", "-", "--time", "59"])
+        .write_stdin(format!("{RFC_SHA1}===\n"))
+        .assert()
+        .success()
+        .stdout("287082\n");
+}
+
+#[test]
+fn totp_verify_exit_status_and_window() {
+    let ok = |args: &[&str]| {
+        keysmith().args(args).assert().code(0).stdout("valid\n");
+    };
+    let bad = |args: &[&str]| {
+        keysmith().args(args).assert().code(1).stdout("invalid\n");
+    };
+    // 287082 is the code of step 1 (times 30..=59)
+    ok(&[
+        "totp", "verify", "--secret", RFC_SHA1, "--time", "59", "287082",
+    ]);
+    ok(&[
+        "totp", "verify", "--secret", RFC_SHA1, "--time", "60", "287082",
+    ]); // previous step
+    ok(&[
+        "totp", "verify", "--secret", RFC_SHA1, "--time", "29", "287082",
+    ]); // next step
+    bad(&[
+        "totp", "verify", "--secret", RFC_SHA1, "--time", "60", "--window", "0", "287082",
+    ]);
+    bad(&[
+        "totp", "verify", "--secret", RFC_SHA1, "--time", "29", "--window", "0", "287082",
+    ]);
+    bad(&[
+        "totp", "verify", "--secret", RFC_SHA1, "--time", "90", "287082",
+    ]); // two steps
+    ok(&[
+        "totp", "verify", "--secret", RFC_SHA1, "--time", "90", "--window", "2", "287082",
+    ]);
+    bad(&[
+        "totp", "verify", "--secret", RFC_SHA1, "--time", "59", "287083",
+    ]);
+    ok(&[
+        "totp",
+        "verify",
+        "--secret",
+        RFC_SHA512,
+        "--algorithm",
+        "sha512",
+        "--digits",
+        "8",
+        "--time",
+        "59",
+        "90693936",
+    ]);
+    keysmith()
+        .args([
+            "totp", "verify", "-q", "--secret", RFC_SHA1, "--time", "59", "000000",
+        ])
+        .assert()
+        .code(1)
+        .stdout("");
+}
+
+#[test]
+fn totp_bad_input_never_echoes_the_secret() {
+    let secret = "JBSWY3DPEHPK3PX1";
+    for args in [
+        vec!["totp", "code", "--secret", secret],
+        vec!["totp", "verify", "--secret", secret, "123456"],
+        vec!["hotp", "code", "--secret", secret, "--counter", "1"],
+    ] {
+        rejects(&args, "invalid base32 secret: character 16");
+        let out = keysmith().args(&args).assert().code(2).get_output().clone();
+        assert!(!String::from_utf8(out.stderr).unwrap().contains("JBSW"));
+    }
+    let f = tempfile_with(b"JBSWY3DP!HPK3PXP\n");
+    rejects(
+        &["totp", "code", "--secret-file", f.path_str()],
+        "invalid base32 secret",
+    );
+    let out = keysmith()
+        .args(["totp", "code", "--secret-file", f.path_str()])
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(!String::from_utf8(out.stderr).unwrap().contains("JBSW"));
+    rejects(
+        &["totp", "code", "--secret", "JBS"],
+        "invalid base32 secret",
+    );
+    rejects(&["totp", "code", "--secret", ""], "the secret is empty");
+}
+
+#[test]
+fn totp_bad_input() {
+    let s = RFC_SHA1;
+    rejects(
+        &["totp", "code", "--secret", s, "--digits", "5"],
+        "6, 7 or 8 digits (got 5)",
+    );
+    rejects(&["totp", "code", "--secret", s, "--digits", "9"], "(got 9)");
+    rejects(
+        &["totp", "code", "--secret", s, "--algorithm", "md5"],
+        "unknown algorithm 'md5'",
+    );
+    rejects(
+        &["totp", "code", "--secret", s, "--period", "0"],
+        "period must be at least 1",
+    );
+    rejects(
+        &["totp", "code", "--secret", s, "--time", "soon"],
+        "not a Unix time",
+    );
+    rejects(
+        &["totp", "code", "--secret", s, "--time", "1e9"],
+        "not a Unix time",
+    );
+    rejects(&["totp", "code"], "--secret");
+    rejects(
+        &["totp", "code", "--secret", s, "--secret-file", "-"],
+        "cannot be used with",
+    );
+    rejects(
+        &["totp", "code", "--secret-file", "/nonexistent/keysmith"],
+        "cannot open",
+    );
+    rejects(
+        &["totp", "verify", "--secret", s, "12a456"],
+        "the code must be 6 decimal digits",
+    );
+    rejects(
+        &["totp", "verify", "--secret", s, "1234567"],
+        "the code must be 6 decimal digits",
+    );
+    rejects(
+        &["totp", "verify", "--secret", s, "--window", "x", "123456"],
+        "'x'",
+    );
+    rejects(&["totp", "verify", "--secret", s], "<CODE>");
+}
+
+// ---- hotp -----------------------------------------------------------------
+
+#[test]
+fn hotp_code_matches_rfc4226() {
+    let expected = [
+        "755224", "287082", "359152", "969429", "338314", "254676", "287922", "162583", "399871",
+        "520489",
+    ];
+    for (counter, code) in expected.iter().enumerate() {
+        let c = counter.to_string();
+        assert_eq!(
+            stdout_of(&["hotp", "code", "--secret", RFC_SHA1, "--counter", &c]),
+            format!("{code}\n")
+        );
+    }
+    assert_eq!(
+        stdout_of(&[
+            "hotp",
+            "code",
+            "--secret",
+            RFC_SHA1,
+            "--counter",
+            "0",
+            "--digits",
+            "8"
+        ]),
+        "84755224\n"
+    );
+}
+
+#[test]
+fn hotp_bad_input() {
+    rejects(&["hotp", "code", "--secret", RFC_SHA1], "--counter");
+    rejects(
+        &["hotp", "code", "--secret", RFC_SHA1, "--counter", "x"],
+        "'x'",
+    );
+    rejects(
+        &[
+            "hotp",
+            "code",
+            "--secret",
+            RFC_SHA1,
+            "--counter",
+            "1",
+            "--digits",
+            "4",
+        ],
+        "(got 4)",
+    );
+    rejects(
+        &[
+            "hotp",
+            "code",
+            "--secret",
+            RFC_SHA1,
+            "--counter",
+            "1",
+            "--algorithm",
+            "sha3",
+        ],
+        "unknown algorithm",
+    );
+}

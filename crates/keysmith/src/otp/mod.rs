@@ -1,0 +1,46 @@
+//! One-time codes: random codes to send by mail or SMS ([`Code`]), and
+//! HOTP/TOTP codes computed from a shared secret ([`Hotp`], [`Totp`],
+//! RFC 4226 and RFC 6238).
+//!
+//! # Codes to send
+//!
+//! ```
+//! use keysmith::Recipe;
+//! use keysmith::otp::{Code, CROCKFORD_BASE32};
+//!
+//! let six = Code::numeric(6)?;
+//! let code = six.generate();                     // "048213": zero-padded
+//! assert_eq!(code.len(), 6);
+//! assert_eq!(six.space(), 1_000_000u32.into());  // exactly uniform over 10^6
+//!
+//! let alnum = Code::alphabet(CROCKFORD_BASE32, 8)?;
+//! assert_eq!(alnum.entropy_bits(), 40.0);        // 32^8 codes
+//! assert!(!alnum.verify(&alnum.generate(), "not it"));
+//! # Ok::<(), keysmith::Error>(())
+//! ```
+//!
+//! # Authenticator apps (TOTP)
+//!
+//! ```
+//! use keysmith::otp::{Secret, Totp};
+//!
+//! // Enrolment: a fresh 160-bit secret, shown to the user as a URI / QR code.
+//! let totp = Totp::new(Secret::generate());
+//! let uri = totp.otpauth_uri("Example Co", "alice@example.com")?;
+//! assert!(uri.starts_with("otpauth://totp/Example%20Co:alice%40example.com?secret="));
+//!
+//! // Login: the code the app shows now is accepted, within one step of drift.
+//! let now = 1_700_000_000;
+//! let code = totp.code_at(now);
+//! assert_eq!(totp.verify(&code, now + 30, 1), Some(-1));
+//! assert_eq!(totp.verify(&code, now + 30, 0), None);
+//! # Ok::<(), keysmith::Error>(())
+//! ```
+
+mod code;
+mod hotp;
+mod secret;
+
+pub use code::{CROCKFORD_BASE32, Code, MAX_ALPHABET_CODE_LENGTH};
+pub use hotp::{Algorithm, Hotp, Totp};
+pub use secret::Secret;

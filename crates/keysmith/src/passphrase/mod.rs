@@ -1,0 +1,674 @@
+//! Passphrases: words drawn uniformly from a word list, with exact entropy.
+//!
+//! A [`Passphrase`] is a recipe: a word list, a number of words, a
+//! separator, a letter case and optionally one digit and one symbol. It is
+//! checked when built, and every draw is uniform over its
+//! [`space`](Recipe::space), which is counted exactly.
+//!
+//! ```
+//! use keysmith::Recipe;
+//! use keysmith::passphrase::{Case, Passphrase, WordList};
+//!
+//! // The default: 6 words of the EFF long list, 77.5 bits.
+//! let recipe = Passphrase::builder().build()?;
+//! let phrase = recipe.generate();
+//! assert_eq!(phrase.split(' ').count(), 6);
+//! assert!(recipe.entropy_bits() >= 77.0);
+//!
+//! // At least 100 bits from a short list, joined by '-', one word's case
+//! // drawn at random, and a digit after one of the words.
+//! let recipe = Passphrase::builder()
+//!     .list(WordList::bundled("eff-short1")?)
+//!     .bits(100)
+//!     .separator("-")
+//!     .case(Case::Random)
+//!     .digit(true)
+//!     .build()?;
+//! assert!(recipe.entropy_bits() >= 100.0);
+//! assert!(recipe.is_uniquely_decodable());
+//! # Ok::<(), keysmith::Error>(())
+//! ```
+//!
+//! # What is counted
+//!
+//! The words of a draw are independent and uniform over the recipe's
+//! *choices per word* ([`Passphrase::choices_per_word`]): the list's words
+//! after the case is applied, with any words the case makes equal counted
+//! once. With [`Case::Random`] the choices are all the distinct forms
+//! `lower`, `UPPER` and `Title` of every word ("a" has two forms, "2x4" one),
+//! so every printed word is exactly equally likely and the count is exact.
+//!
+//! With [`digit`](PassphraseBuilder::digit), one of the words, chosen
+//! uniformly, is followed by one digit `0`–`9` chosen uniformly: a factor of
+//! `10 × words`. With [`symbol`](PassphraseBuilder::symbol), likewise one
+//! word is followed by one symbol of [`DEFAULT_SYMBOLS`] (or the set given):
+//! a factor of `symbols × words`, drawn independently of the digit (when
+//! both follow the same word, the digit comes first).
+//!
+//! So [`space`](Recipe::space) is `choices^words × (10·words) ×
+//! (symbols·words)`, the last two factors only when enabled: the number of
+//! equally likely draws. Different draws give different passphrases unless
+//! the separator can be confused with the words (an empty separator, for
+//! one); [`Passphrase::decodability`] tells, and where it is not
+//! [`Decodability::Unique`] the entropy is an upper bound.
+
+mod decode;
+mod wordlist;
+
+pub use wordlist::WordList;
+
+use crate::entropy::Recipe;
+use crate::{Error, Result};
+use num_bigint::BigUint;
+use rand_core::CryptoRng;
+use std::collections::HashSet;
+use std::fmt;
+use std::sync::OnceLock;
+
+/// The symbols [`PassphraseBuilder::symbol`] draws from by default: ten
+/// ASCII symbols found on every keyboard layout's number row or near it,
+/// none of them a quote, a bracket, a backslash or a character commonly
+/// used as a separator (`-`, `_`, `.`, `,`, space).
+pub const DEFAULT_SYMBOLS: &str = "!#$%&*+=?@";
+
+/// The smallest number of bits the default word count reaches.
+pub const DEFAULT_BITS: u32 = 77;
+
+/// The most words a passphrase can have.
+pub const MAX_WORDS: usize = 1000;
+
+/// How long the uniqueness test may search before answering
+/// [`Decodability::Unknown`].
+const DECODE_BUDGET: u64 = 4_000_000;
+
+/// The most strings a word slot may hold for the full uniqueness test
+/// (words times what can follow them); beyond it the answer is
+/// [`Decodability::Unknown`].
+const MAX_CODEWORDS: usize = 1 << 20;
+
+/// The letter case of the words in a passphrase.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
+#[non_exhaustive]
+pub enum Case {
+    /// As written in the word list (the default; the bundled lists are
+    /// lowercase).
+    #[default]
+    Keep,
+    /// All lowercase.
+    Lower,
+    /// ALL UPPERCASE.
+    Upper,
+    /// First character uppercase, the rest lowercase.
+    Title,
+    /// Per word, one of the distinct forms lowercase, UPPERCASE and Title,
+    /// drawn from the secure source together with the word (see the
+    /// [module docs](self)).
+    Random,
+}
+
+impl Case {
+    /// The names [`Case::from_name`] accepts.
+    pub const NAMES: [&'static str; 5] = ["keep", "lower", "upper", "title", "random"];
+
+    /// The case called `name` (`keep`, `lower`, `upper`, `title`, `random`).
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the unknown name.
+    pub fn from_name(name: &str) -> Result<Case> {
+        Ok(match name {
+            "keep" => Case::Keep,
+            "lower" => Case::Lower,
+            "upper" => Case::Upper,
+            "title" => Case::Title,
+            "random" => Case::Random,
+            _ => {
+                return Err(Error::InvalidInput(format!(
+                    "unknown case '{name}' (known: {})",
+                    Case::NAMES.join(", ")
+                )));
+            }
+        })
+    }
+}
+
+fn title(w: &str) -> String {
+    let mut chars = w.chars();
+    match chars.next() {
+        Some(first) => first.to_uppercase().collect::<String>() + &chars.as_str().to_lowercase(),
+        None => String::new(),
+    }
+}
+
+/// The distinct strings a word of `list` can be printed as under `case`, in
+/// the list's order.
+fn choices(list: &WordList, case: Case) -> Vec<String> {
+    let mut seen = HashSet::new();
+    let mut out = Vec::new();
+    let mut add = |s: String| {
+        if seen.insert(s.clone()) {
+            out.push(s);
+        }
+    };
+    for w in list.words() {
+        match case {
+            Case::Keep => add(w.clone()),
+            Case::Lower => add(w.to_lowercase()),
+            Case::Upper => add(w.to_uppercase()),
+            Case::Title => add(title(w)),
+            Case::Random => {
+                add(w.to_lowercase());
+                add(w.to_uppercase());
+                add(title(w));
+            }
+        }
+    }
+    out
+}
+
+/// Whether different draws of a [`Passphrase`] always give different
+/// strings.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
+#[non_exhaustive]
+pub enum Decodability {
+    /// Proven: every passphrase can be split back into its one draw, so the
+    /// entropy is exact.
+    Unique,
+    /// Some passphrases may come from more than one draw (for example
+    /// "in"+"to" and "into" with an empty separator): the entropy is an
+    /// upper bound.
+    Ambiguous,
+    /// The test gave up before deciding (only for very large lists with a
+    /// separator that also occurs inside words): treat the entropy as an
+    /// upper bound.
+    Unknown,
+}
+
+/// A passphrase recipe: words drawn uniformly and independently from a
+/// word list. Build one with [`Passphrase::builder`].
+///
+/// Drawing cannot fail; [`space`](Recipe::space) is the exact number of
+/// equally likely draws (see the [module docs](self)).
+#[derive(Clone)]
+pub struct Passphrase {
+    choices: Vec<String>,
+    words: usize,
+    separator: String,
+    case: Case,
+    digit: bool,
+    symbols: Option<Vec<char>>,
+    decodability: OnceLock<Decodability>,
+}
+
+/// Builds a [`Passphrase`]; every setting has a default.
+#[derive(Debug, Clone, Default)]
+pub struct PassphraseBuilder {
+    list: Option<WordList>,
+    words: Option<usize>,
+    bits: Option<u32>,
+    separator: Option<String>,
+    case: Case,
+    min_length: Option<usize>,
+    max_length: Option<usize>,
+    digit: bool,
+    symbols: Option<String>,
+}
+
+impl PassphraseBuilder {
+    /// The word list (default: [`WordList::eff_long`]).
+    pub fn list(mut self, list: WordList) -> Self {
+        self.list = Some(list);
+        self
+    }
+
+    /// The number of words, 1 to [`MAX_WORDS`]. Without it (and without
+    /// [`bits`](Self::bits)), the smallest number that reaches
+    /// [`DEFAULT_BITS`] (77) bits with all the other settings: 6 for the
+    /// EFF long list.
+    pub fn words(mut self, n: usize) -> Self {
+        self.words = Some(n);
+        self
+    }
+
+    /// Use the smallest number of words whose entropy, with all the other
+    /// settings, is at least `bits`.
+    pub fn bits(mut self, bits: u32) -> Self {
+        self.bits = Some(bits);
+        self
+    }
+
+    /// What goes between words (default a space; any string, empty
+    /// allowed).
+    pub fn separator(mut self, s: impl Into<String>) -> Self {
+        self.separator = Some(s.into());
+        self
+    }
+
+    /// The letter case (default [`Case::Keep`]).
+    pub fn case(mut self, case: Case) -> Self {
+        self.case = case;
+        self
+    }
+
+    /// Keep only words of at least `n` characters.
+    pub fn min_length(mut self, n: usize) -> Self {
+        self.min_length = Some(n);
+        self
+    }
+
+    /// Keep only words of at most `n` characters.
+    pub fn max_length(mut self, n: usize) -> Self {
+        self.max_length = Some(n);
+        self
+    }
+
+    /// Follow one uniformly chosen word with a uniform digit `0`–`9`.
+    pub fn digit(mut self, on: bool) -> Self {
+        self.digit = on;
+        self
+    }
+
+    /// Follow one uniformly chosen word with a uniform symbol from
+    /// [`DEFAULT_SYMBOLS`] (or the set given to
+    /// [`symbols`](Self::symbols)).
+    pub fn symbol(mut self, on: bool) -> Self {
+        match (on, self.symbols.is_some()) {
+            (true, false) => self.symbols = Some(DEFAULT_SYMBOLS.into()),
+            (false, _) => self.symbols = None,
+            (true, true) => {}
+        }
+        self
+    }
+
+    /// Follow one word with a symbol drawn from `set` (implies
+    /// [`symbol(true)`](Self::symbol)). Repeated characters count once.
+    pub fn symbols(mut self, set: impl Into<String>) -> Self {
+        self.symbols = Some(set.into());
+        self
+    }
+
+    /// The recipe.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when both a word count and bits are given,
+    /// the word count is 0 or above [`MAX_WORDS`], the length filters
+    /// cross or leave fewer than 2 words, the case leaves fewer than 2
+    /// distinct words, the symbol set is empty or contains whitespace or
+    /// control characters, or the bits need more than [`MAX_WORDS`] words.
+    pub fn build(self) -> Result<Passphrase> {
+        let list = self.list.unwrap_or_default();
+        let list = if self.min_length.is_some() || self.max_length.is_some() {
+            list.filter_length(self.min_length, self.max_length)?
+        } else {
+            list
+        };
+        let choices = choices(&list, self.case);
+        if choices.len() < 2 {
+            return Err(Error::InvalidInput(
+                "the case leaves only 1 distinct word; at least 2 are needed".into(),
+            ));
+        }
+        let symbols = match self.symbols {
+            None => None,
+            Some(set) => {
+                let mut seen = HashSet::new();
+                let chars: Vec<char> = set.chars().filter(|c| seen.insert(*c)).collect();
+                if chars.is_empty() {
+                    return Err(Error::InvalidInput("the symbol set is empty".into()));
+                }
+                if let Some(c) = chars.iter().find(|c| c.is_whitespace() || c.is_control()) {
+                    return Err(Error::InvalidInput(format!(
+                        "the symbol set contains whitespace or a control character ({c:?})"
+                    )));
+                }
+                Some(chars)
+            }
+        };
+        let mut recipe = Passphrase {
+            choices,
+            words: 1,
+            separator: self.separator.unwrap_or_else(|| " ".into()),
+            case: self.case,
+            digit: self.digit,
+            symbols,
+            decodability: OnceLock::new(),
+        };
+        recipe.words = match (self.words, self.bits) {
+            (Some(_), Some(_)) => {
+                return Err(Error::InvalidInput(
+                    "give either a number of words or a number of bits, not both".into(),
+                ));
+            }
+            (Some(0), None) => {
+                return Err(Error::InvalidInput(
+                    "the number of words must be at least 1".into(),
+                ));
+            }
+            (Some(n), None) if n > MAX_WORDS => {
+                return Err(Error::InvalidInput(format!(
+                    "{n} words is too many (at most {MAX_WORDS})"
+                )));
+            }
+            (Some(n), None) => n,
+            (None, bits) => recipe.words_for_bits(bits.unwrap_or(DEFAULT_BITS))?,
+        };
+        Ok(recipe)
+    }
+}
+
+impl Passphrase {
+    /// A builder with every setting at its default: 6 space-separated
+    /// words of the EFF long list.
+    pub fn builder() -> PassphraseBuilder {
+        PassphraseBuilder::default()
+    }
+
+    /// The number of words.
+    pub fn words(&self) -> usize {
+        self.words
+    }
+
+    /// The separator between words.
+    pub fn separator(&self) -> &str {
+        &self.separator
+    }
+
+    /// The letter case.
+    pub fn case(&self) -> Case {
+        self.case
+    }
+
+    /// Whether one word is followed by a digit.
+    pub fn has_digit(&self) -> bool {
+        self.digit
+    }
+
+    /// The symbols one word is followed by one of, if any.
+    pub fn symbols(&self) -> Option<&[char]> {
+        self.symbols.as_deref()
+    }
+
+    /// The number of distinct strings each word is drawn from: the list
+    /// after the length filters and the case (with [`Case::Random`], every
+    /// distinct form of every word).
+    pub fn choices_per_word(&self) -> usize {
+        self.choices.len()
+    }
+
+    /// The exact number of equally likely draws of `words` words with this
+    /// recipe's other settings.
+    fn space_for(&self, words: usize) -> BigUint {
+        // words <= MAX_WORDS, so the exponent fits.
+        let mut space = BigUint::from(self.choices.len()).pow(words as u32);
+        if self.digit {
+            space *= BigUint::from(10 * words);
+        }
+        if let Some(s) = &self.symbols {
+            space *= BigUint::from(s.len() * words);
+        }
+        space
+    }
+
+    /// The smallest number of words whose space reaches `2^bits`.
+    fn words_for_bits(&self, bits: u32) -> Result<usize> {
+        let target = BigUint::from(1u32) << bits;
+        (1..=MAX_WORDS)
+            .find(|&n| self.space_for(n) >= target)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "{bits} bits need more than {MAX_WORDS} words of this list"
+                ))
+            })
+    }
+
+    /// Whether different draws always give different passphrases, decided
+    /// once per recipe and then remembered.
+    ///
+    /// With a separator that occurs in no word, digit or symbol (the
+    /// default space with any bundled list, for example) the answer comes
+    /// from splitting at the separator. Otherwise (an empty separator, say)
+    /// it is the Sardinas–Patterson test: first on words, digits, symbols
+    /// and separator as separate pieces (enough to prove uniqueness, and
+    /// cheap), then on every string a word slot can hold followed by the
+    /// separator, which decides it for sequences of any length. The test
+    /// stops after a bounded amount of work (and skips slots of more than
+    /// a million strings) and then answers [`Decodability::Unknown`].
+    pub fn decodability(&self) -> Decodability {
+        *self.decodability.get_or_init(|| self.decide())
+    }
+
+    /// `true` when [`decodability`](Self::decodability) is
+    /// [`Decodability::Unique`]: the entropy is then exact, not an upper
+    /// bound.
+    pub fn is_uniquely_decodable(&self) -> bool {
+        self.decodability() == Decodability::Unique
+    }
+
+    /// What can follow a word: "", each digit, each symbol, each digit
+    /// followed by each symbol (as enabled). The same string may appear
+    /// twice (a symbol set holding a digit), which makes draws collide.
+    fn suffixes(&self) -> Vec<String> {
+        let digits: Vec<char> = if self.digit {
+            ('0'..='9').collect()
+        } else {
+            Vec::new()
+        };
+        let symbols = self.symbols.as_deref().unwrap_or(&[]);
+        let mut out = vec![String::new()];
+        out.extend(digits.iter().map(char::to_string));
+        out.extend(symbols.iter().map(char::to_string));
+        for d in &digits {
+            out.extend(symbols.iter().map(|s| format!("{d}{s}")));
+        }
+        out
+    }
+
+    fn decide(&self) -> Decodability {
+        let suffixes = self.suffixes();
+        if !self.slot_strings_distinct(&suffixes) {
+            return Decodability::Ambiguous;
+        }
+        if self.words == 1 {
+            return Decodability::Unique;
+        }
+        let sep = &self.separator;
+        if !sep.is_empty() {
+            let in_tokens: HashSet<char> = self
+                .choices
+                .iter()
+                .flat_map(|w| w.chars())
+                .chain(suffixes.iter().flat_map(|s| s.chars()))
+                .collect();
+            // Tokens are non-empty and contain no character of the
+            // separator, so the separators are exactly the maximal runs of
+            // those characters: splitting is unique.
+            if !sep.chars().any(|c| in_tokens.contains(&c)) {
+                return Decodability::Unique;
+            }
+        }
+        if suffixes.len() > 1 && self.tokens_decodable() {
+            return Decodability::Unique;
+        }
+        if self.choices.len().saturating_mul(suffixes.len()) > MAX_CODEWORDS {
+            return Decodability::Unknown;
+        }
+        let codewords: Vec<Vec<u8>> = self
+            .choices
+            .iter()
+            .flat_map(|w| suffixes.iter().map(move |x| format!("{w}{x}{sep}")))
+            .map(String::into_bytes)
+            .collect();
+        let refs: Vec<&[u8]> = codewords.iter().map(Vec::as_slice).collect();
+        decode::sardinas_patterson(&refs, DECODE_BUDGET)
+    }
+
+    /// A cheaper sufficient test when digits or symbols are on: words,
+    /// digits, symbols and the separator as separate tokens. When these
+    /// are distinct strings and no concatenation of them splits two ways,
+    /// a passphrase splits into tokens one way only, and the tokens give
+    /// back the draw (the digit's and symbol's slots are the number of
+    /// words before them).
+    fn tokens_decodable(&self) -> bool {
+        let mut tokens: Vec<String> = self.choices.clone();
+        if self.digit {
+            tokens.extend(('0'..='9').map(String::from));
+        }
+        if let Some(symbols) = &self.symbols {
+            tokens.extend(symbols.iter().map(char::to_string));
+        }
+        if !self.separator.is_empty() {
+            tokens.push(self.separator.clone());
+        }
+        let refs: Vec<&[u8]> = tokens.iter().map(|t| t.as_bytes()).collect();
+        let distinct: HashSet<&[u8]> = refs.iter().copied().collect();
+        distinct.len() == refs.len()
+            && decode::sardinas_patterson(&refs, DECODE_BUDGET) == Decodability::Unique
+    }
+
+    /// Whether every (word, suffix) pair gives a different string. `w x =
+    /// w' x'` with `x` longer than `x'` means `x = y x'` and `w' = w y`; so
+    /// the pairs collide exactly when a suffix repeats, or some word is
+    /// another word followed by such a `y`.
+    fn slot_strings_distinct(&self, suffixes: &[String]) -> bool {
+        let distinct: HashSet<&str> = suffixes.iter().map(String::as_str).collect();
+        if distinct.len() != suffixes.len() {
+            return false;
+        }
+        let mut ys: HashSet<&str> = HashSet::new();
+        for x in suffixes {
+            for (cut, _) in x.char_indices().skip(1).chain([(x.len(), ' ')]) {
+                if distinct.contains(&x[cut..]) {
+                    ys.insert(&x[..cut]);
+                }
+            }
+        }
+        ys.remove("");
+        if ys.is_empty() {
+            return true;
+        }
+        let longest = ys.iter().map(|y| y.chars().count()).max().unwrap_or(0);
+        let words: HashSet<&str> = self.choices.iter().map(String::as_str).collect();
+        self.choices.iter().all(|w| {
+            w.char_indices()
+                .rev()
+                .take(longest)
+                .all(|(cut, _)| !(ys.contains(&w[cut..]) && words.contains(&w[..cut])))
+        })
+    }
+}
+
+impl Recipe for Passphrase {
+    type Output = String;
+
+    fn sample<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> String {
+        use crate::sample::index;
+        let mut out = String::with_capacity(self.words * (10 + self.separator.len()));
+        // Where the digit and the symbol go is drawn first, so the words
+        // can be written as they are drawn.
+        let digit = self.digit.then(|| (index(rng, self.words), index(rng, 10)));
+        let symbol = self
+            .symbols
+            .as_ref()
+            .map(|s| (index(rng, self.words), s[index(rng, s.len())]));
+        for i in 0..self.words {
+            if i > 0 {
+                out.push_str(&self.separator);
+            }
+            out.push_str(&self.choices[index(rng, self.choices.len())]);
+            if let Some((slot, d)) = digit
+                && slot == i
+            {
+                out.push(char::from(b'0' + d as u8));
+            }
+            if let Some((slot, s)) = symbol
+                && slot == i
+            {
+                out.push(s);
+            }
+        }
+        out
+    }
+
+    fn space(&self) -> BigUint {
+        self.space_for(self.words)
+    }
+}
+
+/// Shows the settings, not the word list.
+impl fmt::Debug for Passphrase {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Passphrase")
+            .field("words", &self.words)
+            .field("choices_per_word", &self.choices.len())
+            .field("separator", &self.separator)
+            .field("case", &self.case)
+            .field("digit", &self.digit)
+            .field("symbols", &self.symbols)
+            .finish()
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(words: &[&str]) -> WordList {
+        WordList::from_words(words).unwrap()
+    }
+
+    #[test]
+    fn random_case_counts_distinct_forms() {
+        let l = list(&["a", "bc", "2x4", "Ab"]);
+        // a: a, A; bc: bc, BC, Bc; 2x4: 2x4, 2X4; Ab: ab, AB (Ab repeats).
+        let c = choices(&l, Case::Random);
+        assert_eq!(
+            c,
+            ["a", "A", "bc", "BC", "Bc", "2x4", "2X4", "ab", "AB", "Ab"]
+        );
+        assert_eq!(choices(&l, Case::Lower).len(), 4);
+        assert_eq!(choices(&list(&["ab", "AB", "Ab"]), Case::Keep).len(), 3);
+    }
+
+    #[test]
+    fn case_that_merges_words_is_counted_once() {
+        let e = Passphrase::builder()
+            .list(list(&["x", "X"]))
+            .case(Case::Upper)
+            .build()
+            .unwrap_err();
+        assert!(e.to_string().contains("only 1 distinct word"), "{e}");
+    }
+
+    #[test]
+    fn title_case() {
+        assert_eq!(title("hELLO"), "Hello");
+        assert_eq!(title("éa"), "Éa");
+        assert_eq!(title("ß"), "SS");
+        assert_eq!(title("3d"), "3d");
+    }
+
+    #[test]
+    fn suffix_collisions() {
+        let p = |words: &[&str], digit: bool, symbols: Option<&str>| {
+            let mut b = Passphrase::builder()
+                .list(list(words))
+                .words(1)
+                .digit(digit);
+            if let Some(s) = symbols {
+                b = b.symbols(s);
+            }
+            let p = b.build().unwrap();
+            p.slot_strings_distinct(&p.suffixes())
+        };
+        assert!(p(&["a", "b"], true, Some("!")));
+        // "a"+"1" = "a1".
+        assert!(!p(&["a", "a1"], true, None));
+        // "a"+"1!" = "a1"+"!".
+        assert!(!p(&["a", "a1"], true, Some("!")));
+        // "b" = "b" + nothing is fine; "a!" = "a" + "!".
+        assert!(!p(&["a", "a!"], false, Some("!")));
+        // A digit in the symbol set.
+        assert!(!p(&["a", "b"], true, Some("1")));
+    }
+}

@@ -1,0 +1,350 @@
+//! Building a [`Policy`]: every check happens here, so drawing cannot fail.
+
+use super::count::{Part, count};
+use super::{AMBIGUOUS, Class, DEFAULT_BITS, MAX_LENGTH, Policy, SYMBOLS};
+use crate::entropy::log2;
+use crate::{Error, Result};
+use num_bigint::BigUint;
+
+/// How long the passwords are.
+#[derive(Debug, Clone, Copy, PartialEq)]
+enum Size {
+    Length(usize),
+    Bits(f64),
+}
+
+/// Builds a [`Policy`]; see [`Policy::builder`].
+///
+/// Settings can be given in any order; they are checked together by
+/// [`build`](PolicyBuilder::build).
+#[derive(Debug, Clone, PartialEq)]
+pub struct PolicyBuilder {
+    size: Size,
+    disabled: [bool; 4],
+    min: [Option<usize>; 4],
+    symbols: Option<String>,
+    charset: Option<String>,
+    exclude: String,
+    no_ambiguous: bool,
+}
+
+impl Default for PolicyBuilder {
+    fn default() -> Self {
+        PolicyBuilder {
+            size: Size::Bits(DEFAULT_BITS),
+            disabled: [false; 4],
+            min: [None; 4],
+            symbols: None,
+            charset: None,
+            exclude: String::new(),
+            no_ambiguous: false,
+        }
+    }
+}
+
+impl PolicyBuilder {
+    /// Passwords of exactly `length` characters (1 to [`MAX_LENGTH`]).
+    /// Replaces an earlier [`bits`](Self::bits).
+    pub fn length(mut self, length: usize) -> Self {
+        self.size = Size::Length(length);
+        self
+    }
+
+    /// Passwords of the smallest length whose exact entropy reaches `bits`
+    /// under this policy's classes and minimums. Replaces an earlier
+    /// [`length`](Self::length). Without either, the length is the smallest
+    /// that reaches [`DEFAULT_BITS`].
+    pub fn bits(mut self, bits: f64) -> Self {
+        self.size = Size::Bits(bits);
+        self
+    }
+
+    /// Leaves out every character of `class`.
+    pub fn without(mut self, class: Class) -> Self {
+        self.disabled[class.index()] = true;
+        self
+    }
+
+    /// At least `n` characters of `class` (0 lifts the default minimum).
+    pub fn min(mut self, class: Class, n: usize) -> Self {
+        self.min[class.index()] = Some(n);
+        self
+    }
+
+    /// At least `n` lowercase letters; `min(Class::Lower, n)`.
+    pub fn min_lower(self, n: usize) -> Self {
+        self.min(Class::Lower, n)
+    }
+
+    /// At least `n` uppercase letters; `min(Class::Upper, n)`.
+    pub fn min_upper(self, n: usize) -> Self {
+        self.min(Class::Upper, n)
+    }
+
+    /// At least `n` digits; `min(Class::Digit, n)`.
+    pub fn min_digits(self, n: usize) -> Self {
+        self.min(Class::Digit, n)
+    }
+
+    /// At least `n` symbols; `min(Class::Symbol, n)`.
+    pub fn min_symbols(self, n: usize) -> Self {
+        self.min(Class::Symbol, n)
+    }
+
+    /// The symbols to use instead of [`SYMBOLS`] (for a site that accepts
+    /// only some). Repeated characters count once. Ignored with
+    /// [`charset`](Self::charset).
+    pub fn symbols(mut self, set: &str) -> Self {
+        self.symbols = Some(set.to_owned());
+        self
+    }
+
+    /// Draw from exactly these characters (repeats count once), sorted into
+    /// classes: `a-z`, `A-Z`, `0-9`, and everything else as symbols. With a
+    /// character set no class has a minimum unless one is set.
+    pub fn charset(mut self, set: &str) -> Self {
+        self.charset = Some(set.to_owned());
+        self
+    }
+
+    /// Never use any of these characters. Adds to earlier exclusions.
+    pub fn exclude(mut self, chars: &str) -> Self {
+        self.exclude.push_str(chars);
+        self
+    }
+
+    /// Never use characters that are easily confused: [`AMBIGUOUS`].
+    pub fn no_ambiguous(mut self) -> Self {
+        self.no_ambiguous = true;
+        self
+    }
+
+    /// Checks the settings and makes the policy, with its exact count of
+    /// passwords and the tables its sampler needs.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`], one line naming the bad value, when:
+    /// a character set or symbol set holds a control character, or a symbol
+    /// set a letter or digit; the character set is empty; no character is
+    /// left (every class disabled or every character excluded); a minimum of
+    /// 1 or more is set for a class that is disabled or has no characters
+    /// left; the minimums add up to more than the length; the length is 0
+    /// or more than [`MAX_LENGTH`]; `bits` is not a positive finite number
+    /// or cannot be reached within [`MAX_LENGTH`] characters.
+    pub fn build(&self) -> Result<Policy> {
+        let mut sets = self.class_sets()?;
+        let excluded: Vec<char> = self
+            .exclude
+            .chars()
+            .chain(AMBIGUOUS.chars().filter(|_| self.no_ambiguous))
+            .collect();
+        for set in &mut sets {
+            set.retain(|c| !excluded.contains(c));
+        }
+        let mut mins = [0usize; 4];
+        for class in Class::ALL {
+            let i = class.index();
+            mins[i] = match self.min[i] {
+                Some(n) if n > 0 && self.disabled[i] => {
+                    return Err(invalid(format!(
+                        "at least {n} {} required, but {} are disabled",
+                        class.noun(n),
+                        class.noun(2)
+                    )));
+                }
+                Some(n) if n > 0 && sets[i].is_empty() => {
+                    return Err(invalid(format!(
+                        "at least {n} {} required, but no {} are left to draw from",
+                        class.noun(n),
+                        class.noun(2)
+                    )));
+                }
+                Some(n) => n,
+                None if self.charset.is_some() || sets[i].is_empty() => 0,
+                None => 1,
+            };
+        }
+        if sets.iter().all(Vec::is_empty) {
+            return Err(invalid(if excluded.is_empty() {
+                "no characters are left once the disabled classes are removed".to_owned()
+            } else {
+                format!(
+                    "no characters are left after excluding {:?}",
+                    excluded.iter().collect::<String>()
+                )
+            }));
+        }
+        let parts_for = |mins: &[usize; 4]| parts_of(&sets, mins);
+        let total_min: usize = mins.iter().sum();
+        let length = match self.size {
+            Size::Length(0) => return Err(invalid("the length must be at least 1".to_owned())),
+            Size::Length(n) if n > MAX_LENGTH => {
+                return Err(invalid(format!(
+                    "the length {n} is more than the maximum of {MAX_LENGTH}"
+                )));
+            }
+            Size::Length(n) if total_min > n => {
+                return Err(invalid(format!(
+                    "the minimums ({total_min}) exceed the length ({n})"
+                )));
+            }
+            Size::Length(n) => n,
+            Size::Bits(bits) => {
+                let alphabet: usize = sets.iter().map(Vec::len).sum();
+                length_for_bits(&parts_for(&mins).0, alphabet, total_min, bits)?
+            }
+        };
+        let (parts, groups) = parts_for(&mins);
+        Ok(Policy::from_parts(length, sets, mins, parts, groups))
+    }
+
+    /// The characters of each class before exclusions.
+    fn class_sets(&self) -> Result<[Vec<char>; 4]> {
+        let mut sets: [Vec<char>; 4] = Default::default();
+        if let Some(charset) = &self.charset {
+            check_printable(charset, "character set")?;
+            if charset.is_empty() {
+                return Err(invalid("the character set is empty".to_owned()));
+            }
+            for c in charset.chars() {
+                let set = &mut sets[Class::of(c).index()];
+                if !set.contains(&c) {
+                    set.push(c);
+                }
+            }
+        } else {
+            let symbols = self.symbols.as_deref().unwrap_or(SYMBOLS);
+            check_printable(symbols, "symbol set")?;
+            if let Some(c) = symbols.chars().find(|&c| Class::of(c) != Class::Symbol) {
+                return Err(invalid(format!(
+                    "the symbol set contains {c:?}, which is a letter or digit"
+                )));
+            }
+            for class in Class::ALL {
+                let chars = match class {
+                    Class::Symbol => symbols,
+                    _ => class.default_chars(),
+                };
+                let set = &mut sets[class.index()];
+                for c in chars.chars() {
+                    if !set.contains(&c) {
+                        set.push(c);
+                    }
+                }
+            }
+        }
+        for class in Class::ALL {
+            if self.disabled[class.index()] {
+                sets[class.index()].clear();
+            }
+        }
+        Ok(sets)
+    }
+}
+
+fn invalid(msg: String) -> Error {
+    Error::InvalidInput(msg)
+}
+
+fn check_printable(set: &str, what: &str) -> Result<()> {
+    match set.chars().find(|c| c.is_control()) {
+        Some(c) => Err(invalid(format!(
+            "the {what} contains a control character (U+{:04X})",
+            u32::from(c)
+        ))),
+        None => Ok(()),
+    }
+}
+
+/// The parts the counter and sampler work on, with the characters of each:
+/// classes with a minimum first (largest minimum first: the first part needs
+/// no table), then one free part holding every class without a minimum.
+fn parts_of(sets: &[Vec<char>; 4], mins: &[usize; 4]) -> (Vec<Part>, Vec<Vec<char>>) {
+    let mut order: Vec<usize> = (0..4).filter(|&i| mins[i] > 0).collect();
+    order.sort_by_key(|&i| std::cmp::Reverse(mins[i]));
+    let mut parts = Vec::new();
+    let mut groups = Vec::new();
+    for i in order {
+        parts.push(Part {
+            size: sets[i].len() as u64,
+            min: mins[i],
+        });
+        groups.push(sets[i].clone());
+    }
+    let free: Vec<char> = (0..4)
+        .filter(|&i| mins[i] == 0)
+        .flat_map(|i| sets[i].iter().copied())
+        .collect();
+    if !free.is_empty() {
+        parts.push(Part {
+            size: free.len() as u64,
+            min: 0,
+        });
+        groups.push(free);
+    }
+    (parts, groups)
+}
+
+/// The smallest length at which the count reaches `2^bits`. The count only
+/// grows with the length (appending any character to an allowed password
+/// gives an allowed password), so a doubling search then a binary search
+/// finds it.
+fn length_for_bits(parts: &[Part], alphabet: usize, total_min: usize, bits: f64) -> Result<usize> {
+    if !bits.is_finite() || bits <= 0.0 {
+        return Err(invalid(format!(
+            "the entropy target must be a positive number of bits, not {bits}"
+        )));
+    }
+    if total_min > MAX_LENGTH {
+        return Err(invalid(format!(
+            "the minimums ({total_min}) exceed the maximum length ({MAX_LENGTH})"
+        )));
+    }
+    let reaches = |n: usize| enough(&count(parts, n), bits);
+    // No password of length n has more than alphabet^n possibilities.
+    let per_char = (alphabet as f64).log2();
+    let floor = if per_char > 0.0 {
+        ((bits / per_char).floor() as usize).min(MAX_LENGTH)
+    } else {
+        MAX_LENGTH
+    };
+    let mut lo = floor.max(total_min).max(1);
+    if reaches(lo) {
+        return Ok(lo);
+    }
+    // Invariant: lo does not reach, hi does.
+    let mut step = 1;
+    let mut hi = loop {
+        if lo == MAX_LENGTH {
+            return Err(invalid(format!(
+                "{bits} bits cannot be reached within {MAX_LENGTH} characters \
+                 from an alphabet of {alphabet} characters"
+            )));
+        }
+        let probe = (lo + step).min(MAX_LENGTH);
+        if reaches(probe) {
+            break probe;
+        }
+        lo = probe;
+        step *= 2;
+    };
+    while hi - lo > 1 {
+        let mid = lo + (hi - lo) / 2;
+        if reaches(mid) {
+            hi = mid;
+        } else {
+            lo = mid;
+        }
+    }
+    Ok(hi)
+}
+
+/// Whether `n >= 2^bits`, exactly when `bits` is a whole number.
+fn enough(n: &BigUint, bits: f64) -> bool {
+    if bits.fract() == 0.0 && bits <= u64::MAX as f64 {
+        n.bits() > bits as u64
+    } else {
+        log2(n) >= bits
+    }
+}

@@ -1,0 +1,265 @@
+//! HOTP and TOTP against every test vector of RFC 4226 (Appendix D) and
+//! RFC 6238 (Appendix B), plus verification windows, base32 and URIs.
+
+mod common;
+
+use keysmith::otp::{Algorithm, Hotp, Secret, Totp};
+
+const RFC4226: &str = include_str!("vectors/rfc4226.txt");
+const RFC6238: &str = include_str!("vectors/rfc6238.txt");
+
+fn rows(text: &str) -> impl Iterator<Item = Vec<&str>> {
+    text.lines()
+        .map(str::trim)
+        .filter(|l| !l.is_empty() && !l.starts_with('#'))
+        .map(|l| l.split_whitespace().collect())
+}
+
+fn rfc_seed(algorithm: Algorithm) -> Secret {
+    let seed: &[u8] = match algorithm {
+        Algorithm::Sha1 => b"12345678901234567890",
+        Algorithm::Sha256 => b"12345678901234567890123456789012",
+        Algorithm::Sha512 => b"1234567890123456789012345678901234567890123456789012345678901234",
+    };
+    Secret::from_bytes(seed).unwrap()
+}
+
+#[test]
+fn rfc4226_appendix_d() {
+    let hotp = Hotp::new(rfc_seed(Algorithm::Sha1));
+    let mut n = 0;
+    for row in rows(RFC4226) {
+        let [counter, _hmac, trunc_hex, trunc_dec, code] = row[..] else {
+            panic!("bad row {row:?}")
+        };
+        let counter: u64 = counter.parse().unwrap();
+        let truncated = hotp.truncated_at(counter);
+        assert_eq!(truncated, u32::from_str_radix(trunc_hex, 16).unwrap());
+        assert_eq!(truncated, trunc_dec.parse::<u32>().unwrap());
+        assert_eq!(hotp.code_at(counter), code, "counter {counter}");
+        assert_eq!(hotp.verify(code, counter, 0), Some(counter));
+        n += 1;
+    }
+    assert_eq!(n, 10, "every counter 0..=9");
+}
+
+#[test]
+fn rfc6238_appendix_b() {
+    let mut n = 0;
+    for row in rows(RFC6238) {
+        let [time, step_hex, code, mode] = row[..] else {
+            panic!("bad row {row:?}")
+        };
+        let time: u64 = time.parse().unwrap();
+        let algorithm: Algorithm = mode.parse().unwrap();
+        let totp = Totp::new(rfc_seed(algorithm))
+            .with_digits(8)
+            .unwrap()
+            .with_algorithm(algorithm);
+        assert_eq!(
+            totp.step_at(time),
+            u64::from_str_radix(step_hex, 16).unwrap()
+        );
+        assert_eq!(totp.code_at(time), code, "{mode} at {time}");
+        assert_eq!(totp.verify(code, time, 0), Some(0));
+        n += 1;
+    }
+    assert_eq!(n, 18, "six times, three hashes");
+}
+
+#[test]
+fn six_digit_totp_is_the_last_six_digits() {
+    let totp = Totp::new(rfc_seed(Algorithm::Sha1));
+    assert_eq!(totp.code_at(59), "287082");
+    assert_eq!(totp.code_at(1111111109), "081804");
+}
+
+#[test]
+fn verify_window_accepts_neighbouring_steps_only_when_asked() {
+    let totp = Totp::new(rfc_seed(Algorithm::Sha1));
+    let now = 1_700_000_015;
+    let previous = totp.code_at(now - 30);
+    let current = totp.code_at(now);
+    let next = totp.code_at(now + 30);
+    let two_back = totp.code_at(now - 60);
+
+    assert_eq!(totp.verify(&current, now, 0), Some(0));
+    assert_eq!(totp.verify(&previous, now, 1), Some(-1));
+    assert_eq!(totp.verify(&next, now, 1), Some(1));
+    assert_eq!(totp.verify(&previous, now, 0), None);
+    assert_eq!(totp.verify(&next, now, 0), None);
+    assert_eq!(totp.verify(&two_back, now, 1), None);
+    assert_eq!(totp.verify(&two_back, now, 2), Some(-2));
+}
+
+#[test]
+fn verify_rejects_malformed_codes() {
+    let totp = Totp::new(rfc_seed(Algorithm::Sha1));
+    let code = totp.code_at(59);
+    assert_eq!(totp.verify(&code, 59, 1), Some(0));
+    assert_eq!(totp.verify(&format!("{code}0"), 59, 1), None);
+    assert_eq!(totp.verify(&code[1..], 59, 1), None);
+    assert_eq!(totp.verify("28708a", 59, 1), None);
+    assert_eq!(totp.verify("", 59, 1), None);
+    // a window reaching before step 0 is not an error
+    assert_eq!(totp.verify(&totp.code_at(0), 0, 3), Some(0));
+}
+
+#[test]
+fn period_and_t0_move_the_steps() {
+    let totp = Totp::new(rfc_seed(Algorithm::Sha1))
+        .with_period(60)
+        .unwrap()
+        .with_t0(100);
+    assert_eq!(totp.step_at(159), 0);
+    assert_eq!(totp.step_at(160), 1);
+    assert_eq!(totp.step_end(160), 220);
+    assert_eq!(
+        totp.code_at(160),
+        Hotp::new(rfc_seed(Algorithm::Sha1)).code_at(1)
+    );
+    assert!(Totp::new(rfc_seed(Algorithm::Sha1)).with_period(0).is_err());
+}
+
+#[test]
+fn digits_are_six_seven_or_eight() {
+    for d in [0, 5, 9, 10] {
+        let e = Totp::new(rfc_seed(Algorithm::Sha1))
+            .with_digits(d)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("(got {d})")), "{e}");
+    }
+    let seven = Totp::new(rfc_seed(Algorithm::Sha1)).with_digits(7).unwrap();
+    assert_eq!(seven.code_at(59), "4287082");
+}
+
+#[test]
+fn hotp_look_ahead() {
+    let hotp = Hotp::new(rfc_seed(Algorithm::Sha1));
+    assert_eq!(hotp.verify("969429", 0, 2), None); // counter 3
+    assert_eq!(hotp.verify("969429", 0, 3), Some(3));
+    assert_eq!(hotp.verify("969429", 4, 100), None);
+}
+
+// ---- secrets --------------------------------------------------------------
+
+#[test]
+fn generated_secrets_are_160_bits_and_round_trip() {
+    let mut rng = common::seeded(7);
+    for _ in 0..200 {
+        let s = Secret::generate_with(&mut rng);
+        assert_eq!(s.as_bytes().len(), 20);
+        let text = s.to_base32();
+        assert_eq!(text.len(), 32);
+        assert!(!text.contains('='));
+        assert_eq!(Secret::from_base32(&text).unwrap(), s);
+        assert_eq!(Secret::from_base32(&text.to_lowercase()).unwrap(), s);
+        let spaced: String = text
+            .as_bytes()
+            .chunks(4)
+            .map(|c| std::str::from_utf8(c).unwrap())
+            .collect::<Vec<_>>()
+            .join(" ");
+        assert_eq!(Secret::from_base32(&spaced).unwrap(), s);
+    }
+    assert_eq!(Secret::GENERATED_BITS, 160);
+    assert_ne!(Secret::generate(), Secret::generate());
+}
+
+#[test]
+fn odd_lengths_round_trip_with_optional_padding() {
+    for len in 1..=40usize {
+        let bytes: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(37)).collect();
+        let s = Secret::from_bytes(bytes.clone()).unwrap();
+        let text = s.to_base32();
+        assert_eq!(Secret::from_base32(&text).unwrap().as_bytes(), &bytes[..]);
+        let padded = format!("{text}{}", "=".repeat((8 - text.len() % 8) % 8));
+        assert_eq!(Secret::from_base32(&padded).unwrap().as_bytes(), &bytes[..]);
+    }
+}
+
+#[test]
+fn bad_base32_does_not_echo_the_secret() {
+    for bad in [
+        "JBSWY3DPEHPK3PX!",
+        "JBSWY3DPEHPK3PX1",
+        "JBSWY3DPEHPK3PXPZ",
+        "JBSW=Y3DP",
+    ] {
+        let e = Secret::from_base32(bad).unwrap_err().to_string();
+        assert!(e.starts_with("invalid base32 secret"), "{e}");
+        assert!(!e.contains("JBSW"), "{e}");
+    }
+    assert!(Secret::from_base32("").is_err());
+}
+
+#[test]
+fn debug_output_never_shows_the_secret() {
+    let totp = Totp::new(Secret::from_base32("JBSWY3DPEHPK3PXP").unwrap());
+    let shown = format!("{totp:?} {:?}", totp.hotp());
+    assert!(shown.contains("[redacted]"));
+    assert!(
+        !shown.contains("JBSW") && !shown.contains("72, 101"),
+        "{shown}"
+    );
+}
+
+// ---- otpauth URIs ---------------------------------------------------------
+
+#[test]
+fn otpauth_uri_exact() {
+    let secret = Secret::from_bytes(*b"12345678901234567890").unwrap();
+    assert_eq!(secret.to_base32(), "GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ");
+    let totp = Totp::new(secret);
+    assert_eq!(
+        totp.otpauth_uri("Example", "alice@example.com").unwrap(),
+        "otpauth://totp/Example:alice%40example.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\
+         &issuer=Example&algorithm=SHA1&digits=6&period=30"
+    );
+    let custom = totp
+        .clone()
+        .with_digits(8)
+        .unwrap()
+        .with_algorithm(Algorithm::Sha256)
+        .with_period(60)
+        .unwrap();
+    assert_eq!(
+        custom
+            .otpauth_uri("Big Corp & Sons", "bob smith+2fa")
+            .unwrap(),
+        "otpauth://totp/Big%20Corp%20%26%20Sons:bob%20smith%2B2fa\
+         ?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ&issuer=Big%20Corp%20%26%20Sons\
+         &algorithm=SHA256&digits=8&period=60"
+    );
+    assert_eq!(
+        Hotp::new(rfc_seed(Algorithm::Sha1))
+            .otpauth_uri("Ex", "a", 5)
+            .unwrap(),
+        "otpauth://hotp/Ex:a?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\
+         &issuer=Ex&algorithm=SHA1&digits=6&counter=5"
+    );
+    // Non-ASCII is UTF-8 percent-encoded.
+    assert!(
+        totp.otpauth_uri("Café", "ü")
+            .unwrap()
+            .starts_with("otpauth://totp/Caf%C3%A9:%C3%BC?")
+    );
+}
+
+#[test]
+fn otpauth_uri_rejects_bad_labels() {
+    let totp = Totp::new(rfc_seed(Algorithm::Sha1));
+    for (issuer, account, needle) in [
+        ("", "a", "issuer must not be empty"),
+        ("  ", "a", "issuer must not be empty"),
+        ("Ex", "", "account must not be empty"),
+        ("Ex:Co", "a", "issuer must not contain ':'"),
+        ("Ex", "a:b", "account must not contain ':'"),
+        ("Ex\n", "a", "control characters"),
+    ] {
+        let e = totp.otpauth_uri(issuer, account).unwrap_err().to_string();
+        assert!(e.contains(needle), "{issuer:?} {account:?}: {e}");
+    }
+    assert!(totp.with_t0(1).otpauth_uri("Ex", "a").is_err());
+}
