@@ -100,7 +100,10 @@ def main():
         rss = json.load(f)["max_rss_kib"]
     print("## Memory\n")
     print(f"`keysmith bytes 10G > /dev/null`: maximum resident set {rss / 1024:.1f} MiB")
-    print("(target: under 16 MiB; from `wait4`'s `ru_maxrss`).")
+    print("(target: under 16 MiB; from `wait4`'s `ru_maxrss`).\n")
+    notes = os.path.join(os.path.dirname(__file__), "NOTES.md")
+    with open(notes) as f:
+        print(f.read().rstrip())
 
 
 if __name__ == "__main__":

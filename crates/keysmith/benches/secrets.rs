@@ -6,8 +6,8 @@
 //! Benchmark ids are `<job>/<contender>`.
 
 use criterion::{Criterion, criterion_group, criterion_main};
-use keysmith::TokenFormat;
 use keysmith::rng::OsRng;
+use keysmith::{Passphrase, Policy, Recipe, TokenFormat, WordList};
 use rand::seq::IndexedRandom;
 use rand::{Rng, RngExt};
 use std::hint::black_box;
@@ -79,5 +79,55 @@ fn integers(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, tokens, integers);
+/// Whether `pw` has a lowercase letter, an uppercase letter, a digit and a
+/// symbol: the check of the rejection recipe in Python's documentation.
+fn has_four_classes(pw: &str) -> bool {
+    pw.chars().any(|c| c.is_ascii_lowercase())
+        && pw.chars().any(|c| c.is_ascii_uppercase())
+        && pw.chars().any(|c| c.is_ascii_digit())
+        && pw.chars().any(|c| c.is_ascii_punctuation())
+}
+
+fn generators(c: &mut Criterion) {
+    let policy = Policy::builder().length(20).build().unwrap();
+    let chars = printable();
+    let mut g = c.benchmark_group("password_20");
+    g.bench_function("keysmith", |b| b.iter(|| black_box(&policy).generate()));
+    g.bench_function("keysmith_os", |b| {
+        b.iter(|| black_box(&policy).sample(&mut OsRng))
+    });
+    g.bench_function("rand_thread_rng", |b| {
+        b.iter(|| {
+            let mut rng = rand::rng();
+            loop {
+                let pw: String = (0..20).map(|_| *chars.choose(&mut rng).unwrap()).collect();
+                if has_four_classes(&pw) {
+                    return pw;
+                }
+            }
+        })
+    });
+    g.finish();
+
+    let phrase = Passphrase::builder().words(6).build().unwrap();
+    let list = WordList::eff_long();
+    let words = list.words();
+    let mut g = c.benchmark_group("passphrase_6");
+    g.bench_function("keysmith", |b| b.iter(|| black_box(&phrase).generate()));
+    g.bench_function("keysmith_os", |b| {
+        b.iter(|| black_box(&phrase).sample(&mut OsRng))
+    });
+    g.bench_function("rand_thread_rng", |b| {
+        b.iter(|| {
+            let mut rng = rand::rng();
+            (0..6)
+                .map(|_| words.choose(&mut rng).unwrap().as_str())
+                .collect::<Vec<_>>()
+                .join(" ")
+        })
+    });
+    g.finish();
+}
+
+criterion_group!(benches, tokens, integers, generators);
 criterion_main!(benches);

@@ -1,6 +1,6 @@
 //! Random tokens: `token_bytes`, `token_hex`, `token_urlsafe`.
 
-use base64::Engine as _;
+use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand_core::CryptoRng;
 
@@ -26,9 +26,25 @@ impl TokenFormat {
     pub fn encode(self, bytes: &[u8]) -> String {
         match self {
             TokenFormat::Hex => hex_lower(bytes),
-            TokenFormat::UrlSafe => URL_SAFE_NO_PAD.encode(bytes),
-            TokenFormat::Base64 => STANDARD.encode(bytes),
+            TokenFormat::UrlSafe => base64_string(&URL_SAFE_NO_PAD, bytes),
+            TokenFormat::Base64 => base64_string(&STANDARD, bytes),
         }
+    }
+}
+
+/// Base64 of `bytes`, encoded on the stack when it fits, so the only
+/// allocation is the returned string's.
+fn base64_string(engine: &impl Engine, bytes: &[u8]) -> String {
+    let mut stack = [0u8; 128];
+    match engine.encode_slice(bytes, &mut stack) {
+        Ok(n) => {
+            let s = std::str::from_utf8(&stack[..n])
+                .expect("base64 is ASCII")
+                .to_owned();
+            stack.fill(0);
+            s
+        }
+        Err(_) => engine.encode(bytes),
     }
 }
 
@@ -47,17 +63,39 @@ fn hex_lower(bytes: &[u8]) -> String {
         }
         t
     };
-    let mut out = vec![0u8; bytes.len() * 2];
+    let mut stack = [0u8; 128];
+    let mut heap;
+    let out: &mut [u8] = if bytes.len() * 2 <= stack.len() {
+        &mut stack[..bytes.len() * 2]
+    } else {
+        heap = vec![0u8; bytes.len() * 2];
+        &mut heap
+    };
     for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
         pair.copy_from_slice(&TABLE[usize::from(b)]);
     }
     // Only ASCII hex digits were written.
-    String::from_utf8(out).expect("hex digits are ASCII")
+    let s = std::str::from_utf8(out)
+        .expect("hex digits are ASCII")
+        .to_owned();
+    out.fill(0);
+    s
 }
 
 /// `nbytes` random bytes (default [`DEFAULT_ENTROPY`]) from `rng`.
 pub fn token_bytes_with<R: CryptoRng + ?Sized>(rng: &mut R, nbytes: Option<usize>) -> Vec<u8> {
-    let mut buf = vec![0u8; nbytes.unwrap_or(DEFAULT_ENTROPY)];
+    let n = nbytes.unwrap_or(DEFAULT_ENTROPY);
+    // Small tokens: fill on the stack and copy out, which costs less than
+    // a zeroed allocation.
+    let mut stack = [0u8; 64];
+    if n <= stack.len() {
+        let bytes = &mut stack[..n];
+        rng.fill_bytes(bytes);
+        let v = bytes.to_vec();
+        bytes.fill(0);
+        return v;
+    }
+    let mut buf = vec![0u8; n];
     rng.fill_bytes(&mut buf);
     buf
 }

@@ -563,6 +563,8 @@ impl Recipe for Passphrase {
 
     fn sample<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> String {
         use crate::sample::index;
+        // One request to the source for many small draws.
+        let rng = &mut crate::rng::Buffered::<R>::new(rng);
         let mut out = String::with_capacity(self.words * (10 + self.separator.len()));
         // Where the digit and the symbol go is drawn first, so the words
         // can be written as they are drawn.

@@ -347,9 +347,11 @@ impl Recipe for Policy {
 
     /// A password drawn uniformly from all that satisfy the policy.
     fn sample<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> String {
+        // One request to the source for many small draws.
+        let mut rng = crate::rng::Buffered::<R>::new(rng);
         match self.method {
-            Method::Rejection => self.sample_rejection(rng),
-            Method::Composition => self.sample_composition(rng),
+            Method::Rejection => self.sample_rejection(&mut rng),
+            Method::Composition => self.sample_composition(&mut rng),
         }
     }
 

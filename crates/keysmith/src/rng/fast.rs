@@ -121,7 +121,25 @@ impl State {
     }
 
     /// Fills `dest` with output, wiping what it hands out.
-    pub(crate) fn fill(&mut self, mut dest: &mut [u8]) -> Result<(), getrandom::Error> {
+    #[inline]
+    pub(crate) fn fill(&mut self, dest: &mut [u8]) -> Result<(), getrandom::Error> {
+        // The common case, kept small enough to inline: a seeded state
+        // with enough buffered output for the whole request.
+        let start = 32 + self.pos;
+        if self.seeded != 0 && dest.len() <= BUF_LEN - self.pos {
+            let src = &mut self.block[start..start + dest.len()];
+            dest.copy_from_slice(src);
+            src.fill(0);
+            self.pos += dest.len();
+            self.since_seed += dest.len() as u64;
+            return Ok(());
+        }
+        self.fill_slow(dest)
+    }
+
+    #[cold]
+    #[inline(never)]
+    fn fill_slow(&mut self, mut dest: &mut [u8]) -> Result<(), getrandom::Error> {
         if self.seeded == 0 {
             self.reseed()?;
         }

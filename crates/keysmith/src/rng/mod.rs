@@ -20,9 +20,12 @@
 //!
 //! [`set_source`] picks the source for the whole process.
 
+mod buffered;
 mod fast;
 mod os;
 mod page;
+
+pub use buffered::Buffered;
 
 pub use fast::{RESEED_BYTES, RESEED_INTERVAL, thread_reseeds};
 pub use os::OsRng;
@@ -55,6 +58,7 @@ pub fn set_source(source: Source) {
 }
 
 /// The source [`rng()`] draws from.
+#[inline]
 pub fn source() -> Source {
     match SOURCE.load(Ordering::Relaxed) {
         0 => Source::Fast,
