@@ -121,7 +121,7 @@
 //!   in [`sample`] take any [`rand_core::CryptoRng`] instead. By default that
 //!   is a fork-safe per-thread ChaCha20 fast-key-erasure generator seeded
 //!   from the operating system; [`rng::set_source`] switches the process to
-//!   `getrandom(2)` for every draw. See [`rng`] for the construction and
+//!   `getrandom(2)` for every draw. See [`mod@rng`] for the construction and
 //!   its reseeding bounds.
 //! - **Errors are values.** Bad arguments give an [`Error`] whose message
 //!   names the problem. The one panic is the operating system failing to
