@@ -1,0 +1,117 @@
+//! Opening the database: one code path for SQLite and PostgreSQL through
+//! sqlx's `Any` driver, with the schema migrated on open.
+
+use sqlx::any::{AnyPoolOptions, install_default_drivers};
+use sqlx::{AnyPool, Executor};
+use std::sync::Once;
+use std::time::Duration;
+
+use crate::{Result, StoreError};
+
+/// The migrations in `migrations/`, compiled into the library.
+pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
+
+/// Which database a store runs on.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Backend {
+    /// An embedded SQLite file (WAL mode): one machine.
+    Sqlite,
+    /// A PostgreSQL server: many instances sharing one database.
+    Postgres,
+}
+
+impl Backend {
+    /// The backend a database URL names.
+    pub fn of_url(url: &str) -> Result<Backend> {
+        if url.starts_with("sqlite:") {
+            Ok(Backend::Sqlite)
+        } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(StoreError::InvalidInput(format!(
+                "unsupported database URL '{}': use sqlite://PATH or postgres://...",
+                redact_url(url)
+            )))
+        }
+    }
+}
+
+/// `url` with any password replaced by `***`, for messages.
+pub fn redact_url(url: &str) -> String {
+    match (url.find("://"), url.rfind('@')) {
+        (Some(scheme_end), Some(at)) if at > scheme_end => {
+            let userinfo = &url[scheme_end + 3..at];
+            match userinfo.find(':') {
+                Some(colon) => format!(
+                    "{}{}:***{}",
+                    &url[..scheme_end + 3],
+                    &userinfo[..colon],
+                    &url[at..]
+                ),
+                None => url.to_string(),
+            }
+        }
+        _ => url.to_string(),
+    }
+}
+
+/// Opens a pool on `url` and brings the schema up to date. SQLite files
+/// are created when missing and put in WAL mode with a busy timeout, so
+/// concurrent writers wait for each other instead of failing.
+pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<(AnyPool, Backend)> {
+    static DRIVERS: Once = Once::new();
+    DRIVERS.call_once(install_default_drivers);
+    let backend = Backend::of_url(url)?;
+    let url = match backend {
+        Backend::Sqlite if !url.contains("mode=") => {
+            let sep = if url.contains('?') { '&' } else { '?' };
+            format!("{url}{sep}mode=rwc")
+        }
+        _ => url.to_string(),
+    };
+    let mut options = AnyPoolOptions::new()
+        .max_connections(max_connections.max(1))
+        .acquire_timeout(Duration::from_secs(10));
+    if backend == Backend::Sqlite {
+        options = options.after_connect(|conn, _meta| {
+            Box::pin(async move {
+                conn.execute(
+                    "PRAGMA journal_mode = WAL; PRAGMA busy_timeout = 10000; \
+                     PRAGMA synchronous = NORMAL; PRAGMA foreign_keys = ON;",
+                )
+                .await?;
+                Ok(())
+            })
+        });
+    }
+    let pool = options.connect(&url).await?;
+    MIGRATOR.run(&pool).await.map_err(StoreError::Migration)?;
+    Ok((pool, backend))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn urls_name_their_backend() {
+        assert_eq!(Backend::of_url("sqlite://x.db").unwrap(), Backend::Sqlite);
+        assert_eq!(Backend::of_url("sqlite::memory:").unwrap(), Backend::Sqlite);
+        assert_eq!(
+            Backend::of_url("postgres://u@h/db").unwrap(),
+            Backend::Postgres
+        );
+        let e = Backend::of_url("mysql://root:hunter2@h/db").unwrap_err();
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn passwords_are_redacted() {
+        assert_eq!(
+            redact_url("postgres://app:s3cret@db:5432/x"),
+            "postgres://app:***@db:5432/x"
+        );
+        assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
+        assert_eq!(redact_url("sqlite://a.db"), "sqlite://a.db");
+    }
+}

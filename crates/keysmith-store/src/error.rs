@@ -1,0 +1,79 @@
+//! What can go wrong in a flow.
+
+use std::fmt;
+use std::time::Duration;
+
+/// Why a store call failed. No message ever contains a token, code or key.
+///
+/// Database failures are always [`StoreError::Database`]: a lost connection
+/// is never reported as an invalid token, and never as a success.
+#[derive(Debug)]
+#[non_exhaustive]
+pub enum StoreError {
+    /// The token is unknown, expired, already used or revoked. The cases
+    /// are deliberately not told apart.
+    InvalidToken,
+    /// The API key is malformed, has a bad checksum, is unknown, expired
+    /// or revoked. The cases are deliberately not told apart.
+    InvalidKey,
+    /// No such record (an API key id, for example).
+    NotFound,
+    /// Too many requests for this user or subject; try again after
+    /// `retry_after`.
+    Throttled {
+        /// How long until a new request can succeed.
+        retry_after: Duration,
+    },
+    /// The subject failed too many times in a row and may not start new
+    /// challenges until it succeeds or an administrator resets it.
+    SubjectLocked,
+    /// An argument the flow cannot accept, phrased for the user.
+    InvalidInput(String),
+    /// The store is not configured for this call (for example, one-time
+    /// codes need a server key).
+    Config(String),
+    /// The database failed or could not be reached.
+    Database(sqlx::Error),
+    /// The schema could not be brought up to date.
+    Migration(sqlx::migrate::MigrateError),
+}
+
+impl fmt::Display for StoreError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StoreError::InvalidToken => f.write_str("invalid token"),
+            StoreError::InvalidKey => f.write_str("invalid API key"),
+            StoreError::NotFound => f.write_str("not found"),
+            StoreError::Throttled { retry_after } => write!(
+                f,
+                "too many requests; try again in {} s",
+                retry_after.as_secs().max(1)
+            ),
+            StoreError::SubjectLocked => {
+                f.write_str("too many failed attempts; new challenges are refused")
+            }
+            StoreError::InvalidInput(m) | StoreError::Config(m) => f.write_str(m),
+            StoreError::Database(e) => write!(f, "database error: {e}"),
+            StoreError::Migration(e) => write!(f, "database migration failed: {e}"),
+        }
+    }
+}
+
+impl std::error::Error for StoreError {
+    fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
+        match self {
+            StoreError::Database(e) => Some(e),
+            StoreError::Migration(e) => Some(e),
+            _ => None,
+        }
+    }
+}
+
+impl From<sqlx::Error> for StoreError {
+    fn from(e: sqlx::Error) -> Self {
+        StoreError::Database(e)
+    }
+}
+
+/// `Result` with [`StoreError`].
+pub type Result<T, E = StoreError> = std::result::Result<T, E>;

@@ -1,0 +1,116 @@
+//! Server keys: the secrets under which one-time codes are HMAC'd at rest.
+
+use hmac::{Hmac, KeyInit, Mac};
+use sha2::Sha256;
+use std::fmt;
+
+use crate::{Result, StoreError};
+
+/// The shortest server key accepted, in bytes.
+pub const MIN_KEY_LEN: usize = 32;
+
+/// One server key with its id. `Debug` never shows the key.
+#[derive(Clone)]
+pub struct ServerKey {
+    id: String,
+    key: Vec<u8>,
+}
+
+impl ServerKey {
+    /// A key of at least [`MIN_KEY_LEN`] bytes; `id` names it in the
+    /// records it protects (1 to 64 characters of `A-Za-z0-9_-`).
+    pub fn new(id: impl Into<String>, key: impl Into<Vec<u8>>) -> Result<Self> {
+        let id = id.into();
+        let key = key.into();
+        if id.is_empty()
+            || id.len() > 64
+            || !id
+                .bytes()
+                .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
+        {
+            return Err(StoreError::InvalidInput(format!(
+                "server key id '{id}' must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'"
+            )));
+        }
+        if key.len() < MIN_KEY_LEN {
+            return Err(StoreError::InvalidInput(format!(
+                "server key '{id}' is {} bytes; at least {MIN_KEY_LEN} are needed",
+                key.len()
+            )));
+        }
+        Ok(ServerKey { id, key })
+    }
+
+    /// A new random 32-byte key.
+    pub fn generate(id: impl Into<String>) -> Result<Self> {
+        ServerKey::new(id, keysmith::token_bytes(MIN_KEY_LEN))
+    }
+
+    /// The key's id.
+    pub fn id(&self) -> &str {
+        &self.id
+    }
+
+    /// HMAC-SHA256 under this key of each part, each prefixed with its
+    /// length so that no two lists of parts collide, as lowercase hex.
+    pub fn mac_hex(&self, parts: &[&[u8]]) -> String {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
+            .expect("HMAC takes keys of any length");
+        for p in parts {
+            mac.update(&(p.len() as u64).to_be_bytes());
+            mac.update(p);
+        }
+        keysmith::TokenFormat::Hex.encode(&mac.finalize().into_bytes())
+    }
+}
+
+impl fmt::Debug for ServerKey {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServerKey")
+            .field("id", &self.id)
+            .field("key", &"[redacted]")
+            .finish()
+    }
+}
+
+impl Drop for ServerKey {
+    fn drop(&mut self) {
+        self.key.fill(0);
+    }
+}
+
+/// The current key, which protects new records, and older keys still
+/// accepted for records made before a rotation.
+#[derive(Clone, Debug)]
+pub struct ServerKeys {
+    current: ServerKey,
+    previous: Vec<ServerKey>,
+}
+
+impl ServerKeys {
+    /// A key set with only `current`.
+    pub fn new(current: ServerKey) -> Self {
+        ServerKeys {
+            current,
+            previous: Vec::new(),
+        }
+    }
+
+    /// Keeps accepting `key` for records it protects.
+    pub fn with_previous(mut self, key: ServerKey) -> Self {
+        self.previous.push(key);
+        self
+    }
+
+    /// The key new records use.
+    pub fn current(&self) -> &ServerKey {
+        &self.current
+    }
+
+    /// The key with this id, current or previous.
+    pub fn get(&self, id: &str) -> Option<&ServerKey> {
+        std::iter::once(&self.current)
+            .chain(&self.previous)
+            .find(|k| k.id == id)
+    }
+}

@@ -1,0 +1,208 @@
+//! Server-side flows built on keysmith's secrets, with state in a database:
+//!
+//! - **reset tokens** ([`ResetTokens`]): stored only as SHA-256 with an
+//!   expiry, redeemed exactly once;
+//! - **one-time-code challenges** ([`Challenges`]): codes stored as
+//!   HMAC-SHA256 under a server key, with a time to live and an attempt
+//!   limit that concurrent guesses cannot exceed;
+//! - **API keys** ([`ApiKeys`]): stored as SHA-256, verified, listed,
+//!   revoked and rotated.
+//!
+//! One async API over two backends through one code path (sqlx's `Any`
+//! driver with runtime queries and embedded migrations): an embedded SQLite
+//! file (the default; WAL mode) for one machine, PostgreSQL when many
+//! instances share the work.
+//!
+//! # Rules every flow keeps
+//!
+//! - **Secrets at rest are hashed**: no table holds a token, code or key.
+//! - **The write is the claim**: single use and attempt limits are enforced
+//!   by one guarded `UPDATE … WHERE … RETURNING`, never by a read followed by
+//!   a write, so they hold across many instances on one PostgreSQL.
+//! - **Time is injected** ([`Clock`]): tests move it instead of sleeping.
+//! - **Database errors are errors** ([`StoreError::Database`]), never an
+//!   "invalid token" and never a silent success.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+mod apikeys;
+mod challenge;
+mod clock;
+mod db;
+mod error;
+mod keys;
+mod reset;
+mod sweep;
+
+pub use apikeys::ApiKeys;
+pub use challenge::Challenges;
+pub use clock::{Clock, ManualClock, SystemClock, to_system_time};
+pub use db::{Backend, redact_url};
+pub use error::{Result, StoreError};
+pub use keys::{MIN_KEY_LEN, ServerKey, ServerKeys};
+pub use reset::ResetTokens;
+pub use sweep::SweepReport;
+
+use sqlx::AnyPool;
+use std::fmt;
+use std::sync::Arc;
+use std::time::Duration;
+
+/// How a [`Store`] behaves. `StoreOptions::default()` gives the documented
+/// defaults on the system clock, without a server key (needed only by
+/// [`Challenges`]).
+#[derive(Clone)]
+#[non_exhaustive]
+pub struct StoreOptions {
+    /// Where the time comes from.
+    pub clock: Arc<dyn Clock>,
+    /// The keys one-time codes are HMAC'd under.
+    pub server_keys: Option<ServerKeys>,
+    /// How long a reset token lives unless the caller says (20 minutes).
+    pub reset_ttl: Duration,
+    /// The least time between two reset tokens for one user (60 s).
+    pub reset_throttle: Duration,
+    /// How many challenges one subject may start per window (5).
+    pub otp_sends_per_window: u32,
+    /// The window of that limit (10 minutes).
+    pub otp_send_window: Duration,
+    /// Consecutive failed checks after which a subject may not start
+    /// challenges until a success or a reset (100, NIST SP 800-63B).
+    pub otp_max_failures: u32,
+    /// The finest interval at which an API key's last use is written
+    /// (60 s), so verification does not write on every call.
+    pub last_used_granularity: Duration,
+    /// The most database connections the store opens (10).
+    pub max_connections: u32,
+}
+
+impl Default for StoreOptions {
+    fn default() -> Self {
+        StoreOptions {
+            clock: Arc::new(SystemClock),
+            server_keys: None,
+            reset_ttl: Duration::from_secs(20 * 60),
+            reset_throttle: Duration::from_secs(60),
+            otp_sends_per_window: 5,
+            otp_send_window: Duration::from_secs(10 * 60),
+            otp_max_failures: 100,
+            last_used_granularity: Duration::from_secs(60),
+            max_connections: 10,
+        }
+    }
+}
+
+impl StoreOptions {
+    /// These options with `clock`.
+    pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
+        self.clock = clock;
+        self
+    }
+
+    /// These options with `keys` for one-time codes.
+    pub fn with_server_keys(mut self, keys: ServerKeys) -> Self {
+        self.server_keys = Some(keys);
+        self
+    }
+}
+
+impl fmt::Debug for StoreOptions {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StoreOptions")
+            .field("server_keys", &self.server_keys)
+            .field("reset_ttl", &self.reset_ttl)
+            .field("reset_throttle", &self.reset_throttle)
+            .field("otp_sends_per_window", &self.otp_sends_per_window)
+            .field("otp_send_window", &self.otp_send_window)
+            .field("otp_max_failures", &self.otp_max_failures)
+            .field("last_used_granularity", &self.last_used_granularity)
+            .field("max_connections", &self.max_connections)
+            .finish_non_exhaustive()
+    }
+}
+
+/// A handle to the flows' database. Cloning it is cheap and shares the
+/// connection pool.
+#[derive(Clone)]
+pub struct Store {
+    inner: Arc<Inner>,
+}
+
+struct Inner {
+    pool: AnyPool,
+    backend: Backend,
+    options: StoreOptions,
+}
+
+impl fmt::Debug for Store {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("Store")
+            .field("backend", &self.inner.backend)
+            .field("options", &self.inner.options)
+            .finish_non_exhaustive()
+    }
+}
+
+impl Store {
+    /// Opens the database at `url` (`sqlite://PATH`, created if missing, or
+    /// `postgres://…`) and migrates its schema.
+    pub async fn open(url: &str, options: StoreOptions) -> Result<Store> {
+        let (pool, backend) = db::connect(url, options.max_connections).await?;
+        Ok(Store {
+            inner: Arc::new(Inner {
+                pool,
+                backend,
+                options,
+            }),
+        })
+    }
+
+    /// Which database this store runs on.
+    pub fn backend(&self) -> Backend {
+        self.inner.backend
+    }
+
+    /// The connection pool, for checks such as readiness probes and for
+    /// tests that read the tables.
+    pub fn pool(&self) -> &AnyPool {
+        &self.inner.pool
+    }
+
+    /// The options the store was opened with.
+    pub fn options(&self) -> &StoreOptions {
+        &self.inner.options
+    }
+
+    /// The store's clock, now, in Unix milliseconds.
+    #[allow(dead_code)] // used by the flows
+    pub(crate) fn now_ms(&self) -> i64 {
+        self.inner.options.clock.now_ms()
+    }
+
+    /// Password-reset tokens.
+    pub fn reset_tokens(&self) -> ResetTokens<'_> {
+        ResetTokens::new(self)
+    }
+
+    /// One-time-code challenges.
+    pub fn challenges(&self) -> Challenges<'_> {
+        Challenges::new(self)
+    }
+
+    /// API keys.
+    pub fn api_keys(&self) -> ApiKeys<'_> {
+        ApiKeys::new(self)
+    }
+
+    /// Whether the database answers.
+    pub async fn ping(&self) -> Result<()> {
+        sqlx::query("SELECT 1").execute(self.pool()).await?;
+        Ok(())
+    }
+
+    /// Closes every connection.
+    pub async fn close(&self) {
+        self.inner.pool.close().await;
+    }
+}

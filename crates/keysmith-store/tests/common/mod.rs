@@ -1,0 +1,123 @@
+//! The test harness: every behaviour test runs against a fresh SQLite file
+//! and, when `KEYSMITH_TEST_POSTGRES_URL` is set, a fresh PostgreSQL schema.
+#![allow(dead_code, unreachable_pub)]
+
+use keysmith_store::{ManualClock, ServerKey, ServerKeys, Store, StoreOptions};
+use std::sync::Arc;
+
+/// The start of time in tests: 2026-01-01T00:00:00Z.
+pub const T0: i64 = 1_767_225_600_000;
+
+/// A store on a fresh database with a manual clock and a server key.
+pub struct TestStore {
+    pub store: Store,
+    pub clock: Arc<ManualClock>,
+    /// How to open another store on the same database (a second instance).
+    pub url: String,
+    _dir: Option<TempDir>,
+}
+
+impl TestStore {
+    /// Another store (its own connection pool: "another instance") on the
+    /// same database, the same clock and the same server keys.
+    pub async fn another_instance(&self) -> Store {
+        Store::open(&self.url, self.store.options().clone())
+            .await
+            .expect("second instance opens")
+    }
+}
+
+/// A directory removed when dropped.
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+fn unique() -> String {
+    keysmith::token_hex(8)
+}
+
+pub fn options(clock: Arc<ManualClock>) -> StoreOptions {
+    let keys = ServerKeys::new(ServerKey::new("k1", [7u8; 32].to_vec()).unwrap());
+    StoreOptions::default()
+        .with_clock(clock)
+        .with_server_keys(keys)
+}
+
+pub async fn sqlite() -> TestStore {
+    let dir = std::env::temp_dir().join(format!("keysmith-store-{}", unique()));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("test.db").display());
+    let clock = Arc::new(ManualClock::new(T0));
+    let store = Store::open(&url, options(clock.clone()))
+        .await
+        .expect("sqlite store opens");
+    TestStore {
+        store,
+        clock,
+        url,
+        _dir: Some(TempDir(dir)),
+    }
+}
+
+/// The PostgreSQL URL tests use, if any. Set but unreachable is a failure,
+/// not a skip.
+pub fn postgres_url() -> Option<String> {
+    std::env::var("KEYSMITH_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())
+}
+
+/// A store on a new schema of the test PostgreSQL, or `None` when
+/// `KEYSMITH_TEST_POSTGRES_URL` is not set.
+pub async fn postgres() -> Option<TestStore> {
+    let base = postgres_url()?;
+    let schema = format!("ks_test_{}", unique());
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(&base)
+        .await
+        .expect("KEYSMITH_TEST_POSTGRES_URL is set but PostgreSQL is unreachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&admin)
+        .await
+        .expect("create test schema");
+    admin.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    let clock = Arc::new(ManualClock::new(T0));
+    let store = Store::open(&url, options(clock.clone()))
+        .await
+        .expect("postgres store opens");
+    Some(TestStore {
+        store,
+        clock,
+        url,
+        _dir: None,
+    })
+}
+
+/// Runs the async test function `$f(TestStore)` on SQLite and on
+/// PostgreSQL (when configured), as two tests `$f::sqlite` and
+/// `$f::postgres`.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($f:ident),* $(,)?) => {$(
+        mod $f {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$f($crate::common::sqlite().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                match $crate::common::postgres().await {
+                    Some(t) => super::$f(t).await,
+                    None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
+                }
+            }
+        }
+    )*};
+}
