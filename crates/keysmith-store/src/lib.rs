@@ -42,7 +42,7 @@ pub use db::{Backend, redact_url};
 pub use error::{Result, StoreError};
 pub use keys::{MIN_KEY_LEN, ServerKey, ServerKeys};
 pub use reset::ResetTokens;
-pub use sweep::SweepReport;
+pub use sweep::{API_KEY_RETENTION, SweepReport};
 
 use sqlx::AnyPool;
 use std::fmt;
@@ -175,7 +175,6 @@ impl Store {
     }
 
     /// The store's clock, now, in Unix milliseconds.
-    #[allow(dead_code)] // used by the flows
     pub(crate) fn now_ms(&self) -> i64 {
         self.inner.options.clock.now_ms()
     }

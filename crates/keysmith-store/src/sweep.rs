@@ -1,5 +1,114 @@
-//! (scaffold: replaced by the sweeper)
+//! Purging rows that can no longer be used.
 
-/// (scaffold)
+use std::time::Duration;
+
+use crate::clock::millis;
+use crate::{Result, Store};
+
+/// How long revoked and expired API keys stay listed before the sweeper
+/// deletes them (30 days).
+pub const API_KEY_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
+
+/// What one sweep deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
-pub struct SweepReport {}
+pub struct SweepReport {
+    /// Reset tokens that were used, revoked or expired.
+    pub reset_tokens: u64,
+    /// Throttle rows older than the throttle period.
+    pub reset_throttle: u64,
+    /// Challenges that were approved, replaced or expired.
+    pub challenges: u64,
+    /// Subjects with no failures whose send window has passed.
+    pub subjects: u64,
+    /// API keys revoked or expired more than [`API_KEY_RETENTION`] ago.
+    pub api_keys: u64,
+}
+
+impl SweepReport {
+    /// All rows deleted.
+    pub fn total(&self) -> u64 {
+        self.reset_tokens + self.reset_throttle + self.challenges + self.subjects + self.api_keys
+    }
+}
+
+impl Store {
+    /// Deletes every row that no flow can use any more. Each statement is
+    /// safe to run at any time, on any instance, concurrently with the
+    /// flows: a row is deleted only when its own columns say it is spent.
+    pub async fn sweep(&self) -> Result<SweepReport> {
+        let now = self.now_ms();
+        let opts = self.options();
+        let pool = self.pool();
+        let reset_tokens =
+            sqlx::query("DELETE FROM reset_tokens WHERE used_at IS NOT NULL OR expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected();
+        let reset_throttle = sqlx::query("DELETE FROM reset_throttle WHERE last_issued_at <= $1")
+            .bind(now.saturating_sub(millis(opts.reset_throttle)))
+            .execute(pool)
+            .await?
+            .rows_affected();
+        let challenges = sqlx::query(
+            "DELETE FROM otp_challenges WHERE closed_at IS NOT NULL OR expires_at <= $1",
+        )
+        .bind(now)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        // A subject's row holds its failure count: keep it while it counts.
+        let subjects = sqlx::query(
+            "DELETE FROM otp_subjects WHERE failures = 0 AND window_start <= $1 \
+             AND NOT EXISTS (SELECT 1 FROM otp_challenges c \
+                             WHERE c.subject = otp_subjects.subject AND c.closed_at IS NULL)",
+        )
+        .bind(now.saturating_sub(millis(opts.otp_send_window)))
+        .execute(pool)
+        .await?
+        .rows_affected();
+        let cutoff = now.saturating_sub(millis(API_KEY_RETENTION));
+        let api_keys = sqlx::query(
+            "DELETE FROM api_keys WHERE (revoked_at IS NOT NULL AND revoked_at <= $1) \
+             OR (expires_at IS NOT NULL AND expires_at <= $1)",
+        )
+        .bind(cutoff)
+        .execute(pool)
+        .await?
+        .rows_affected();
+        Ok(SweepReport {
+            reset_tokens,
+            reset_throttle,
+            challenges,
+            subjects,
+            api_keys,
+        })
+    }
+
+    /// Runs [`Store::sweep`] every `every` on the current tokio runtime
+    /// until the returned handle is aborted. Results and failures are
+    /// logged (counts only); a failed sweep is retried at the next tick.
+    pub fn spawn_sweeper(&self, every: Duration) -> tokio::task::JoinHandle<()> {
+        let store = self.clone();
+        let every = every.max(Duration::from_millis(10));
+        tokio::spawn(async move {
+            let mut ticks = tokio::time::interval(every);
+            ticks.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+            loop {
+                ticks.tick().await;
+                match store.sweep().await {
+                    Ok(report) if report.total() > 0 => {
+                        tracing::info!(
+                            reset_tokens = report.reset_tokens,
+                            challenges = report.challenges,
+                            api_keys = report.api_keys,
+                            "sweeper purged spent rows"
+                        );
+                    }
+                    Ok(_) => {}
+                    Err(e) => tracing::warn!(error = %e, "sweep failed; retrying next tick"),
+                }
+            }
+        })
+    }
+}

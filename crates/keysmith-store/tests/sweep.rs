@@ -1,0 +1,132 @@
+//! The sweeper deletes exactly the rows no flow can use any more.
+
+mod common;
+
+use common::{T0, TestStore};
+use std::time::Duration;
+
+const MIN: i64 = 60_000;
+
+async fn count(t: &TestStore, table: &str) -> i64 {
+    sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap()
+}
+
+async fn exec(t: &TestStore, sql: &'static str) {
+    sqlx::query(sql).execute(t.store.pool()).await.unwrap();
+}
+
+/// Rows in every state, written directly; times relative to T0.
+async fn seed(t: &TestStore) {
+    let (open, expired) = (T0 + 10 * MIN, T0 - MIN);
+    for (hash, expires, used) in [
+        ("open", open, None),
+        ("used", open, Some(T0 - MIN)),
+        ("expired", expired, None),
+    ] {
+        sqlx::query(
+            "INSERT INTO reset_tokens (token_hash, user_id, created_at, expires_at, used_at) \
+             VALUES ($1, 'u', $2, $3, $4)",
+        )
+        .bind(hash)
+        .bind(T0 - 20 * MIN)
+        .bind(expires)
+        .bind(used)
+        .execute(t.store.pool())
+        .await
+        .unwrap();
+    }
+    for (id, subject, expires, closed) in [
+        ("c-open", "s-open", open, None),
+        ("c-closed", "s-old", open, Some(T0 - MIN)),
+        ("c-expired", "s-old", expired, None),
+    ] {
+        sqlx::query(
+            "INSERT INTO otp_challenges (id, subject, code_hmac, key_id, created_at, \
+             expires_at, attempts, max_attempts, closed_at) \
+             VALUES ($1, $2, 'h', 'k1', $3, $4, 0, 5, $5)",
+        )
+        .bind(id)
+        .bind(subject)
+        .bind(T0 - 20 * MIN)
+        .bind(expires)
+        .bind(closed)
+        .execute(t.store.pool())
+        .await
+        .unwrap();
+    }
+    // s-open has an open challenge; s-old is idle; s-failing keeps its count.
+    exec(
+        t,
+        "INSERT INTO otp_subjects (subject, window_start, sends, failures) VALUES \
+         ('s-open', 0, 1, 0), ('s-old', 0, 1, 0), ('s-failing', 0, 1, 3)",
+    )
+    .await;
+    exec(
+        t,
+        "INSERT INTO reset_throttle (user_id, last_issued_at) VALUES ('old', 0)",
+    )
+    .await;
+    let day = 24 * 60 * MIN;
+    for (id, expires, revoked) in [
+        ("k-live", None, None),
+        ("k-revoked-recently", None, Some(T0 - day)),
+        ("k-revoked-long-ago", None, Some(T0 - 31 * day)),
+        ("k-expired-long-ago", Some(T0 - 31 * day), None),
+    ] {
+        sqlx::query(
+            "INSERT INTO api_keys (id, key_hash, display_id, owner, prefix, scopes, \
+             created_at, expires_at, revoked_at) VALUES ($1, $1, 'd', 'o', 'p', '', 0, $2, $3)",
+        )
+        .bind(id)
+        .bind(expires)
+        .bind(revoked)
+        .execute(t.store.pool())
+        .await
+        .unwrap();
+    }
+}
+
+async fn sweeps_spent_rows_only(t: TestStore) {
+    seed(&t).await;
+    let report = t.store.sweep().await.unwrap();
+    assert_eq!(report.reset_tokens, 2);
+    assert_eq!(report.reset_throttle, 1);
+    assert_eq!(report.challenges, 2);
+    assert_eq!(report.subjects, 1, "only the idle subject without failures");
+    assert_eq!(report.api_keys, 2);
+    assert_eq!(count(&t, "reset_tokens").await, 1);
+    assert_eq!(count(&t, "otp_challenges").await, 1);
+    assert_eq!(count(&t, "otp_subjects").await, 2);
+    assert_eq!(count(&t, "api_keys").await, 2);
+    let left: String = sqlx::query_scalar("SELECT token_hash FROM reset_tokens")
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, "open");
+
+    // Nothing more to do; then time passes and the open rows expire.
+    assert_eq!(t.store.sweep().await.unwrap().total(), 0);
+    t.clock.advance(Duration::from_secs(11 * 60));
+    let later = t.store.sweep().await.unwrap();
+    assert_eq!((later.reset_tokens, later.challenges), (1, 1));
+}
+
+async fn the_background_sweeper_runs(t: TestStore) {
+    seed(&t).await;
+    let handle = t.store.spawn_sweeper(Duration::from_millis(20));
+    let mut left = i64::MAX;
+    for _ in 0..200 {
+        left = count(&t, "reset_tokens").await;
+        if left == 1 {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(20)).await;
+    }
+    handle.abort();
+    assert_eq!(left, 1);
+}
+
+on_both_backends!(sweeps_spent_rows_only, the_background_sweeper_runs);
