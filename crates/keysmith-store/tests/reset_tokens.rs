@@ -411,7 +411,10 @@ async fn debug_output_has_no_token(t: TestStore) {
     let shown = format!("{issued:?}");
     assert!(!shown.contains(issued.token()), "{shown}");
     assert!(shown.contains("redacted"), "{shown}");
-    assert!(shown.contains(&issued.expires_at_ms().to_string()), "{shown}");
+    assert!(
+        shown.contains(&issued.expires_at_ms().to_string()),
+        "{shown}"
+    );
 }
 
 on_both_backends!(
