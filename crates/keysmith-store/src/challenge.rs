@@ -43,6 +43,21 @@ const MAX_ATTEMPTS: u32 = 20;
 /// Starting and checking need [`StoreOptions::server_keys`]; without them
 /// both calls fail with [`StoreError::Config`].
 ///
+/// ```no_run
+/// use keysmith_store::{CheckOutcome, StartOptions, Store};
+///
+/// async fn sign_in(store: &Store, typed: &str) -> keysmith_store::Result<()> {
+///     let started = store.challenges().start("user-42", StartOptions::default()).await?;
+///     // Deliver started.code to the user; keep only started.id.
+///     match store.challenges().check(&started.id, typed).await? {
+///         CheckOutcome::Approved { subject } => println!("welcome, {subject}"),
+///         CheckOutcome::Denied { attempts_left } => println!("{attempts_left} tries left"),
+///         CheckOutcome::Expired | CheckOutcome::Locked => println!("ask for a new code"),
+///     }
+///     Ok(())
+/// }
+/// ```
+///
 /// [`otp_sends_per_window`]: crate::StoreOptions::otp_sends_per_window
 /// [`otp_send_window`]: crate::StoreOptions::otp_send_window
 /// [`otp_max_failures`]: crate::StoreOptions::otp_max_failures
@@ -98,7 +113,8 @@ impl StartOptions {
 
     /// The code format, after checking every option.
     fn validate(&self) -> Result<Code> {
-        let code = Code::numeric(self.digits).map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let code =
+            Code::numeric(self.digits).map_err(|e| StoreError::InvalidInput(e.to_string()))?;
         if !(MIN_TTL..=MAX_TTL).contains(&self.ttl) {
             return Err(StoreError::InvalidInput(format!(
                 "the time to live must be between 1 second and 1 day (got {:?})",
@@ -265,11 +281,12 @@ impl<'a> Challenges<'a> {
         .fetch_optional(&mut *tx)
         .await?;
         if claimed.is_none() {
-            let (window_start, failures): (i64, i64) =
-                sqlx::query_as("SELECT window_start, failures FROM otp_subjects WHERE subject = $1")
-                    .bind(subject)
-                    .fetch_one(&mut *tx)
-                    .await?;
+            let (window_start, failures): (i64, i64) = sqlx::query_as(
+                "SELECT window_start, failures FROM otp_subjects WHERE subject = $1",
+            )
+            .bind(subject)
+            .fetch_one(&mut *tx)
+            .await?;
             tx.rollback().await?;
             if failures >= max_failures {
                 tracing::info!("one-time-code start refused: subject locked out");
