@@ -1,16 +1,456 @@
-//! (scaffold: replaced by the real flow)
+//! One-time-code challenges: a code sent to a subject (by mail, SMS, …),
+//! checked against a limited number of attempts before it expires.
+//!
+//! The code is stored only as HMAC-SHA256 under a server key of (challenge
+//! id, code): a 6-digit code hashed without a key is reversed offline in a
+//! second. Every check counts its attempt with one guarded `UPDATE` before
+//! the code is compared, so concurrent guesses, even from many instances,
+//! never get more than `max_attempts` comparisons.
 
-use crate::Store;
+use keysmith::Recipe;
+use keysmith::otp::Code;
+use std::fmt;
+use std::time::{Duration, SystemTime};
 
-/// (scaffold)
+use crate::clock::millis;
+use crate::{Result, ServerKeys, Store, StoreError};
+
+/// The longest subject accepted, in bytes.
+const MAX_SUBJECT_LEN: usize = 256;
+/// The shortest and longest time to live of a challenge.
+const MIN_TTL: Duration = Duration::from_secs(1);
+const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+/// The highest `max_attempts` accepted: more would let a guesser try too
+/// large a share of a short code's space.
+const MAX_ATTEMPTS: u32 = 20;
+
+/// One-time-code challenges: [`start`](Challenges::start) one for a
+/// subject, deliver its code, then [`check`](Challenges::check) what the
+/// subject typed.
+///
+/// Guarantees, on SQLite and on PostgreSQL shared by many instances:
+///
+/// - a challenge is approved at most once, and never after it expired, was
+///   replaced or was locked;
+/// - no more than `max_attempts` codes are ever compared for one challenge,
+///   however many checks run at once;
+/// - a subject has at most one open challenge: starting one closes the
+///   previous one;
+/// - a subject may start at most [`otp_sends_per_window`] challenges per
+///   [`otp_send_window`], and none after [`otp_max_failures`] failed checks
+///   in a row, until a check succeeds or [`reset_subject`] is called.
+///
+/// Starting and checking need [`StoreOptions::server_keys`]; without them
+/// both calls fail with [`StoreError::Config`].
+///
+/// ```no_run
+/// use keysmith_store::{CheckOutcome, StartOptions, Store};
+///
+/// async fn sign_in(store: &Store, typed: &str) -> keysmith_store::Result<()> {
+///     let started = store.challenges().start("user-42", StartOptions::default()).await?;
+///     // Deliver started.code to the user; keep only started.id.
+///     match store.challenges().check(&started.id, typed).await? {
+///         CheckOutcome::Approved { subject } => println!("welcome, {subject}"),
+///         CheckOutcome::Denied { attempts_left } => println!("{attempts_left} tries left"),
+///         CheckOutcome::Expired | CheckOutcome::Locked => println!("ask for a new code"),
+///     }
+///     Ok(())
+/// }
+/// ```
+///
+/// [`otp_sends_per_window`]: crate::StoreOptions::otp_sends_per_window
+/// [`otp_send_window`]: crate::StoreOptions::otp_send_window
+/// [`otp_max_failures`]: crate::StoreOptions::otp_max_failures
+/// [`reset_subject`]: Challenges::reset_subject
+/// [`StoreOptions::server_keys`]: crate::StoreOptions::server_keys
 #[derive(Debug, Clone, Copy)]
 pub struct Challenges<'a> {
-    #[allow(dead_code)]
     store: &'a Store,
 }
+
+/// How a challenge is made. The defaults: 6 digits, 10 minutes, 5
+/// attempts.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct StartOptions {
+    /// How many decimal digits the code has (4 to 12; default 6).
+    pub digits: u32,
+    /// How long the challenge can be checked (1 second to 1 day; default
+    /// 10 minutes).
+    pub ttl: Duration,
+    /// How many checks the challenge allows before it locks (1 to 20;
+    /// default 5).
+    pub max_attempts: u32,
+}
+
+impl Default for StartOptions {
+    fn default() -> Self {
+        StartOptions {
+            digits: 6,
+            ttl: Duration::from_secs(10 * 60),
+            max_attempts: 5,
+        }
+    }
+}
+
+impl StartOptions {
+    /// These options with codes of `digits` digits.
+    pub fn with_digits(mut self, digits: u32) -> Self {
+        self.digits = digits;
+        self
+    }
+
+    /// These options with a time to live of `ttl`.
+    pub fn with_ttl(mut self, ttl: Duration) -> Self {
+        self.ttl = ttl;
+        self
+    }
+
+    /// These options with `max_attempts` checks allowed.
+    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
+        self.max_attempts = max_attempts;
+        self
+    }
+
+    /// The code format, after checking every option.
+    fn validate(&self) -> Result<Code> {
+        let code =
+            Code::numeric(self.digits).map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        if !(MIN_TTL..=MAX_TTL).contains(&self.ttl) {
+            return Err(StoreError::InvalidInput(format!(
+                "the time to live must be between 1 second and 1 day (got {:?})",
+                self.ttl
+            )));
+        }
+        if !(1..=MAX_ATTEMPTS).contains(&self.max_attempts) {
+            return Err(StoreError::InvalidInput(format!(
+                "the number of attempts must be between 1 and {MAX_ATTEMPTS} (got {})",
+                self.max_attempts
+            )));
+        }
+        Ok(code)
+    }
+}
+
+/// A challenge just started: its id, to check it later, and its code, for
+/// the application to deliver to the subject. The code is not stored
+/// anywhere; `Debug` does not show it.
+#[derive(Clone, PartialEq, Eq)]
+pub struct StartedChallenge {
+    /// The challenge's id (`ch_` and 22 URL-safe characters). Not a secret,
+    /// but unguessable, so challenges cannot be enumerated.
+    pub id: String,
+    /// The one-time code, zero-padded decimal digits. A secret: deliver it
+    /// to the subject and drop it.
+    pub code: String,
+    /// When the challenge expires, in Unix milliseconds.
+    pub expires_at_ms: i64,
+}
+
+impl StartedChallenge {
+    /// When the challenge expires.
+    pub fn expires_at(&self) -> SystemTime {
+        crate::to_system_time(self.expires_at_ms)
+    }
+}
+
+impl fmt::Debug for StartedChallenge {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("StartedChallenge")
+            .field("id", &self.id)
+            .field("code", &"[redacted]")
+            .field("expires_at_ms", &self.expires_at_ms)
+            .finish()
+    }
+}
+
+/// What a check found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[must_use]
+pub enum CheckOutcome {
+    /// The code is right. The challenge is now consumed: checking it again
+    /// gives [`CheckOutcome::Expired`].
+    Approved {
+        /// Whom the challenge was started for.
+        subject: String,
+    },
+    /// The code is wrong (or not a code at all); the attempt counted.
+    Denied {
+        /// How many more checks the challenge allows; at 0 the next check
+        /// is [`CheckOutcome::Locked`].
+        attempts_left: u32,
+    },
+    /// No open challenge has this id: unknown, expired, approved already
+    /// or replaced by a newer one. The cases are deliberately not told
+    /// apart.
+    Expired,
+    /// The challenge used up its attempts; no code is compared any more,
+    /// not even the right one.
+    Locked,
+}
+
+impl CheckOutcome {
+    /// Whether the code was right.
+    pub fn is_approved(&self) -> bool {
+        matches!(self, CheckOutcome::Approved { .. })
+    }
+}
+
+/// The columns a counted attempt returns.
+type Counted = (String, String, String, i64, i64);
 
 impl<'a> Challenges<'a> {
     pub(crate) fn new(store: &'a Store) -> Self {
         Challenges { store }
     }
+
+    fn server_keys(&self) -> Result<&'a ServerKeys> {
+        self.store
+            .options()
+            .server_keys
+            .as_ref()
+            .ok_or_else(|| StoreError::Config("one-time codes need a server key".into()))
+    }
+
+    /// Starts a challenge for `subject` (a user id, an address: whatever
+    /// the application sends codes to) and returns its id and code. Any
+    /// open challenge of the subject is closed: its id now checks as
+    /// [`CheckOutcome::Expired`].
+    ///
+    /// The code is stored as HMAC-SHA256 under the current server key of
+    /// (id, code), never in plain text.
+    ///
+    /// # Errors
+    ///
+    /// - [`StoreError::InvalidInput`] for an empty or over-long subject, or
+    ///   options out of range (see [`StartOptions`]);
+    /// - [`StoreError::Config`] without server keys;
+    /// - [`StoreError::SubjectLocked`] after
+    ///   [`otp_max_failures`](crate::StoreOptions::otp_max_failures) failed
+    ///   checks in a row for this subject;
+    /// - [`StoreError::Throttled`] when the subject started
+    ///   [`otp_sends_per_window`](crate::StoreOptions::otp_sends_per_window)
+    ///   challenges in the current window;
+    /// - [`StoreError::Database`] when the database fails; then nothing was
+    ///   started.
+    pub async fn start(&self, subject: &str, options: StartOptions) -> Result<StartedChallenge> {
+        check_subject(subject)?;
+        let format = options.validate()?;
+        let key = self.server_keys()?.current();
+        let store_options = self.store.options();
+        let limit = i64::from(store_options.otp_sends_per_window);
+        if limit == 0 {
+            return Err(StoreError::Config(
+                "otp_sends_per_window must be at least 1".into(),
+            ));
+        }
+        let window = millis(store_options.otp_send_window);
+        let max_failures = i64::from(store_options.otp_max_failures);
+
+        let id = format!("ch_{}", keysmith::token_urlsafe(16));
+        let code = format.generate();
+        let code_hmac = key.mac_hex(&[id.as_bytes(), code.as_bytes()]);
+        let now = self.store.now_ms();
+        let expires_at = now.saturating_add(millis(options.ttl));
+        let window_cutoff = now.saturating_sub(window);
+
+        let mut tx = self.store.pool().begin().await?;
+        // The subject's row is what serializes concurrent starts (its row
+        // lock on PostgreSQL, the write lock on SQLite); create it first. A
+        // window start at the epoch lies before any window.
+        sqlx::query(
+            "INSERT INTO otp_subjects (subject, window_start, sends, failures) \
+             VALUES ($1, 0, 0, 0) ON CONFLICT (subject) DO NOTHING",
+        )
+        .bind(subject)
+        .execute(&mut *tx)
+        .await?;
+        // The claim of a send: refused while the subject is locked out or
+        // has used up the current fixed window. SET reads the old values.
+        let claimed: Option<i64> = sqlx::query_scalar(
+            "UPDATE otp_subjects SET \
+                 sends = CASE WHEN window_start <= $2 THEN 1 ELSE sends + 1 END, \
+                 window_start = CASE WHEN window_start <= $2 THEN $3 ELSE window_start END \
+             WHERE subject = $1 AND failures < $4 AND (window_start <= $2 OR sends < $5) \
+             RETURNING sends",
+        )
+        .bind(subject)
+        .bind(window_cutoff)
+        .bind(now)
+        .bind(max_failures)
+        .bind(limit)
+        .fetch_optional(&mut *tx)
+        .await?;
+        if claimed.is_none() {
+            let (window_start, failures): (i64, i64) = sqlx::query_as(
+                "SELECT window_start, failures FROM otp_subjects WHERE subject = $1",
+            )
+            .bind(subject)
+            .fetch_one(&mut *tx)
+            .await?;
+            tx.rollback().await?;
+            if failures >= max_failures {
+                tracing::info!("one-time-code start refused: subject locked out");
+                return Err(StoreError::SubjectLocked);
+            }
+            let wait = window_start.saturating_add(window).saturating_sub(now);
+            return Err(StoreError::Throttled {
+                retry_after: Duration::from_millis(u64::try_from(wait).unwrap_or(0)),
+            });
+        }
+        sqlx::query(
+            "UPDATE otp_challenges SET closed_at = $2 WHERE subject = $1 AND closed_at IS NULL",
+        )
+        .bind(subject)
+        .bind(now)
+        .execute(&mut *tx)
+        .await?;
+        sqlx::query(
+            "INSERT INTO otp_challenges \
+                 (id, subject, code_hmac, key_id, created_at, expires_at, attempts, max_attempts) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+        )
+        .bind(&id)
+        .bind(subject)
+        .bind(&code_hmac)
+        .bind(key.id())
+        .bind(now)
+        .bind(expires_at)
+        .bind(i64::from(options.max_attempts))
+        .execute(&mut *tx)
+        .await?;
+        tx.commit().await?;
+        tracing::debug!(challenge = %id, "one-time-code challenge started");
+        Ok(StartedChallenge {
+            id,
+            code,
+            expires_at_ms: expires_at,
+        })
+    }
+
+    /// Checks `code` (surrounding ASCII whitespace ignored) against the
+    /// challenge `challenge_id`.
+    ///
+    /// The attempt is counted first, by one guarded statement, and only a
+    /// counted attempt is compared, in constant time: concurrent checks can
+    /// never compare more than `max_attempts` codes. Anything presented
+    /// counts, even text that is not a code of the right length. A right
+    /// code consumes the challenge (of concurrent right codes, one is
+    /// approved and the others see [`CheckOutcome::Expired`]) and clears
+    /// the subject's failures; a wrong one adds to them.
+    ///
+    /// # Errors
+    ///
+    /// - [`StoreError::Config`] without server keys, or when the key the
+    ///   challenge was made under is no longer among them (it was removed
+    ///   before its challenges expired);
+    /// - [`StoreError::Database`] when the database fails: never an
+    ///   approval, never a denial.
+    pub async fn check(&self, challenge_id: &str, code: &str) -> Result<CheckOutcome> {
+        let keys = self.server_keys()?;
+        let now = self.store.now_ms();
+        let pool = self.store.pool();
+
+        let counted: Option<Counted> = sqlx::query_as(
+            "UPDATE otp_challenges SET attempts = attempts + 1 \
+             WHERE id = $1 AND closed_at IS NULL AND expires_at > $2 AND attempts < max_attempts \
+             RETURNING subject, code_hmac, key_id, attempts, max_attempts",
+        )
+        .bind(challenge_id)
+        .bind(now)
+        .fetch_optional(pool)
+        .await?;
+        let Some((subject, code_hmac, key_id, attempts, max_attempts)) = counted else {
+            return self.why_not_counted(challenge_id, now).await;
+        };
+
+        let key = keys.get(&key_id).ok_or_else(|| {
+            StoreError::Config(format!(
+                "challenge made under server key '{key_id}', which is no longer configured"
+            ))
+        })?;
+        let presented = code.trim_matches(|c: char| c.is_ascii_whitespace());
+        let mac = key.mac_hex(&[challenge_id.as_bytes(), presented.as_bytes()]);
+        if keysmith::compare_digest(mac.as_bytes(), code_hmac.as_bytes()) {
+            // Only one of several concurrent right codes closes it.
+            let consumed: Option<String> = sqlx::query_scalar(
+                "UPDATE otp_challenges SET closed_at = $2 \
+                 WHERE id = $1 AND closed_at IS NULL RETURNING subject",
+            )
+            .bind(challenge_id)
+            .bind(now)
+            .fetch_optional(pool)
+            .await?;
+            if consumed.is_none() {
+                return Ok(CheckOutcome::Expired);
+            }
+            sqlx::query("UPDATE otp_subjects SET failures = 0 WHERE subject = $1")
+                .bind(&subject)
+                .execute(pool)
+                .await?;
+            tracing::debug!(challenge = %challenge_id, "one-time-code challenge approved");
+            Ok(CheckOutcome::Approved { subject })
+        } else {
+            // A separate statement, not one transaction with the count:
+            // start() locks the subject before its challenges, so holding
+            // a challenge while waiting for the subject could deadlock.
+            sqlx::query("UPDATE otp_subjects SET failures = failures + 1 WHERE subject = $1")
+                .bind(&subject)
+                .execute(pool)
+                .await?;
+            let left = max_attempts.saturating_sub(attempts).max(0);
+            Ok(CheckOutcome::Denied {
+                attempts_left: u32::try_from(left).unwrap_or(u32::MAX),
+            })
+        }
+    }
+
+    /// Why an attempt was not counted: the challenge is locked only if it
+    /// is open and unexpired with its attempts used up; anything else is
+    /// [`CheckOutcome::Expired`].
+    async fn why_not_counted(&self, challenge_id: &str, now: i64) -> Result<CheckOutcome> {
+        let row: Option<(Option<i64>, i64, i64, i64)> = sqlx::query_as(
+            "SELECT closed_at, expires_at, attempts, max_attempts \
+             FROM otp_challenges WHERE id = $1",
+        )
+        .bind(challenge_id)
+        .fetch_optional(self.store.pool())
+        .await?;
+        Ok(match row {
+            Some((None, expires_at, attempts, max_attempts))
+                if expires_at > now && attempts >= max_attempts =>
+            {
+                CheckOutcome::Locked
+            }
+            _ => CheckOutcome::Expired,
+        })
+    }
+
+    /// Clears `subject`'s failed checks and send window, as an
+    /// administrator does after confirming who the subject is: it may start
+    /// challenges again at once. Open challenges are left as they are.
+    /// Resetting an unknown subject does nothing.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`] when the database fails.
+    pub async fn reset_subject(&self, subject: &str) -> Result<()> {
+        sqlx::query(
+            "UPDATE otp_subjects SET failures = 0, sends = 0, window_start = 0 WHERE subject = $1",
+        )
+        .bind(subject)
+        .execute(self.store.pool())
+        .await?;
+        tracing::info!("one-time-code subject reset");
+        Ok(())
+    }
+}
+
+fn check_subject(subject: &str) -> Result<()> {
+    if subject.is_empty() || subject.len() > MAX_SUBJECT_LEN {
+        return Err(StoreError::InvalidInput(format!(
+            "the subject must be 1 to {MAX_SUBJECT_LEN} bytes (got {})",
+            subject.len()
+        )));
+    }
+    Ok(())
 }

@@ -36,7 +36,7 @@ mod reset;
 mod sweep;
 
 pub use apikeys::ApiKeys;
-pub use challenge::Challenges;
+pub use challenge::{Challenges, CheckOutcome, StartOptions, StartedChallenge};
 pub use clock::{Clock, ManualClock, SystemClock, to_system_time};
 pub use db::{Backend, redact_url};
 pub use error::{Result, StoreError};

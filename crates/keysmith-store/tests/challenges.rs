@@ -1,0 +1,673 @@
+//! One-time-code challenges on both backends.
+
+mod common;
+
+use common::{T0, TestStore};
+use keysmith_store::{
+    CheckOutcome, ServerKey, ServerKeys, StartOptions, StartedChallenge, Store, StoreError,
+    StoreOptions,
+};
+use sqlx::{Column, Row};
+use std::sync::Arc;
+use std::time::Duration;
+use tokio::sync::Barrier;
+
+const MINUTE: Duration = Duration::from_secs(60);
+
+/// A code of the same length that differs from `code` in every digit.
+fn wrong(code: &str) -> String {
+    code.bytes()
+        .map(|b| char::from(b'0' + (b - b'0' + 1) % 10))
+        .collect()
+}
+
+fn k1() -> ServerKey {
+    // The harness's key.
+    ServerKey::new("k1", [7u8; 32].to_vec()).unwrap()
+}
+
+fn k2() -> ServerKey {
+    ServerKey::new("k2", [9u8; 32].to_vec()).unwrap()
+}
+
+async fn start(t: &TestStore, subject: &str) -> StartedChallenge {
+    t.store
+        .challenges()
+        .start(subject, StartOptions::default())
+        .await
+        .unwrap()
+}
+
+async fn check(store: &Store, id: &str, code: &str) -> CheckOutcome {
+    store.challenges().check(id, code).await.unwrap()
+}
+
+async fn stored_attempts(t: &TestStore, id: &str) -> i64 {
+    sqlx::query_scalar("SELECT attempts FROM otp_challenges WHERE id = $1")
+        .bind(id)
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap()
+}
+
+async fn stored_failures(t: &TestStore, subject: &str) -> i64 {
+    sqlx::query_scalar("SELECT failures FROM otp_subjects WHERE subject = $1")
+        .bind(subject)
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap()
+}
+
+async fn right_code_is_approved_once(t: TestStore) {
+    let c = start(&t, "alice").await;
+    assert!(c.id.starts_with("ch_") && c.id.len() == 3 + 22, "{}", c.id);
+    assert!(c.code.len() == 6 && c.code.bytes().all(|b| b.is_ascii_digit()));
+    assert_eq!(c.expires_at_ms, T0 + 10 * 60 * 1000);
+    assert_eq!(
+        c.expires_at(),
+        keysmith_store::to_system_time(T0 + 10 * 60 * 1000)
+    );
+    // Surrounding whitespace is what users add; it is not part of the code.
+    let outcome = check(&t.store, &c.id, &format!(" {}\n", c.code)).await;
+    assert_eq!(
+        outcome,
+        CheckOutcome::Approved {
+            subject: "alice".into()
+        }
+    );
+    assert!(outcome.is_approved());
+    // Consumed: the right code again, or a wrong one, finds nothing open.
+    assert_eq!(check(&t.store, &c.id, &c.code).await, CheckOutcome::Expired);
+    assert_eq!(
+        check(&t.store, &c.id, &wrong(&c.code)).await,
+        CheckOutcome::Expired
+    );
+    // Ids are not reused, and unknown ids look like expired ones.
+    assert_ne!(start(&t, "bob").await.id, c.id);
+    assert_eq!(
+        check(&t.store, "ch_unknown", &c.code).await,
+        CheckOutcome::Expired
+    );
+    assert_eq!(check(&t.store, "", "").await, CheckOutcome::Expired);
+}
+
+async fn wrong_codes_count_down_then_lock(t: TestStore) {
+    let c = start(&t, "alice").await;
+    let bad = wrong(&c.code);
+    for left in (0..5).rev() {
+        assert_eq!(
+            check(&t.store, &c.id, &bad).await,
+            CheckOutcome::Denied {
+                attempts_left: left
+            }
+        );
+    }
+    assert_eq!(check(&t.store, &c.id, &bad).await, CheckOutcome::Locked);
+    // Once locked, not even the right code is compared.
+    assert_eq!(check(&t.store, &c.id, &c.code).await, CheckOutcome::Locked);
+    assert_eq!(stored_attempts(&t, &c.id).await, 5);
+    assert_eq!(stored_failures(&t, "alice").await, 5);
+    // A locked challenge that expires is expired like any other.
+    t.clock.advance(10 * MINUTE);
+    assert_eq!(check(&t.store, &c.id, &c.code).await, CheckOutcome::Expired);
+}
+
+async fn anything_presented_is_an_attempt(t: TestStore) {
+    let options = StartOptions::default().with_max_attempts(6);
+    let c = t.store.challenges().start("alice", options).await.unwrap();
+    // Not codes at all, or the right code with something extra: each is
+    // counted and denied, so malformed input is no free oracle.
+    let not_codes = [
+        String::new(),
+        "abcdef".into(),
+        c.code[..5].to_string(),
+        format!("{}0", c.code),
+        format!("{} 1", c.code),
+    ];
+    for (i, s) in not_codes.iter().enumerate() {
+        assert_eq!(
+            check(&t.store, &c.id, s).await,
+            CheckOutcome::Denied {
+                attempts_left: 5 - i as u32
+            },
+            "{s:?}"
+        );
+    }
+    assert_eq!(stored_attempts(&t, &c.id).await, 5);
+    assert!(
+        check(&t.store, &c.id, &format!("\t{}  ", c.code))
+            .await
+            .is_approved()
+    );
+}
+
+async fn expires_after_ttl(t: TestStore) {
+    let c = start(&t, "alice").await;
+    t.clock.advance(10 * MINUTE - Duration::from_millis(1));
+    assert_eq!(
+        check(&t.store, &c.id, &wrong(&c.code)).await,
+        CheckOutcome::Denied { attempts_left: 4 }
+    );
+    t.clock.advance(Duration::from_millis(1));
+    assert_eq!(check(&t.store, &c.id, &c.code).await, CheckOutcome::Expired);
+
+    let short = StartOptions::default().with_ttl(Duration::from_secs(30));
+    let c = t.store.challenges().start("alice", short).await.unwrap();
+    t.clock.advance(Duration::from_secs(30));
+    assert_eq!(check(&t.store, &c.id, &c.code).await, CheckOutcome::Expired);
+    // Expiry does not count as an attempt.
+    assert_eq!(stored_attempts(&t, &c.id).await, 0);
+}
+
+async fn a_new_challenge_replaces_the_open_one(t: TestStore) {
+    let old = start(&t, "alice").await;
+    let other = start(&t, "bob").await;
+    let new = start(&t, "alice").await;
+    assert_eq!(
+        check(&t.store, &old.id, &old.code).await,
+        CheckOutcome::Expired
+    );
+    // Another subject's challenge is untouched.
+    assert!(check(&t.store, &other.id, &other.code).await.is_approved());
+    assert_eq!(
+        check(&t.store, &new.id, &new.code).await,
+        CheckOutcome::Approved {
+            subject: "alice".into()
+        }
+    );
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM otp_challenges WHERE subject = 'alice' AND closed_at IS NULL",
+    )
+    .fetch_one(t.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(open, 0);
+}
+
+async fn starts_are_throttled_per_subject(t: TestStore) {
+    for _ in 0..5 {
+        start(&t, "alice").await;
+        t.clock.advance(MINUTE);
+    }
+    // Five starts in the window that opened at T0; the sixth waits for the
+    // window to end, another subject does not.
+    let e = t
+        .store
+        .challenges()
+        .start("alice", StartOptions::default())
+        .await
+        .unwrap_err();
+    match e {
+        StoreError::Throttled { retry_after } => assert_eq!(retry_after, 5 * MINUTE),
+        e => panic!("expected Throttled, got {e:?}"),
+    }
+    start(&t, "bob").await;
+    t.clock.advance(5 * MINUTE - Duration::from_millis(1));
+    assert!(matches!(
+        t.store
+            .challenges()
+            .start("alice", StartOptions::default())
+            .await,
+        Err(StoreError::Throttled { retry_after }) if retry_after == Duration::from_millis(1)
+    ));
+    t.clock.advance(Duration::from_millis(1));
+    // A new window: five more.
+    for _ in 0..5 {
+        start(&t, "alice").await;
+    }
+    assert!(matches!(
+        t.store
+            .challenges()
+            .start("alice", StartOptions::default())
+            .await,
+        Err(StoreError::Throttled { retry_after }) if retry_after == 10 * MINUTE
+    ));
+    // The administrator's reset clears the window too.
+    t.store.challenges().reset_subject("alice").await.unwrap();
+    start(&t, "alice").await;
+}
+
+/// Starts a challenge allowing 20 attempts and fails `n` of them.
+async fn fail(t: &TestStore, subject: &str, n: u32) -> StartedChallenge {
+    let options = StartOptions::default().with_max_attempts(20);
+    let c = t.store.challenges().start(subject, options).await.unwrap();
+    let bad = wrong(&c.code);
+    for i in 0..n {
+        assert_eq!(
+            check(&t.store, &c.id, &bad).await,
+            CheckOutcome::Denied {
+                attempts_left: 19 - i
+            }
+        );
+    }
+    c
+}
+
+async fn consecutive_failures_lock_the_subject(t: TestStore) {
+    let s = "alice";
+    // 99 failures across five challenges, then a success: the count starts
+    // over.
+    for _ in 0..4 {
+        fail(&t, s, 20).await;
+    }
+    let c = fail(&t, s, 19).await;
+    assert_eq!(stored_failures(&t, s).await, 99);
+    assert!(check(&t.store, &c.id, &c.code).await.is_approved());
+    assert_eq!(stored_failures(&t, s).await, 0);
+
+    // 100 failures in a row: new challenges are refused, in a new window
+    // as well as in a used-up one, and for no other subject.
+    t.clock.advance(10 * MINUTE);
+    for _ in 0..5 {
+        fail(&t, s, 20).await;
+    }
+    assert_eq!(stored_failures(&t, s).await, 100);
+    let refused = t.store.challenges().start(s, StartOptions::default()).await;
+    assert!(
+        matches!(refused, Err(StoreError::SubjectLocked)),
+        "{refused:?}"
+    );
+    t.clock.advance(10 * MINUTE);
+    let refused = t.store.challenges().start(s, StartOptions::default()).await;
+    assert!(
+        matches!(refused, Err(StoreError::SubjectLocked)),
+        "{refused:?}"
+    );
+    start(&t, "bob").await;
+
+    // The administrator's reset lets the subject start again.
+    t.store.challenges().reset_subject(s).await.unwrap();
+    assert_eq!(stored_failures(&t, s).await, 0);
+    let c = start(&t, s).await;
+    assert!(check(&t.store, &c.id, &c.code).await.is_approved());
+    // Resetting a subject never seen is not an error.
+    t.store.challenges().reset_subject("nobody").await.unwrap();
+}
+
+/// Runs `check(id, codes[i])` for every `i` at once, half of them on a
+/// second instance, and returns the outcomes.
+async fn race(t: &TestStore, id: &str, codes: Vec<String>) -> Vec<CheckOutcome> {
+    let other = t.another_instance().await;
+    let barrier = Arc::new(Barrier::new(codes.len()));
+    let tasks: Vec<_> = codes
+        .into_iter()
+        .enumerate()
+        .map(|(i, code)| {
+            let store = if i % 2 == 0 {
+                t.store.clone()
+            } else {
+                other.clone()
+            };
+            let barrier = barrier.clone();
+            let id = id.to_string();
+            tokio::spawn(async move {
+                barrier.wait().await;
+                store.challenges().check(&id, &code).await
+            })
+        })
+        .collect();
+    let mut outcomes = Vec::new();
+    for task in tasks {
+        outcomes.push(task.await.unwrap().unwrap());
+    }
+    other.close().await;
+    outcomes
+}
+
+async fn concurrent_wrong_guesses_never_exceed_max_attempts(t: TestStore) {
+    let c = start(&t, "alice").await;
+    let outcomes = race(&t, &c.id, vec![wrong(&c.code); 64]).await;
+    let mut left: Vec<u32> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            CheckOutcome::Denied { attempts_left } => Some(*attempts_left),
+            _ => None,
+        })
+        .collect();
+    left.sort_unstable();
+    assert_eq!(left, [0, 1, 2, 3, 4], "{outcomes:?}");
+    let locked = outcomes
+        .iter()
+        .filter(|o| **o == CheckOutcome::Locked)
+        .count();
+    assert_eq!(locked, 59, "{outcomes:?}");
+    assert_eq!(stored_attempts(&t, &c.id).await, 5);
+    assert_eq!(stored_failures(&t, "alice").await, 5);
+}
+
+async fn concurrent_right_codes_approve_once(t: TestStore) {
+    let options = StartOptions::default().with_max_attempts(20);
+    let c = t.store.challenges().start("alice", options).await.unwrap();
+    let outcomes = race(&t, &c.id, vec![c.code.clone(); 64]).await;
+    let approved = outcomes.iter().filter(|o| o.is_approved()).count();
+    assert_eq!(approved, 1, "{outcomes:?}");
+    assert!(
+        outcomes
+            .iter()
+            .all(|o| o.is_approved() || matches!(o, CheckOutcome::Expired | CheckOutcome::Locked)),
+        "{outcomes:?}"
+    );
+    assert!(stored_attempts(&t, &c.id).await <= 20);
+}
+
+async fn one_right_code_among_concurrent_guesses(t: TestStore) {
+    let c = start(&t, "alice").await;
+    let mut codes = vec![wrong(&c.code); 64];
+    codes[17] = c.code.clone();
+    let outcomes = race(&t, &c.id, codes).await;
+    let approved = outcomes.iter().filter(|o| o.is_approved()).count();
+    let denied = outcomes
+        .iter()
+        .filter(|o| matches!(o, CheckOutcome::Denied { .. }))
+        .count();
+    assert!(approved <= 1, "{outcomes:?}");
+    assert!(approved + denied <= 5, "{outcomes:?}");
+    assert!(stored_attempts(&t, &c.id).await <= 5);
+    // Whoever won, the challenge is now closed or locked.
+    let after = check(&t.store, &c.id, &c.code).await;
+    assert!(
+        matches!(after, CheckOutcome::Expired | CheckOutcome::Locked),
+        "{after:?}"
+    );
+}
+
+async fn concurrent_starts_keep_the_throttle_and_one_open_challenge(t: TestStore) {
+    let first = start(&t, "alice").await;
+    let other = t.another_instance().await;
+    let barrier = Arc::new(Barrier::new(32));
+    // 16 starts racing 16 wrong guesses on the subject's open challenge,
+    // on two instances: the send limit holds, and the starts and checks,
+    // which lock the subject and the challenge, never deadlock.
+    let tasks: Vec<_> = (0..32)
+        .map(|i| {
+            let store = if i % 2 == 0 {
+                t.store.clone()
+            } else {
+                other.clone()
+            };
+            let barrier = barrier.clone();
+            let (id, bad) = (first.id.clone(), wrong(&first.code));
+            tokio::spawn(async move {
+                barrier.wait().await;
+                if i < 16 {
+                    Err(store
+                        .challenges()
+                        .start("alice", StartOptions::default())
+                        .await)
+                } else {
+                    Ok(store.challenges().check(&id, &bad).await.unwrap())
+                }
+            })
+        })
+        .collect();
+    let (mut started, mut throttled) = (0, 0);
+    for task in tasks {
+        match task.await.unwrap() {
+            Err(Ok(_)) => started += 1,
+            Err(Err(StoreError::Throttled { .. })) => throttled += 1,
+            Err(Err(e)) => panic!("start failed: {e:?}"),
+            Ok(outcome) => assert!(
+                matches!(
+                    outcome,
+                    CheckOutcome::Denied { .. } | CheckOutcome::Locked | CheckOutcome::Expired
+                ),
+                "{outcome:?}"
+            ),
+        }
+    }
+    assert_eq!((started, throttled), (4, 12));
+    let open: i64 = sqlx::query_scalar(
+        "SELECT COUNT(*) FROM otp_challenges WHERE subject = 'alice' AND closed_at IS NULL",
+    )
+    .fetch_one(t.store.pool())
+    .await
+    .unwrap();
+    assert_eq!(open, 1);
+    assert!(stored_attempts(&t, &first.id).await <= 5);
+    other.close().await;
+}
+
+async fn open_with_keys(t: &TestStore, keys: Option<ServerKeys>) -> Store {
+    let mut options = StoreOptions::default().with_clock(t.clock.clone());
+    options.server_keys = keys;
+    Store::open(&t.url, options).await.unwrap()
+}
+
+async fn server_keys_rotate_without_breaking_open_challenges(t: TestStore) {
+    let before = start(&t, "alice").await;
+    let stranded = start(&t, "carol").await;
+    // Restarted with k2 as the current key and k1 still accepted.
+    let rotated = open_with_keys(&t, Some(ServerKeys::new(k2()).with_previous(k1()))).await;
+    assert_eq!(
+        check(&rotated, &before.id, &wrong(&before.code)).await,
+        CheckOutcome::Denied { attempts_left: 4 }
+    );
+    assert!(
+        check(&rotated, &before.id, &before.code)
+            .await
+            .is_approved()
+    );
+
+    let after = rotated
+        .challenges()
+        .start("bob", StartOptions::default())
+        .await
+        .unwrap();
+    let key_id: String = sqlx::query_scalar("SELECT key_id FROM otp_challenges WHERE id = $1")
+        .bind(&after.id)
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(key_id, "k2");
+    // A store that does not know k2 cannot check it: a configuration
+    // error, not a denial.
+    let e = t.store.challenges().check(&after.id, &after.code).await;
+    assert!(matches!(e, Err(StoreError::Config(_))), "{e:?}");
+    assert!(check(&rotated, &after.id, &after.code).await.is_approved());
+
+    // k1 dropped too early: its open challenges fail loudly.
+    let only_k2 = open_with_keys(&t, Some(ServerKeys::new(k2()))).await;
+    let e = only_k2
+        .challenges()
+        .check(&stranded.id, &stranded.code)
+        .await;
+    match e {
+        Err(StoreError::Config(m)) => assert!(m.contains("'k1'"), "{m}"),
+        e => panic!("expected Config, got {e:?}"),
+    }
+}
+
+async fn codes_are_stored_only_as_hmacs(t: TestStore) {
+    let twelve = StartOptions::default().with_digits(12);
+    let approved = t.store.challenges().start("alice", twelve).await.unwrap();
+    assert!(
+        check(&t.store, &approved.id, &approved.code)
+            .await
+            .is_approved()
+    );
+    let denied = t.store.challenges().start("bob", twelve).await.unwrap();
+    let _ = check(&t.store, &denied.id, &wrong(&denied.code)).await;
+    let replaced = t.store.challenges().start("carol", twelve).await.unwrap();
+    let open = t.store.challenges().start("carol", twelve).await.unwrap();
+    let codes = [&approved, &denied, &replaced, &open].map(|c| c.code.clone());
+
+    // Every column of every row of both tables, read as text.
+    for table in ["otp_challenges", "otp_subjects"] {
+        let sample = sqlx::query(sqlx::AssertSqlSafe(format!("SELECT * FROM {table}")))
+            .fetch_one(t.store.pool())
+            .await
+            .unwrap();
+        let columns: Vec<String> = sample
+            .columns()
+            .iter()
+            .map(|c| c.name().to_string())
+            .collect();
+        assert!(columns.len() >= 4, "{table}: {columns:?}");
+        for column in &columns {
+            let values: Vec<Option<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
+                "SELECT CAST({column} AS TEXT) FROM {table}"
+            )))
+            .fetch_all(t.store.pool())
+            .await
+            .unwrap();
+            for value in values.into_iter().flatten() {
+                for code in &codes {
+                    assert!(!value.contains(code.as_str()), "{table}.{column}");
+                }
+            }
+        }
+    }
+
+    // What is stored is the HMAC of (id, code) under the server key.
+    let (code_hmac, key_id): (String, String) =
+        sqlx::query_as("SELECT code_hmac, key_id FROM otp_challenges WHERE id = $1")
+            .bind(&open.id)
+            .fetch_one(t.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(key_id, "k1");
+    assert_eq!(code_hmac.len(), 64);
+    assert_eq!(
+        code_hmac,
+        k1().mac_hex(&[open.id.as_bytes(), open.code.as_bytes()])
+    );
+    assert_ne!(
+        code_hmac,
+        k1().mac_hex(&[open.id.as_bytes(), wrong(&open.code).as_bytes()])
+    );
+    assert_ne!(
+        code_hmac,
+        k2().mac_hex(&[open.id.as_bytes(), open.code.as_bytes()])
+    );
+    // Bound to the id: the same code under another id has another HMAC.
+    assert_ne!(
+        code_hmac,
+        k1().mac_hex(&[approved.id.as_bytes(), open.code.as_bytes()])
+    );
+
+    // Nor is the code in the Debug output.
+    let debug = format!("{open:?}");
+    assert!(!debug.contains(&open.code), "{debug}");
+    assert!(
+        debug.contains(&open.id) && debug.contains("[redacted]"),
+        "{debug}"
+    );
+}
+
+async fn no_server_key_is_a_config_error(t: TestStore) {
+    let c = start(&t, "alice").await;
+    let keyless = open_with_keys(&t, None).await;
+    let e = keyless
+        .challenges()
+        .start("alice", StartOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Config(_)), "{e:?}");
+    assert_eq!(e.to_string(), "one-time codes need a server key");
+    let e = keyless
+        .challenges()
+        .check(&c.id, &c.code)
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Config(_)), "{e:?}");
+    // Nothing was counted.
+    assert_eq!(stored_attempts(&t, &c.id).await, 0);
+    assert!(check(&t.store, &c.id, &c.code).await.is_approved());
+}
+
+async fn database_failures_are_errors(t: TestStore) {
+    let c = start(&t, "alice").await;
+    t.store.close().await;
+    for code in [c.code.clone(), wrong(&c.code)] {
+        let e = t.store.challenges().check(&c.id, &code).await;
+        assert!(matches!(e, Err(StoreError::Database(_))), "{e:?}");
+    }
+    let e = t
+        .store
+        .challenges()
+        .start("alice", StartOptions::default())
+        .await;
+    assert!(matches!(e, Err(StoreError::Database(_))), "{e:?}");
+    let e = t.store.challenges().reset_subject("alice").await;
+    assert!(matches!(e, Err(StoreError::Database(_))), "{e:?}");
+}
+
+async fn bad_inputs_are_refused(t: TestStore) {
+    let challenges = t.store.challenges();
+    let d = StartOptions::default();
+    assert_eq!(
+        d,
+        StartOptions {
+            digits: 6,
+            ttl: 10 * MINUTE,
+            max_attempts: 5
+        }
+    );
+    let bad = [
+        ("alice", d.with_digits(3), "digits"),
+        ("alice", d.with_digits(13), "digits"),
+        ("alice", d.with_ttl(Duration::ZERO), "time to live"),
+        (
+            "alice",
+            d.with_ttl(Duration::from_millis(999)),
+            "time to live",
+        ),
+        (
+            "alice",
+            d.with_ttl(Duration::from_secs(86_401)),
+            "time to live",
+        ),
+        ("alice", d.with_max_attempts(0), "attempts"),
+        ("alice", d.with_max_attempts(21), "attempts"),
+        ("", d, "subject"),
+    ];
+    for (subject, options, word) in bad {
+        match challenges.start(subject, options).await {
+            Err(StoreError::InvalidInput(m)) => assert!(m.contains(word), "{m}"),
+            other => panic!("{options:?}: expected InvalidInput, got {other:?}"),
+        }
+    }
+    let long = "s".repeat(257);
+    assert!(matches!(
+        challenges.start(&long, d).await,
+        Err(StoreError::InvalidInput(_))
+    ));
+    // The limits themselves are accepted.
+    for options in [
+        d.with_digits(4),
+        d.with_digits(12),
+        d.with_ttl(Duration::from_secs(1)),
+        d.with_ttl(Duration::from_secs(86_400)),
+        d.with_max_attempts(1),
+        d.with_max_attempts(20),
+    ] {
+        let subject = format!("{options:?}");
+        let c = challenges.start(&subject, options).await.unwrap();
+        assert_eq!(c.code.len(), options.digits as usize);
+    }
+    // Nothing was stored for refused starts.
+    let n: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM otp_challenges")
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(n, 6);
+}
+
+on_both_backends!(
+    right_code_is_approved_once,
+    wrong_codes_count_down_then_lock,
+    anything_presented_is_an_attempt,
+    expires_after_ttl,
+    a_new_challenge_replaces_the_open_one,
+    starts_are_throttled_per_subject,
+    consecutive_failures_lock_the_subject,
+    concurrent_wrong_guesses_never_exceed_max_attempts,
+    concurrent_right_codes_approve_once,
+    one_right_code_among_concurrent_guesses,
+    concurrent_starts_keep_the_throttle_and_one_open_challenge,
+    server_keys_rotate_without_breaking_open_challenges,
+    codes_are_stored_only_as_hmacs,
+    no_server_key_is_a_config_error,
+    database_failures_are_errors,
+    bad_inputs_are_refused,
+);
