@@ -35,13 +35,13 @@ mod keys;
 mod reset;
 mod sweep;
 
-pub use apikeys::ApiKeys;
+pub use apikeys::{ApiKeys, CreatedKey, KeyInfo, VerifiedKey};
 pub use challenge::{Challenges, CheckOutcome, StartOptions, StartedChallenge};
 pub use clock::{Clock, ManualClock, SystemClock, to_system_time};
 pub use db::{Backend, redact_url};
 pub use error::{Result, StoreError};
 pub use keys::{MIN_KEY_LEN, ServerKey, ServerKeys};
-pub use reset::ResetTokens;
+pub use reset::{IssuedToken, ResetTokens};
 pub use sweep::{API_KEY_RETENTION, SweepReport};
 
 use sqlx::AnyPool;

@@ -4,8 +4,8 @@
 
 mod common;
 
-use common::{T0, TestStore};
-use keysmith_store::{Backend, Store, StoreError};
+use common::{T0, TestStore, every_value};
+use keysmith_store::{Store, StoreError};
 use sha2::{Digest, Sha256};
 use std::sync::Arc;
 use std::time::Duration;
@@ -241,36 +241,6 @@ async fn concurrent_issues_across_instances_give_one_token(t: TestStore) {
         "alice"
     );
     other.close().await;
-}
-
-/// The values of every column of `table`, as text (NULLs left out).
-async fn every_value(t: &TestStore, table: &str) -> Vec<String> {
-    let columns: Vec<String> = match t.store.backend() {
-        Backend::Sqlite => sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
-            .bind(table)
-            .fetch_all(t.store.pool())
-            .await
-            .unwrap(),
-        Backend::Postgres => sqlx::query_scalar(
-            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
-             WHERE table_schema = current_schema() AND table_name = $1",
-        )
-        .bind(table)
-        .fetch_all(t.store.pool())
-        .await
-        .unwrap(),
-    };
-    assert!(columns.len() >= 2, "{table} has columns: {columns:?}");
-    let mut values = Vec::new();
-    for column in columns {
-        let sql = format!("SELECT CAST({column} AS TEXT) FROM {table}");
-        let column_values: Vec<Option<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
-            .fetch_all(t.store.pool())
-            .await
-            .unwrap();
-        values.extend(column_values.into_iter().flatten());
-    }
-    values
 }
 
 /// Decodes unpadded base64url.

@@ -2,7 +2,7 @@
 //! and, when `KEYSMITH_TEST_POSTGRES_URL` is set, a fresh PostgreSQL schema.
 #![allow(dead_code, unreachable_pub)]
 
-use keysmith_store::{ManualClock, ServerKey, ServerKeys, Store, StoreOptions};
+use keysmith_store::{Backend, ManualClock, ServerKey, ServerKeys, Store, StoreOptions};
 use std::sync::Arc;
 
 /// The start of time in tests: 2026-01-01T00:00:00Z.
@@ -120,4 +120,60 @@ macro_rules! on_both_backends {
             }
         }
     )*};
+}
+
+/// The values of every column of `table`, as text (NULLs left out).
+pub async fn every_value(t: &TestStore, table: &str) -> Vec<String> {
+    let columns: Vec<String> = match t.store.backend() {
+        Backend::Sqlite => sqlx::query_scalar("SELECT name FROM pragma_table_info($1)")
+            .bind(table)
+            .fetch_all(t.store.pool())
+            .await
+            .unwrap(),
+        Backend::Postgres => sqlx::query_scalar(
+            "SELECT CAST(column_name AS TEXT) FROM information_schema.columns \
+             WHERE table_schema = current_schema() AND table_name = $1",
+        )
+        .bind(table)
+        .fetch_all(t.store.pool())
+        .await
+        .unwrap(),
+    };
+    assert!(columns.len() >= 2, "{table} has columns: {columns:?}");
+    let mut values = Vec::new();
+    for column in columns {
+        // Binary columns (the migrations' checksums) are read as hex.
+        let sql = match t.store.backend() {
+            Backend::Sqlite => format!(
+                "SELECT CASE WHEN typeof({column}) = 'blob' THEN hex({column}) \
+                 ELSE CAST({column} AS TEXT) END FROM {table}"
+            ),
+            Backend::Postgres => format!("SELECT CAST({column} AS TEXT) FROM {table}"),
+        };
+        let column_values: Vec<Option<String>> = sqlx::query_scalar(sqlx::AssertSqlSafe(sql))
+            .fetch_all(t.store.pool())
+            .await
+            .unwrap();
+        values.extend(column_values.into_iter().flatten());
+    }
+    values
+}
+
+/// Every table of the store's schema (the migrations' own table included).
+pub async fn every_table(t: &TestStore) -> Vec<String> {
+    match t.store.backend() {
+        Backend::Sqlite => sqlx::query_scalar(
+            "SELECT name FROM sqlite_master WHERE type = 'table' AND name NOT LIKE 'sqlite_%'",
+        )
+        .fetch_all(t.store.pool())
+        .await
+        .unwrap(),
+        Backend::Postgres => sqlx::query_scalar(
+            "SELECT CAST(table_name AS TEXT) FROM information_schema.tables \
+             WHERE table_schema = current_schema()",
+        )
+        .fetch_all(t.store.pool())
+        .await
+        .unwrap(),
+    }
 }
