@@ -153,6 +153,12 @@ Examples:
     /// A password-reset link on a trusted base URL.
     ResetLink(crate::commands::reset_link::ResetLinkArgs),
 
+    /// Run the HTTP JSON service for reset tokens, one-time codes and API keys.
+    Serve(crate::commands::serve::ServeArgs),
+
+    /// Create, list or revoke the service keys clients of `serve` present.
+    ServiceKey(crate::commands::serve::ServiceKeyArgs),
+
     /// Print a shell completion script.
     #[command(after_help = "\
 Examples:

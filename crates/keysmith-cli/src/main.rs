@@ -167,6 +167,8 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Hotp(a) => return commands::totp::run_hotp(a),
         Command::Apikey(a) => return commands::apikey::run(a),
         Command::ResetLink(a) => return commands::reset_link::run(a),
+        Command::Serve(a) => return commands::serve::run_serve(a),
+        Command::ServiceKey(a) => return commands::serve::run_service_key(a),
         Command::Completions { shell } => {
             let mut cmd = Cli::command();
             let mut stdout = std::io::stdout().lock();

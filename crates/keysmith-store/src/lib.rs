@@ -33,6 +33,7 @@ mod db;
 mod error;
 mod keys;
 mod reset;
+mod service;
 mod sweep;
 
 pub use apikeys::{ApiKeys, CreatedKey, KeyInfo, VerifiedKey};
@@ -42,6 +43,7 @@ pub use db::{Backend, redact_url};
 pub use error::{Result, StoreError};
 pub use keys::{MIN_KEY_LEN, ServerKey, ServerKeys};
 pub use reset::{IssuedToken, ResetTokens};
+pub use service::{CreatedServiceKey, SERVICE_KEY_PREFIX, ServiceKeyInfo, ServiceKeys};
 pub use sweep::{API_KEY_RETENTION, SweepReport};
 
 use sqlx::AnyPool;
@@ -192,6 +194,11 @@ impl Store {
     /// API keys.
     pub fn api_keys(&self) -> ApiKeys<'_> {
         ApiKeys::new(self)
+    }
+
+    /// Service keys for `keysmith serve`.
+    pub fn service_keys(&self) -> ServiceKeys<'_> {
+        ServiceKeys::new(self)
     }
 
     /// Whether the database answers.

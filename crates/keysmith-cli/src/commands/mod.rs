@@ -5,4 +5,5 @@ pub(crate) mod otp;
 pub(crate) mod passphrase;
 pub(crate) mod password;
 pub(crate) mod reset_link;
+pub(crate) mod serve;
 pub(crate) mod totp;

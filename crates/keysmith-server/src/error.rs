@@ -1,0 +1,115 @@
+//! Errors as JSON: `{"error": code, "message": text}` with stable codes.
+
+use axum::Json;
+use axum::http::{HeaderValue, StatusCode, header};
+use axum::response::{IntoResponse, Response};
+use keysmith_store::StoreError;
+
+/// An error answer. `code` is stable (clients switch on it); `message` is
+/// for people. Neither ever contains a token, code or key.
+#[derive(Debug)]
+pub struct ApiError {
+    /// The HTTP status.
+    pub status: StatusCode,
+    /// The stable error code.
+    pub code: &'static str,
+    /// A sentence for people.
+    pub message: String,
+    /// Seconds to wait, for 429.
+    pub retry_after: Option<u64>,
+}
+
+impl ApiError {
+    /// An error with `status`, `code` and `message`.
+    pub fn new(status: StatusCode, code: &'static str, message: impl Into<String>) -> Self {
+        ApiError {
+            status,
+            code,
+            message: message.into(),
+            retry_after: None,
+        }
+    }
+
+    /// 400 `invalid_request`.
+    pub fn bad_request(message: impl Into<String>) -> Self {
+        ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
+    }
+
+    /// 401 `unauthorized`, with no detail.
+    pub fn unauthorized() -> Self {
+        ApiError::new(
+            StatusCode::UNAUTHORIZED,
+            "unauthorized",
+            "a valid service key is required",
+        )
+    }
+}
+
+impl IntoResponse for ApiError {
+    fn into_response(self) -> Response {
+        let body = Json(serde_json::json!({ "error": self.code, "message": self.message }));
+        let mut response = (self.status, body).into_response();
+        if self.status == StatusCode::UNAUTHORIZED {
+            response
+                .headers_mut()
+                .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));
+        }
+        if let Some(secs) = self.retry_after {
+            response
+                .headers_mut()
+                .insert(header::RETRY_AFTER, HeaderValue::from(secs));
+        }
+        response
+    }
+}
+
+impl From<StoreError> for ApiError {
+    fn from(e: StoreError) -> Self {
+        match e {
+            StoreError::InvalidToken => ApiError::new(
+                StatusCode::BAD_REQUEST,
+                "invalid_token",
+                "the token is invalid, expired or already used",
+            ),
+            StoreError::InvalidKey => ApiError::new(
+                StatusCode::UNAUTHORIZED,
+                "invalid_key",
+                "the API key is invalid, expired or revoked",
+            ),
+            StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "not found"),
+            StoreError::Throttled { retry_after } => {
+                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
+                ApiError {
+                    retry_after: Some(secs.max(1)),
+                    ..ApiError::new(
+                        StatusCode::TOO_MANY_REQUESTS,
+                        "throttled",
+                        "too many requests; see Retry-After",
+                    )
+                }
+            }
+            StoreError::SubjectLocked => ApiError::new(
+                StatusCode::TOO_MANY_REQUESTS,
+                "subject_locked",
+                "too many failed attempts; new challenges are refused until an administrator resets the subject",
+            ),
+            StoreError::InvalidInput(m) => ApiError::bad_request(m),
+            StoreError::Config(m) => {
+                tracing::error!(error = %m, "server misconfigured");
+                ApiError::new(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    "server_misconfigured",
+                    "the server is not configured for this request",
+                )
+            }
+            other => {
+                tracing::error!(error = %other, "database unavailable");
+                ApiError::new(
+                    StatusCode::SERVICE_UNAVAILABLE,
+                    "database_unavailable",
+                    "the database is unavailable; try again",
+                )
+            }
+        }
+    }
+}

@@ -1,0 +1,6 @@
+//! The HTTP routes.
+
+pub(crate) mod api_keys;
+pub(crate) mod health;
+pub(crate) mod otp;
+pub(crate) mod reset;

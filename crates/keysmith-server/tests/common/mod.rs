@@ -1,0 +1,184 @@
+//! Black-box test harness: the real application on 127.0.0.1:0 over a
+//! fresh database (a SQLite file, or a new PostgreSQL schema when
+//! `KEYSMITH_TEST_POSTGRES_URL` is set), talked to over HTTP.
+#![allow(dead_code, unreachable_pub)]
+
+use keysmith_server::{AppState, router, serve};
+use keysmith_store::{ManualClock, ServerKey, ServerKeys, Store, StoreOptions};
+use std::net::SocketAddr;
+use std::sync::Arc;
+
+/// 2026-01-01T00:00:00Z.
+pub const T0: i64 = 1_767_225_600_000;
+
+pub struct TestApp {
+    pub addr: SocketAddr,
+    /// A working service key.
+    pub key: String,
+    pub client: reqwest::Client,
+    pub store: Store,
+    pub clock: Arc<ManualClock>,
+    /// The database URL, for a second server on the same database.
+    pub url: String,
+    shutdown: Option<tokio::sync::oneshot::Sender<()>>,
+    pub server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
+    _dir: Option<TempDir>,
+}
+
+pub struct TempDir(pub std::path::PathBuf);
+
+impl Drop for TempDir {
+    fn drop(&mut self) {
+        let _ = std::fs::remove_dir_all(&self.0);
+    }
+}
+
+impl TestApp {
+    pub fn url(&self, path: &str) -> String {
+        format!("http://{}{}", self.addr, path)
+    }
+
+    /// A request with the service key.
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.post(self.url(path)).bearer_auth(&self.key)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.get(self.url(path)).bearer_auth(&self.key)
+    }
+
+    pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
+        self.client.delete(self.url(path)).bearer_auth(&self.key)
+    }
+
+    /// Stops the server gracefully and waits for it.
+    pub async fn stop(&mut self) {
+        if let Some(tx) = self.shutdown.take() {
+            let _ = tx.send(());
+        }
+        if let Some(h) = self.server.take() {
+            h.await.unwrap().unwrap();
+        }
+    }
+
+    /// Another server (its own pool: another instance) on the same
+    /// database, clock and server keys, with the same service key.
+    pub async fn another_server(&self) -> TestApp {
+        let store = Store::open(&self.url, self.store.options().clone())
+            .await
+            .unwrap();
+        let (addr, shutdown, server) = start(store.clone()).await;
+        TestApp {
+            addr,
+            key: self.key.clone(),
+            client: reqwest::Client::new(),
+            store,
+            clock: self.clock.clone(),
+            url: self.url.clone(),
+            shutdown: Some(shutdown),
+            server: Some(server),
+            _dir: None,
+        }
+    }
+}
+
+fn options(clock: Arc<ManualClock>) -> StoreOptions {
+    let keys = ServerKeys::new(ServerKey::new("k1", [7u8; 32].to_vec()).unwrap());
+    StoreOptions::default()
+        .with_clock(clock)
+        .with_server_keys(keys)
+}
+
+async fn start(
+    store: Store,
+) -> (
+    SocketAddr,
+    tokio::sync::oneshot::Sender<()>,
+    tokio::task::JoinHandle<std::io::Result<()>>,
+) {
+    let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let addr = listener.local_addr().unwrap();
+    let (tx, rx) = tokio::sync::oneshot::channel::<()>();
+    let app = router(AppState { store });
+    let server = tokio::spawn(serve(listener, app, async {
+        let _ = rx.await;
+    }));
+    (addr, tx, server)
+}
+
+async fn app_on(url: String, dir: Option<TempDir>) -> TestApp {
+    let clock = Arc::new(ManualClock::new(T0));
+    let store = Store::open(&url, options(clock.clone())).await.unwrap();
+    let key = store
+        .service_keys()
+        .create("tests")
+        .await
+        .unwrap()
+        .key
+        .expose()
+        .to_string();
+    let (addr, shutdown, server) = start(store.clone()).await;
+    TestApp {
+        addr,
+        key,
+        client: reqwest::Client::new(),
+        store,
+        clock,
+        url,
+        shutdown: Some(shutdown),
+        server: Some(server),
+        _dir: dir,
+    }
+}
+
+pub async fn sqlite_app() -> TestApp {
+    let dir = std::env::temp_dir().join(format!("keysmith-server-{}", keysmith::token_hex(8)));
+    std::fs::create_dir_all(&dir).unwrap();
+    let url = format!("sqlite://{}", dir.join("test.db").display());
+    app_on(url, Some(TempDir(dir))).await
+}
+
+pub async fn postgres_app() -> Option<TestApp> {
+    let base = std::env::var("KEYSMITH_TEST_POSTGRES_URL")
+        .ok()
+        .filter(|u| !u.is_empty())?;
+    let schema = format!("ks_test_{}", keysmith::token_hex(8));
+    sqlx::any::install_default_drivers();
+    let admin = sqlx::AnyPool::connect(&base)
+        .await
+        .expect("KEYSMITH_TEST_POSTGRES_URL is set but PostgreSQL is unreachable");
+    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
+        .execute(&admin)
+        .await
+        .unwrap();
+    admin.close().await;
+    let sep = if base.contains('?') { '&' } else { '?' };
+    Some(
+        app_on(
+            format!("{base}{sep}options=-c%20search_path%3D{schema}"),
+            None,
+        )
+        .await,
+    )
+}
+
+/// Runs `async fn f(app: TestApp)` against SQLite and PostgreSQL.
+#[macro_export]
+macro_rules! on_both_backends {
+    ($($f:ident),* $(,)?) => {$(
+        mod $f {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                super::$f($crate::common::sqlite_app().await).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                match $crate::common::postgres_app().await {
+                    Some(app) => super::$f(app).await,
+                    None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
+                }
+            }
+        }
+    )*};
+}
