@@ -278,7 +278,11 @@ async fn otp_throttled(app: TestApp) {
         .send()
         .await
         .unwrap();
-    let secs: u64 = r.headers()["retry-after"].to_str().unwrap().parse().unwrap();
+    let secs: u64 = r.headers()["retry-after"]
+        .to_str()
+        .unwrap()
+        .parse()
+        .unwrap();
     assert!((1..=600).contains(&secs), "{secs}");
     expect_error(r, StatusCode::TOO_MANY_REQUESTS, "throttled").await;
     // Another subject is not held back.
@@ -575,7 +579,13 @@ async fn bad_bodies_are_json_errors(app: TestApp) {
 
         // Wrong type for the first field.
         let mut wrong_type = valid.clone();
-        let first = wrong_type.as_object().unwrap().keys().next().unwrap().clone();
+        let first = wrong_type
+            .as_object()
+            .unwrap()
+            .keys()
+            .next()
+            .unwrap()
+            .clone();
         wrong_type[&first] = json!({"nested": true});
         let r = send(wrong_type.to_string().into_bytes(), json)
             .await
@@ -589,11 +599,21 @@ async fn bad_bodies_are_json_errors(app: TestApp) {
         assert!(body["message"].as_str().unwrap().contains("surprise"));
 
         let r = send(valid.to_string().into_bytes(), None).await.unwrap();
-        expect_error(r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+        expect_error(
+            r,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        )
+        .await;
         let r = send(valid.to_string().into_bytes(), Some("text/plain"))
             .await
             .unwrap();
-        expect_error(r, StatusCode::UNSUPPORTED_MEDIA_TYPE, "unsupported_media_type").await;
+        expect_error(
+            r,
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            "unsupported_media_type",
+        )
+        .await;
 
         // 17 KiB: over the limit, even though it is valid JSON.
         let mut big = valid.clone();
@@ -645,6 +665,13 @@ async fn openapi_documents_every_route(app: TestApp) {
         }
     }
     documented.sort_unstable();
+    let mut ids: Vec<&str> = documented
+        .iter()
+        .map(|(p, m)| paths[*p][*m]["operationId"].as_str().unwrap())
+        .collect();
+    ids.sort_unstable();
+    ids.dedup();
+    assert_eq!(ids.len(), documented.len(), "operation ids are unique");
     let mut expected = OPERATIONS.to_vec();
     expected.sort_unstable();
     assert_eq!(documented, expected);
@@ -652,10 +679,18 @@ async fn openapi_documents_every_route(app: TestApp) {
     for (path, method) in OPERATIONS {
         let op = &paths[path][method];
         assert!(op["responses"].is_object(), "{method} {path}");
-        assert_eq!(op["security"], json!([{"service_key": []}]), "{method} {path}");
+        assert_eq!(
+            op["security"],
+            json!([{"service_key": []}]),
+            "{method} {path}"
+        );
         // The route exists: a request with an empty body gets a JSON
         // answer (an unrouted path gets axum's empty 404 or 405).
-        let url = app.url(&path.replace("{challenge_id}", "ch_x").replace("{id}", "key_x"));
+        let url = app.url(
+            &path
+                .replace("{challenge_id}", "ch_x")
+                .replace("{id}", "key_x"),
+        );
         let req = match method {
             "get" => app.client.get(url),
             "post" => app.client.post(url).json(&json!({})),

@@ -27,7 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
 /// A request for a new key.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CreateRequest {
+pub(crate) struct ApiKeyCreateRequest {
     /// Whom the key belongs to.
     owner: String,
     /// The key's prefix, such as `sk_live` (lowercase letters, digits and
@@ -45,7 +45,7 @@ pub(crate) struct CreateRequest {
 
 /// A key just made. The key is shown only here.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct CreatedResponse {
+pub(crate) struct CreatedApiKey {
     /// The key's record id, to revoke or rotate it. Not a secret.
     id: String,
     /// The key, to hand to its owner; the server keeps only its SHA-256.
@@ -62,13 +62,13 @@ pub(crate) struct CreatedResponse {
     #[schema(format = DateTime)]
     created_at: String,
     /// When the key stops working (RFC 3339), or null for never.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     expires_at: Option<String>,
 }
 
-impl From<CreatedKey> for CreatedResponse {
+impl From<CreatedKey> for CreatedApiKey {
     fn from(k: CreatedKey) -> Self {
-        CreatedResponse {
+        CreatedApiKey {
             key: k.key.into_string(),
             id: k.id,
             display_id: k.display_id,
@@ -84,14 +84,14 @@ impl From<CreatedKey> for CreatedResponse {
 /// A key to check. No `Debug`: it holds the key.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct VerifyRequest {
+pub(crate) struct ApiKeyVerifyRequest {
     /// The key an application's client presented.
     key: String,
 }
 
 /// A working key.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct VerifiedResponse {
+pub(crate) struct VerifiedApiKey {
     /// The key's record id.
     id: String,
     /// Whom the key belongs to.
@@ -100,9 +100,9 @@ pub(crate) struct VerifiedResponse {
     scopes: Vec<String>,
 }
 
-impl From<VerifiedKey> for VerifiedResponse {
+impl From<VerifiedKey> for VerifiedApiKey {
     fn from(k: VerifiedKey) -> Self {
-        VerifiedResponse {
+        VerifiedApiKey {
             id: k.id,
             owner: k.owner,
             scopes: k.scopes,
@@ -121,15 +121,15 @@ pub(crate) struct ListQuery {
 
 /// An owner's keys.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct KeyList {
+pub(crate) struct ApiKeyList {
     /// Oldest first; revoked and expired keys included until they are
     /// purged.
-    keys: Vec<KeyEntry>,
+    keys: Vec<ApiKeyInfo>,
 }
 
 /// One key's record: never the key, never its hash.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct KeyEntry {
+pub(crate) struct ApiKeyInfo {
     /// The key's record id.
     id: String,
     /// A label that is safe to show and log.
@@ -143,19 +143,19 @@ pub(crate) struct KeyEntry {
     created_at: String,
     /// When a verification last recorded a use (to within a minute), or
     /// null.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     last_used_at: Option<String>,
     /// When the key stops (or stopped) working, or null for never.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     expires_at: Option<String>,
     /// When the key was revoked, or null.
-    #[schema(format = DateTime)]
+    #[schema(format = DateTime, required = true)]
     revoked_at: Option<String>,
 }
 
-impl From<KeyInfo> for KeyEntry {
+impl From<KeyInfo> for ApiKeyInfo {
     fn from(k: KeyInfo) -> Self {
-        KeyEntry {
+        ApiKeyInfo {
             id: k.id,
             display_id: k.display_id,
             prefix: k.prefix,
@@ -171,7 +171,7 @@ impl From<KeyInfo> for KeyEntry {
 /// How to rotate a key.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct RotateRequest {
+pub(crate) struct ApiKeyRotateRequest {
     /// How long the old key keeps working, 0 to 30 days.
     #[schema(maximum = 2_592_000)]
     grace_seconds: u64,
@@ -181,10 +181,11 @@ pub(crate) struct RotateRequest {
 #[utoipa::path(
     post,
     path = "/v1/api-keys",
+    operation_id = "create_api_key",
     tag = "API keys",
-    request_body = CreateRequest,
+    request_body = ApiKeyCreateRequest,
     responses(
-        (status = 201, description = "Key made", body = CreatedResponse),
+        (status = 201, description = "Key made", body = CreatedApiKey),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
     ),
@@ -192,8 +193,8 @@ pub(crate) struct RotateRequest {
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,
-    Json(req): Json<CreateRequest>,
-) -> Result<(StatusCode, axum::Json<CreatedResponse>), ApiError> {
+    Json(req): Json<ApiKeyCreateRequest>,
+) -> Result<(StatusCode, axum::Json<CreatedApiKey>), ApiError> {
     let expires_at_ms = req.expires_at.as_deref().map(parse_time).transpose()?;
     let scopes: Vec<&str> = req.scopes.iter().map(String::as_str).collect();
     let created = state
@@ -208,10 +209,11 @@ pub(crate) async fn create(
 #[utoipa::path(
     post,
     path = "/v1/api-keys/verify",
+    operation_id = "verify_api_key",
     tag = "API keys",
-    request_body = VerifyRequest,
+    request_body = ApiKeyVerifyRequest,
     responses(
-        (status = 200, description = "The key works", body = VerifiedResponse),
+        (status = 200, description = "The key works", body = VerifiedApiKey),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "`invalid_key` (malformed, unknown, expired or revoked alike), or `unauthorized` for a missing or bad service key", body = ErrorBody),
     ),
@@ -219,8 +221,8 @@ pub(crate) async fn create(
 )]
 pub(crate) async fn verify(
     State(state): State<AppState>,
-    Json(req): Json<VerifyRequest>,
-) -> Result<axum::Json<VerifiedResponse>, ApiError> {
+    Json(req): Json<ApiKeyVerifyRequest>,
+) -> Result<axum::Json<VerifiedApiKey>, ApiError> {
     let verified = state.store.api_keys().verify(&req.key).await?;
     Ok(axum::Json(verified.into()))
 }
@@ -229,10 +231,11 @@ pub(crate) async fn verify(
 #[utoipa::path(
     get,
     path = "/v1/api-keys",
+    operation_id = "list_api_keys",
     tag = "API keys",
     params(ListQuery),
     responses(
-        (status = 200, description = "The owner's keys", body = KeyList),
+        (status = 200, description = "The owner's keys", body = ApiKeyList),
         (status = 400, description = "Missing or invalid owner", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
     ),
@@ -241,12 +244,12 @@ pub(crate) async fn verify(
 pub(crate) async fn list(
     State(state): State<AppState>,
     query: Result<Query<ListQuery>, QueryRejection>,
-) -> Result<axum::Json<KeyList>, ApiError> {
-    let Query(query) = query
-        .map_err(|r| ApiError::bad_request(format!("invalid query: {}", r.body_text())))?;
+) -> Result<axum::Json<ApiKeyList>, ApiError> {
+    let Query(query) =
+        query.map_err(|r| ApiError::bad_request(format!("invalid query: {}", r.body_text())))?;
     let keys = state.store.api_keys().list(&query.owner).await?;
-    Ok(axum::Json(KeyList {
-        keys: keys.into_iter().map(KeyEntry::from).collect(),
+    Ok(axum::Json(ApiKeyList {
+        keys: keys.into_iter().map(ApiKeyInfo::from).collect(),
     }))
 }
 
@@ -255,6 +258,7 @@ pub(crate) async fn list(
 #[utoipa::path(
     delete,
     path = "/v1/api-keys/{id}",
+    operation_id = "revoke_api_key",
     tag = "API keys",
     params(("id" = String, Path, description = "The key's record id")),
     responses(
@@ -279,11 +283,12 @@ pub(crate) async fn revoke(
 #[utoipa::path(
     post,
     path = "/v1/api-keys/{id}/rotate",
+    operation_id = "rotate_api_key",
     tag = "API keys",
     params(("id" = String, Path, description = "The key's record id")),
-    request_body = RotateRequest,
+    request_body = ApiKeyRotateRequest,
     responses(
-        (status = 201, description = "The new key", body = CreatedResponse),
+        (status = 201, description = "The new key", body = CreatedApiKey),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
         (status = 404, description = "No working key has this id (unknown, revoked or expired)", body = ErrorBody),
@@ -293,8 +298,8 @@ pub(crate) async fn revoke(
 pub(crate) async fn rotate(
     State(state): State<AppState>,
     id: Result<Path<String>, PathRejection>,
-    Json(req): Json<RotateRequest>,
-) -> Result<(StatusCode, axum::Json<CreatedResponse>), ApiError> {
+    Json(req): Json<ApiKeyRotateRequest>,
+) -> Result<(StatusCode, axum::Json<CreatedApiKey>), ApiError> {
     let Path(id) = id.map_err(bad_path)?;
     let created = state
         .store

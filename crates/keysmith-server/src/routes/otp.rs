@@ -26,7 +26,7 @@ pub(crate) fn routes() -> Router<AppState> {
 /// A request for a challenge.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct StartRequest {
+pub(crate) struct OtpStartRequest {
     /// Whom the code is for: a user id, an address, whatever the
     /// application sends codes to.
     subject: String,
@@ -46,7 +46,7 @@ pub(crate) struct StartRequest {
 
 /// A challenge just started. The code is shown only here.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct StartedResponse {
+pub(crate) struct StartedOtpChallenge {
     /// The challenge's id, to check a code against it.
     challenge_id: String,
     /// The code to deliver to the subject; the server keeps only its HMAC.
@@ -59,7 +59,7 @@ pub(crate) struct StartedResponse {
 /// A code to check. No `Debug`: it holds the code.
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct CheckRequest {
+pub(crate) struct OtpCheckRequest {
     /// The code the subject entered.
     code: String,
 }
@@ -67,7 +67,7 @@ pub(crate) struct CheckRequest {
 /// What a check found, when the challenge was open.
 #[derive(Serialize, ToSchema)]
 #[serde(tag = "status", rename_all = "snake_case")]
-pub(crate) enum CheckResponse {
+pub(crate) enum OtpCheckResult {
     /// The code is right; the challenge is used up.
     Approved,
     /// The code is wrong; the attempt counted.
@@ -81,10 +81,11 @@ pub(crate) enum CheckResponse {
 #[utoipa::path(
     post,
     path = "/v1/otp",
+    operation_id = "start_otp",
     tag = "one-time codes",
-    request_body = StartRequest,
+    request_body = OtpStartRequest,
     responses(
-        (status = 201, description = "Challenge started", body = StartedResponse),
+        (status = 201, description = "Challenge started", body = StartedOtpChallenge),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
         (status = 429, description = "`throttled` (too many challenges for this subject; see Retry-After) or `subject_locked` (too many failed checks)", body = ErrorBody,
@@ -94,8 +95,8 @@ pub(crate) enum CheckResponse {
 )]
 pub(crate) async fn start(
     State(state): State<AppState>,
-    Json(req): Json<StartRequest>,
-) -> Result<(StatusCode, axum::Json<StartedResponse>), ApiError> {
+    Json(req): Json<OtpStartRequest>,
+) -> Result<(StatusCode, axum::Json<StartedOtpChallenge>), ApiError> {
     let mut options = StartOptions::default();
     if let Some(digits) = req.digits {
         options = options.with_digits(digits);
@@ -106,11 +107,15 @@ pub(crate) async fn start(
     if let Some(n) = req.max_attempts {
         options = options.with_max_attempts(n);
     }
-    let started = state.store.challenges().start(&req.subject, options).await?;
+    let started = state
+        .store
+        .challenges()
+        .start(&req.subject, options)
+        .await?;
     let expires_at = humantime::format_rfc3339_seconds(started.expires_at()).to_string();
     Ok((
         StatusCode::CREATED,
-        axum::Json(StartedResponse {
+        axum::Json(StartedOtpChallenge {
             challenge_id: started.id,
             code: started.code,
             expires_at,
@@ -123,11 +128,12 @@ pub(crate) async fn start(
 #[utoipa::path(
     post,
     path = "/v1/otp/{challenge_id}/check",
+    operation_id = "check_otp",
     tag = "one-time codes",
     params(("challenge_id" = String, Path, description = "The id `POST /v1/otp` returned")),
-    request_body = CheckRequest,
+    request_body = OtpCheckRequest,
     responses(
-        (status = 200, description = "`approved`, or `denied` with the attempts left", body = CheckResponse),
+        (status = 200, description = "`approved`, or `denied` with the attempts left", body = OtpCheckResult),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
         (status = 410, description = "`expired`: no open challenge has this id (unknown, expired, approved or replaced)", body = ErrorBody),
@@ -138,13 +144,18 @@ pub(crate) async fn start(
 pub(crate) async fn check(
     State(state): State<AppState>,
     challenge_id: Result<Path<String>, PathRejection>,
-    Json(req): Json<CheckRequest>,
-) -> Result<axum::Json<CheckResponse>, ApiError> {
+    Json(req): Json<OtpCheckRequest>,
+) -> Result<axum::Json<OtpCheckResult>, ApiError> {
     let Path(challenge_id) = challenge_id.map_err(bad_path)?;
-    match state.store.challenges().check(&challenge_id, &req.code).await? {
-        CheckOutcome::Approved { .. } => Ok(axum::Json(CheckResponse::Approved)),
+    match state
+        .store
+        .challenges()
+        .check(&challenge_id, &req.code)
+        .await?
+    {
+        CheckOutcome::Approved { .. } => Ok(axum::Json(OtpCheckResult::Approved)),
         CheckOutcome::Denied { attempts_left } => {
-            Ok(axum::Json(CheckResponse::Denied { attempts_left }))
+            Ok(axum::Json(OtpCheckResult::Denied { attempts_left }))
         }
         CheckOutcome::Expired => Err(ApiError::new(
             StatusCode::GONE,

@@ -27,7 +27,7 @@ pub(crate) fn routes() -> Router<AppState> {
 /// A request for a reset token.
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
-pub(crate) struct IssueRequest {
+pub(crate) struct ResetTokenRequest {
     /// Whose password the token resets.
     user_id: String,
     /// How long the token lives, 1 s to 7 days (default 20 minutes).
@@ -38,7 +38,7 @@ pub(crate) struct IssueRequest {
 
 /// A token just issued. The token is shown only here.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct IssuedResponse {
+pub(crate) struct IssuedResetToken {
     /// The token, for the reset link; the server keeps only its SHA-256.
     token: String,
     /// When the token stops working (RFC 3339).
@@ -56,7 +56,7 @@ pub(crate) struct RedeemRequest {
 
 /// A token redeemed.
 #[derive(Serialize, ToSchema)]
-pub(crate) struct RedeemedResponse {
+pub(crate) struct RedeemedResetToken {
     /// Whose password may now be reset.
     user_id: String,
 }
@@ -65,10 +65,11 @@ pub(crate) struct RedeemedResponse {
 #[utoipa::path(
     post,
     path = "/v1/reset-tokens",
+    operation_id = "issue_reset_token",
     tag = "reset tokens",
-    request_body = IssueRequest,
+    request_body = ResetTokenRequest,
     responses(
-        (status = 201, description = "Token issued", body = IssuedResponse),
+        (status = 201, description = "Token issued", body = IssuedResetToken),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
         (status = 429, description = "A token was issued to this user too recently; see Retry-After", body = ErrorBody,
@@ -78,8 +79,8 @@ pub(crate) struct RedeemedResponse {
 )]
 pub(crate) async fn issue(
     State(state): State<AppState>,
-    Json(req): Json<IssueRequest>,
-) -> Result<(StatusCode, axum::Json<IssuedResponse>), ApiError> {
+    Json(req): Json<ResetTokenRequest>,
+) -> Result<(StatusCode, axum::Json<IssuedResetToken>), ApiError> {
     let ttl = match req.ttl_seconds {
         None => None,
         Some(s) if (1..=MAX_TTL_SECONDS).contains(&s) => Some(Duration::from_secs(s)),
@@ -93,7 +94,7 @@ pub(crate) async fn issue(
     let expires_at = humantime::format_rfc3339_seconds(issued.expires_at()).to_string();
     Ok((
         StatusCode::CREATED,
-        axum::Json(IssuedResponse {
+        axum::Json(IssuedResetToken {
             token: issued.into_token(),
             expires_at,
         }),
@@ -105,10 +106,11 @@ pub(crate) async fn issue(
 #[utoipa::path(
     post,
     path = "/v1/reset-tokens/redeem",
+    operation_id = "redeem_reset_token",
     tag = "reset tokens",
     request_body = RedeemRequest,
     responses(
-        (status = 200, description = "Token redeemed", body = RedeemedResponse),
+        (status = 200, description = "Token redeemed", body = RedeemedResetToken),
         (status = 400, description = "`invalid_token` (unknown, used, revoked or expired) or an invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
     ),
@@ -117,7 +119,7 @@ pub(crate) async fn issue(
 pub(crate) async fn redeem(
     State(state): State<AppState>,
     Json(req): Json<RedeemRequest>,
-) -> Result<axum::Json<RedeemedResponse>, ApiError> {
+) -> Result<axum::Json<RedeemedResetToken>, ApiError> {
     let user_id = state.store.reset_tokens().redeem(&req.token).await?;
-    Ok(axum::Json(RedeemedResponse { user_id }))
+    Ok(axum::Json(RedeemedResetToken { user_id }))
 }
