@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod openapi;
 mod routes;
 
 use axum::Router;
@@ -44,6 +45,7 @@ pub fn router(state: AppState) -> Router {
     Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
+        .route("/openapi.json", get(openapi::openapi_json))
         .nest("/v1", v1)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state)

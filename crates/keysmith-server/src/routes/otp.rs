@@ -1,9 +1,176 @@
-//! (scaffold: replaced by the real routes)
+//! One-time-code challenges: `POST /v1/otp` starts one and returns its
+//! code for the application to deliver; `POST /v1/otp/{challenge_id}/check`
+//! checks a code against it.
 
 use axum::Router;
+use axum::extract::rejection::PathRejection;
+use axum::extract::{Path, State};
+use axum::http::StatusCode;
+use axum::routing::post;
+use keysmith_store::{CheckOutcome, StartOptions};
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Json;
+use crate::openapi::ErrorBody;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/otp", post(start))
+        .route("/otp/{challenge_id}/check", post(check))
+}
+
+/// A request for a challenge.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OtpStartRequest {
+    /// Whom the code is for: a user id, an address, whatever the
+    /// application sends codes to.
+    subject: String,
+    /// Digits in the code, 4 to 12 (default 6).
+    #[serde(default)]
+    #[schema(minimum = 4, maximum = 12)]
+    digits: Option<u32>,
+    /// How long the challenge can be checked, 1 s to 1 day (default 600).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 86_400)]
+    ttl_seconds: Option<u64>,
+    /// Checks allowed before the challenge locks, 1 to 20 (default 5).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 20)]
+    max_attempts: Option<u32>,
+}
+
+/// A challenge just started. The code is shown only here.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct StartedOtpChallenge {
+    /// The challenge's id, to check a code against it.
+    challenge_id: String,
+    /// The code to deliver to the subject; the server keeps only its HMAC.
+    code: String,
+    /// When the challenge stops accepting codes (RFC 3339).
+    #[schema(format = DateTime)]
+    expires_at: String,
+}
+
+/// A code to check. No `Debug`: it holds the code.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct OtpCheckRequest {
+    /// The code the subject entered.
+    code: String,
+}
+
+/// What a check found, when the challenge was open.
+#[derive(Serialize, ToSchema)]
+#[serde(tag = "status", rename_all = "snake_case")]
+pub(crate) enum OtpCheckResult {
+    /// The code is right; the challenge is used up.
+    Approved,
+    /// The code is wrong; the attempt counted.
+    Denied {
+        /// Checks left before the challenge locks.
+        attempts_left: u32,
+    },
+}
+
+/// Starts a challenge for a subject, closing the subject's open one.
+#[utoipa::path(
+    post,
+    path = "/v1/otp",
+    operation_id = "start_otp",
+    tag = "one-time codes",
+    request_body = OtpStartRequest,
+    responses(
+        (status = 201, description = "Challenge started", body = StartedOtpChallenge),
+        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 429, description = "`throttled` (too many challenges for this subject; see Retry-After) or `subject_locked` (too many failed checks)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait, when throttled"))),
+    ),
+    security(("service_key" = []))
+)]
+pub(crate) async fn start(
+    State(state): State<AppState>,
+    Json(req): Json<OtpStartRequest>,
+) -> Result<(StatusCode, axum::Json<StartedOtpChallenge>), ApiError> {
+    let mut options = StartOptions::default();
+    if let Some(digits) = req.digits {
+        options = options.with_digits(digits);
+    }
+    if let Some(secs) = req.ttl_seconds {
+        options = options.with_ttl(Duration::from_secs(secs));
+    }
+    if let Some(n) = req.max_attempts {
+        options = options.with_max_attempts(n);
+    }
+    let started = state
+        .store
+        .challenges()
+        .start(&req.subject, options)
+        .await?;
+    let expires_at = humantime::format_rfc3339_seconds(started.expires_at()).to_string();
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(StartedOtpChallenge {
+            challenge_id: started.id,
+            code: started.code,
+            expires_at,
+        }),
+    ))
+}
+
+/// Checks a code against a challenge. Every check counts against the
+/// challenge's attempts, right or wrong.
+#[utoipa::path(
+    post,
+    path = "/v1/otp/{challenge_id}/check",
+    operation_id = "check_otp",
+    tag = "one-time codes",
+    params(("challenge_id" = String, Path, description = "The id `POST /v1/otp` returned")),
+    request_body = OtpCheckRequest,
+    responses(
+        (status = 200, description = "`approved`, or `denied` with the attempts left", body = OtpCheckResult),
+        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 410, description = "`expired`: no open challenge has this id (unknown, expired, approved or replaced)", body = ErrorBody),
+        (status = 423, description = "`locked`: the challenge used up its attempts", body = ErrorBody),
+    ),
+    security(("service_key" = []))
+)]
+pub(crate) async fn check(
+    State(state): State<AppState>,
+    challenge_id: Result<Path<String>, PathRejection>,
+    Json(req): Json<OtpCheckRequest>,
+) -> Result<axum::Json<OtpCheckResult>, ApiError> {
+    let Path(challenge_id) = challenge_id.map_err(bad_path)?;
+    match state
+        .store
+        .challenges()
+        .check(&challenge_id, &req.code)
+        .await?
+    {
+        CheckOutcome::Approved { .. } => Ok(axum::Json(OtpCheckResult::Approved)),
+        CheckOutcome::Denied { attempts_left } => {
+            Ok(axum::Json(OtpCheckResult::Denied { attempts_left }))
+        }
+        CheckOutcome::Expired => Err(ApiError::new(
+            StatusCode::GONE,
+            "expired",
+            "no open challenge has this id: it expired, was approved, was replaced or never existed",
+        )),
+        CheckOutcome::Locked => Err(ApiError::new(
+            StatusCode::LOCKED,
+            "locked",
+            "the challenge used up its attempts; start a new one",
+        )),
+    }
+}
+
+/// A path the router matched but could not decode (bad percent-encoding).
+fn bad_path(r: PathRejection) -> ApiError {
+    ApiError::bad_request(format!("invalid path: {}", r.body_text()))
 }

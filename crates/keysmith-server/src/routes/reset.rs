@@ -1,9 +1,125 @@
-//! (scaffold: replaced by the real routes)
+//! Password-reset tokens: `POST /v1/reset-tokens` issues one,
+//! `POST /v1/reset-tokens/redeem` spends it, exactly once.
 
 use axum::Router;
+use axum::extract::State;
+use axum::http::StatusCode;
+use axum::routing::post;
+use serde::{Deserialize, Serialize};
+use std::time::Duration;
+use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::error::ApiError;
+use crate::extract::Json;
+use crate::openapi::ErrorBody;
+
+/// The longest time to live a caller may ask for: 7 days, the store's own
+/// limit, checked here so the answer names the field.
+const MAX_TTL_SECONDS: u64 = 7 * 24 * 60 * 60;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
+        .route("/reset-tokens", post(issue))
+        .route("/reset-tokens/redeem", post(redeem))
+}
+
+/// A request for a reset token.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ResetTokenRequest {
+    /// Whose password the token resets.
+    user_id: String,
+    /// How long the token lives, 1 s to 7 days (default 20 minutes).
+    #[serde(default)]
+    #[schema(minimum = 1, maximum = 604_800)]
+    ttl_seconds: Option<u64>,
+}
+
+/// A token just issued. The token is shown only here.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct IssuedResetToken {
+    /// The token, for the reset link; the server keeps only its SHA-256.
+    token: String,
+    /// When the token stops working (RFC 3339).
+    #[schema(format = DateTime)]
+    expires_at: String,
+}
+
+/// A token to redeem. No `Debug`: it holds the token.
+#[derive(Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RedeemRequest {
+    /// The token from the reset link.
+    token: String,
+}
+
+/// A token redeemed.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RedeemedResetToken {
+    /// Whose password may now be reset.
+    user_id: String,
+}
+
+/// Issues a reset token for a user and revokes the user's earlier ones.
+#[utoipa::path(
+    post,
+    path = "/v1/reset-tokens",
+    operation_id = "issue_reset_token",
+    tag = "reset tokens",
+    request_body = ResetTokenRequest,
+    responses(
+        (status = 201, description = "Token issued", body = IssuedResetToken),
+        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 429, description = "A token was issued to this user too recently; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
+    ),
+    security(("service_key" = []))
+)]
+pub(crate) async fn issue(
+    State(state): State<AppState>,
+    Json(req): Json<ResetTokenRequest>,
+) -> Result<(StatusCode, axum::Json<IssuedResetToken>), ApiError> {
+    let ttl = match req.ttl_seconds {
+        None => None,
+        Some(s) if (1..=MAX_TTL_SECONDS).contains(&s) => Some(Duration::from_secs(s)),
+        Some(_) => {
+            return Err(ApiError::bad_request(format!(
+                "ttl_seconds must be between 1 and {MAX_TTL_SECONDS}"
+            )));
+        }
+    };
+    let issued = state.store.reset_tokens().issue(&req.user_id, ttl).await?;
+    let expires_at = humantime::format_rfc3339_seconds(issued.expires_at()).to_string();
+    Ok((
+        StatusCode::CREATED,
+        axum::Json(IssuedResetToken {
+            token: issued.into_token(),
+            expires_at,
+        }),
+    ))
+}
+
+/// Redeems a reset token, once. Unknown, used, revoked and expired tokens
+/// get the same answer.
+#[utoipa::path(
+    post,
+    path = "/v1/reset-tokens/redeem",
+    operation_id = "redeem_reset_token",
+    tag = "reset tokens",
+    request_body = RedeemRequest,
+    responses(
+        (status = 200, description = "Token redeemed", body = RedeemedResetToken),
+        (status = 400, description = "`invalid_token` (unknown, used, revoked or expired) or an invalid request", body = ErrorBody),
+        (status = 401, description = "Missing or bad service key", body = ErrorBody),
+    ),
+    security(("service_key" = []))
+)]
+pub(crate) async fn redeem(
+    State(state): State<AppState>,
+    Json(req): Json<RedeemRequest>,
+) -> Result<axum::Json<RedeemedResetToken>, ApiError> {
+    let user_id = state.store.reset_tokens().redeem(&req.token).await?;
+    Ok(axum::Json(RedeemedResetToken { user_id }))
 }
