@@ -111,6 +111,14 @@ pub async fn run(
     use config::StartError;
     use keysmith_store::{StoreError, StoreOptions, redact_url};
 
+    let listener = TcpListener::bind(&config.listen).await.map_err(|e| {
+        let msg = format!("cannot listen on {}: {e}", config.listen);
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            StartError::Config(msg)
+        } else {
+            StartError::Runtime(msg)
+        }
+    })?;
     let keys = config.server_key.load()?;
     let store = Store::open(
         &config.db_url,
@@ -124,18 +132,6 @@ pub async fn run(
             redact_url(&config.db_url)
         )),
     })?;
-    let listener = match TcpListener::bind(&config.listen).await {
-        Ok(l) => l,
-        Err(e) => {
-            store.close().await;
-            let msg = format!("cannot listen on {}: {e}", config.listen);
-            return Err(if e.kind() == std::io::ErrorKind::InvalidInput {
-                StartError::Config(msg)
-            } else {
-                StartError::Runtime(msg)
-            });
-        }
-    };
     let address = listener
         .local_addr()
         .map_or_else(|_| config.listen.clone(), |a| a.to_string());
