@@ -324,7 +324,7 @@ pub fn parse_server_keys(text: &str, origin: &str) -> Result<ServerKeys, StartEr
 }
 
 fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if hex.len() % 2 != 0 {
+    if !hex.len().is_multiple_of(2) {
         return None;
     }
     hex.as_bytes()

@@ -43,7 +43,7 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
     listen: String,
 
-    /// A file of server keys, one <id>:<hex> per line, the first current
+    /// A file of server keys, one ID:HEX per line, the first current
     /// (default with SQLite: the database file's name + .server-key).
     #[arg(long, value_name = "PATH")]
     server_key_file: Option<PathBuf>,
