@@ -14,6 +14,10 @@ pub mod extract;
 pub mod openapi;
 mod routes;
 
+pub mod config;
+pub mod logging;
+pub mod metrics;
+
 use axum::Router;
 use axum::extract::DefaultBodyLimit;
 use axum::routing::get;
@@ -42,13 +46,24 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::require_service_key,
         ));
-    Router::new()
+    let app = Router::new()
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/openapi.json", get(openapi::openapi_json))
         .nest("/v1", v1)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
-        .with_state(state)
+        .with_state(state);
+    observed(app)
+}
+
+/// `app` with `GET /metrics` (no key) and, around every route, request
+/// metrics and one log event per request. Layers added after the routes
+/// run after routing, so they see the route pattern that matched.
+fn observed(app: Router) -> Router {
+    metrics::handle();
+    app.route("/metrics", get(metrics::render))
+        .layer(axum::middleware::from_fn(metrics::track))
+        .layer(axum::middleware::from_fn(logging::log_request))
 }
 
 /// Serves `app` on `listener` until `shutdown` completes; requests in
@@ -84,4 +99,59 @@ pub async fn shutdown_signal() {
         () = term => {},
     }
     tracing::info!("shutting down: finishing requests in flight");
+}
+
+/// `keysmith serve`: loads the server keys, opens the database (applying
+/// migrations), listens, purges spent rows every
+/// [`ServeConfig::sweep_interval`](config::ServeConfig::sweep_interval)
+/// and serves until `shutdown` completes, letting requests in flight
+/// finish. Logging must be set up first ([`logging::init`]).
+pub async fn run(
+    config: config::ServeConfig,
+    shutdown: impl Future<Output = ()> + Send + 'static,
+) -> Result<(), config::StartError> {
+    use config::StartError;
+    use keysmith_store::{StoreError, StoreOptions, redact_url};
+
+    let listener = TcpListener::bind(&config.listen).await.map_err(|e| {
+        let msg = format!("cannot listen on {}: {e}", config.listen);
+        if e.kind() == std::io::ErrorKind::InvalidInput {
+            StartError::Config(msg)
+        } else {
+            StartError::Runtime(msg)
+        }
+    })?;
+    let keys = config.server_key.load()?;
+    let store = Store::open(
+        &config.db_url,
+        StoreOptions::default().with_server_keys(keys),
+    )
+    .await
+    .map_err(|e| match e {
+        StoreError::InvalidInput(m) => StartError::Config(m),
+        other => StartError::Runtime(format!(
+            "cannot open the database {}: {other}",
+            redact_url(&config.db_url)
+        )),
+    })?;
+    let address = listener
+        .local_addr()
+        .map_or_else(|_| config.listen.clone(), |a| a.to_string());
+    let sweeper = store.spawn_sweeper(config.sweep_interval);
+    let upkeep = metrics::spawn_upkeep(std::time::Duration::from_secs(5));
+    tracing::info!(%address, backend = ?store.backend(), "listening");
+    let served = serve(
+        listener,
+        router(AppState {
+            store: store.clone(),
+        }),
+        shutdown,
+    )
+    .await;
+    sweeper.abort();
+    upkeep.abort();
+    store.close().await;
+    served.map_err(|e| StartError::Runtime(format!("the server failed: {e}")))?;
+    tracing::info!("stopped");
+    Ok(())
 }

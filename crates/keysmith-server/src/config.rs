@@ -1,0 +1,445 @@
+//! The configuration of `keysmith serve`, read in one place
+//! ([`ServeConfig::resolve`]), and why starting can fail ([`StartError`]).
+//!
+//! # Server key files
+//!
+//! One-time codes are stored as HMACs under a server key. A key file (and
+//! `KEYSMITH_SERVER_KEY`, in the same format) holds one key per line as
+//! `<id>:<hex>`, at least 64 hex digits (32 bytes) each. The first key is
+//! current and protects new records; the others are previous keys, still
+//! accepted for records made before a rotation. Blank lines and lines
+//! starting with `#` are ignored. To rotate, put a new line with a new id
+//! first and keep the old one below it until its codes have expired.
+
+use keysmith_store::{Backend, MIN_KEY_LEN, ServerKey, ServerKeys, redact_url};
+use std::fmt;
+use std::io::Write;
+use std::path::{Path, PathBuf};
+use std::time::Duration;
+
+use crate::logging::LogFormat;
+
+/// The database used when none is given: a SQLite file in the working
+/// directory, created on first start.
+pub const DEFAULT_DB: &str = "sqlite://keysmith.db";
+/// The address listened on when none is given.
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
+/// How often spent rows are purged unless told otherwise (5 minutes).
+pub const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(5 * 60);
+/// The environment variable that may hold the server keys.
+pub const SERVER_KEY_ENV: &str = "KEYSMITH_SERVER_KEY";
+/// What a SQLite database's key file is called: the database file's name
+/// with this added.
+pub const KEY_FILE_SUFFIX: &str = ".server-key";
+
+/// Why `keysmith serve` could not start or stopped with an error. The
+/// message is one line and holds no secret (database passwords are
+/// redacted).
+#[derive(Debug)]
+pub enum StartError {
+    /// The configuration is wrong: a flag, file or variable must change.
+    Config(String),
+    /// Something failed at run time: the database, the network, a file.
+    Runtime(String),
+}
+
+impl StartError {
+    /// The process exit status this failure calls for: 2 for a wrong
+    /// configuration, 1 for a run-time failure.
+    pub fn exit_code(&self) -> u8 {
+        match self {
+            StartError::Config(_) => 2,
+            StartError::Runtime(_) => 1,
+        }
+    }
+}
+
+impl fmt::Display for StartError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            StartError::Config(m) | StartError::Runtime(m) => f.write_str(m),
+        }
+    }
+}
+
+impl std::error::Error for StartError {}
+
+/// What the command line gave; `None` means "not given".
+#[derive(Debug, Clone, Default)]
+pub struct ServeFlags {
+    /// `--db URL`.
+    pub db: Option<String>,
+    /// `--listen ADDR`.
+    pub listen: Option<String>,
+    /// `--server-key-file PATH`.
+    pub server_key_file: Option<PathBuf>,
+    /// `--log-format json|pretty`.
+    pub log_format: Option<LogFormat>,
+    /// `--sweep-interval DURATION`.
+    pub sweep_interval: Option<Duration>,
+}
+
+/// Where the server keys come from.
+#[derive(Clone)]
+pub enum ServerKeySource {
+    /// A key file the operator named; it must exist.
+    File(PathBuf),
+    /// The text of `KEYSMITH_SERVER_KEY`.
+    Env(String),
+    /// The file beside a SQLite database, created with mode 0600 holding a
+    /// new random key if it is missing.
+    BesideDatabase(PathBuf),
+    /// A random key that lives as long as the process: for an in-memory
+    /// SQLite database, whose records do not outlive the process either.
+    Ephemeral,
+}
+
+impl fmt::Debug for ServerKeySource {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            ServerKeySource::File(p) => f.debug_tuple("File").field(p).finish(),
+            ServerKeySource::Env(_) => f.write_str("Env([redacted])"),
+            ServerKeySource::BesideDatabase(p) => f.debug_tuple("BesideDatabase").field(p).finish(),
+            ServerKeySource::Ephemeral => f.write_str("Ephemeral"),
+        }
+    }
+}
+
+/// Everything `keysmith serve` needs to start.
+#[derive(Clone)]
+pub struct ServeConfig {
+    /// `sqlite://PATH` or `postgres://…`.
+    pub db_url: String,
+    /// The address to listen on, such as `127.0.0.1:8080`.
+    pub listen: String,
+    /// Where the server keys come from.
+    pub server_key: ServerKeySource,
+    /// How logs are written.
+    pub log_format: LogFormat,
+    /// How often spent rows are purged.
+    pub sweep_interval: Duration,
+}
+
+impl fmt::Debug for ServeConfig {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_struct("ServeConfig")
+            .field("db_url", &redact_url(&self.db_url))
+            .field("listen", &self.listen)
+            .field("server_key", &self.server_key)
+            .field("log_format", &self.log_format)
+            .field("sweep_interval", &self.sweep_interval)
+            .finish()
+    }
+}
+
+impl ServeConfig {
+    /// The configuration from the command line and the environment
+    /// (`KEYSMITH_SERVER_KEY`).
+    pub fn from_env(flags: ServeFlags) -> Result<ServeConfig, StartError> {
+        let env_key = std::env::var(SERVER_KEY_ENV)
+            .ok()
+            .filter(|v| !v.trim().is_empty());
+        ServeConfig::resolve(flags, env_key)
+    }
+
+    /// The configuration from the command line and `env_key`, the value of
+    /// `KEYSMITH_SERVER_KEY`. The server key comes from `--server-key-file`
+    /// if given, else from `env_key`, else — for SQLite only — from the
+    /// file beside the database. A PostgreSQL database is shared by many
+    /// instances, which must share the key: there the file or the variable
+    /// is required.
+    pub fn resolve(flags: ServeFlags, env_key: Option<String>) -> Result<ServeConfig, StartError> {
+        let db_url = flags.db.unwrap_or_else(|| DEFAULT_DB.to_string());
+        let backend = Backend::of_url(&db_url).map_err(|e| StartError::Config(e.to_string()))?;
+        let server_key = match (flags.server_key_file, env_key, backend) {
+            (Some(path), _, _) => ServerKeySource::File(path),
+            (None, Some(text), _) => ServerKeySource::Env(text),
+            (None, None, Backend::Sqlite) => match sqlite_file(&db_url) {
+                Some(db) => ServerKeySource::BesideDatabase(key_file_beside(&db)),
+                None => ServerKeySource::Ephemeral,
+            },
+            (None, None, _) => {
+                return Err(StartError::Config(format!(
+                    "a PostgreSQL database needs the server key every instance shares: \
+                     give --server-key-file PATH or set {SERVER_KEY_ENV}"
+                )));
+            }
+        };
+        let sweep_interval = flags.sweep_interval.unwrap_or(DEFAULT_SWEEP_INTERVAL);
+        if sweep_interval.is_zero() {
+            return Err(StartError::Config(
+                "the sweep interval must be positive".into(),
+            ));
+        }
+        Ok(ServeConfig {
+            db_url,
+            listen: flags.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
+            server_key,
+            log_format: flags.log_format.unwrap_or_default(),
+            sweep_interval,
+        })
+    }
+}
+
+/// The file a `sqlite:` URL names; `None` for an in-memory database or
+/// another kind of URL.
+pub fn sqlite_file(url: &str) -> Option<PathBuf> {
+    let rest = url.strip_prefix("sqlite:")?;
+    let rest = rest.strip_prefix("//").unwrap_or(rest);
+    let (path, query) = rest.split_once('?').unwrap_or((rest, ""));
+    let in_memory =
+        path.is_empty() || path == ":memory:" || query.split('&').any(|kv| kv == "mode=memory");
+    (!in_memory).then(|| PathBuf::from(path))
+}
+
+/// `keysmith.db` → `keysmith.db.server-key`.
+fn key_file_beside(db: &Path) -> PathBuf {
+    let mut name = db.as_os_str().to_owned();
+    name.push(KEY_FILE_SUFFIX);
+    PathBuf::from(name)
+}
+
+impl ServerKeySource {
+    /// The server keys, creating the file beside a SQLite database when it
+    /// is missing. A key file that group or others may read is used, with
+    /// a warning in the log.
+    pub fn load(&self) -> Result<ServerKeys, StartError> {
+        match self {
+            ServerKeySource::Env(text) => parse_server_keys(text, SERVER_KEY_ENV),
+            ServerKeySource::Ephemeral => ServerKey::generate("ephemeral")
+                .map(ServerKeys::new)
+                .map_err(|e| StartError::Runtime(e.to_string())),
+            ServerKeySource::File(path) => read_key_file(path),
+            ServerKeySource::BesideDatabase(path) => {
+                if create_key_file(path)? {
+                    tracing::info!(path = %path.display(), "created a new server key file");
+                }
+                read_key_file(path)
+            }
+        }
+    }
+}
+
+fn read_key_file(path: &Path) -> Result<ServerKeys, StartError> {
+    let text = std::fs::read_to_string(path).map_err(|e| {
+        StartError::Config(format!(
+            "cannot read the server key file {}: {e}",
+            path.display()
+        ))
+    })?;
+    warn_if_exposed(path);
+    parse_server_keys(&text, &path.display().to_string())
+}
+
+#[cfg(unix)]
+fn warn_if_exposed(path: &Path) {
+    use std::os::unix::fs::PermissionsExt;
+    if let Ok(meta) = std::fs::metadata(path) {
+        let mode = meta.permissions().mode() & 0o777;
+        if mode & 0o077 != 0 {
+            tracing::warn!(
+                path = %path.display(),
+                mode = format!("{mode:04o}"),
+                "the server key file can be read by other users; run chmod 600 on it"
+            );
+        }
+    }
+}
+
+#[cfg(not(unix))]
+fn warn_if_exposed(_path: &Path) {}
+
+/// Writes a new key file at `path` unless one exists; `true` if it wrote
+/// one. The key is written to a private temporary file first and then
+/// linked into place, so a concurrent start never reads a half-written
+/// file and never overwrites another's key.
+fn create_key_file(path: &Path) -> Result<bool, StartError> {
+    if path.exists() {
+        return Ok(false);
+    }
+    let failed = |e: std::io::Error| {
+        StartError::Runtime(format!(
+            "cannot create the server key file {}: {e}",
+            path.display()
+        ))
+    };
+    let mut tmp = path.as_os_str().to_owned();
+    tmp.push(format!(".tmp-{}", keysmith::token_hex(8)));
+    let tmp = PathBuf::from(tmp);
+    let mut options = std::fs::OpenOptions::new();
+    options.write(true).create_new(true);
+    #[cfg(unix)]
+    std::os::unix::fs::OpenOptionsExt::mode(&mut options, 0o600);
+    let written = (|| {
+        let mut file = options.open(&tmp)?;
+        let key = keysmith::token_hex(MIN_KEY_LEN);
+        writeln!(
+            file,
+            "# keysmith server keys, one <id>:<hex> per line; the first is current.\n\
+             # Keep this file private (mode 0600) and back it up with the database.\nk1:{key}"
+        )?;
+        file.sync_all()
+    })();
+    let linked = written.and_then(|()| std::fs::hard_link(&tmp, path));
+    let _ = std::fs::remove_file(&tmp);
+    match linked {
+        Ok(()) => Ok(true),
+        Err(e) if e.kind() == std::io::ErrorKind::AlreadyExists => Ok(false),
+        Err(e) => Err(failed(e)),
+    }
+}
+
+/// Parses key lines (`<id>:<hex>`, first current) from `text`; `origin`
+/// names where they came from in messages. Messages never quote a key.
+pub fn parse_server_keys(text: &str, origin: &str) -> Result<ServerKeys, StartError> {
+    let bad = |msg: String| StartError::Config(format!("{origin}: {msg}"));
+    let mut keys: Vec<ServerKey> = Vec::new();
+    for (n, line) in text.lines().enumerate() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') {
+            continue;
+        }
+        for entry in line.split_whitespace() {
+            let Some((id, hex)) = entry.split_once(':') else {
+                return Err(bad(format!("line {}: expected <id>:<hex key>", n + 1)));
+            };
+            let bytes = decode_hex(hex).ok_or_else(|| {
+                bad(format!(
+                    "line {}: the key of '{id}' is not an even number of hex digits",
+                    n + 1
+                ))
+            })?;
+            let key = ServerKey::new(id, bytes).map_err(|e| bad(e.to_string()))?;
+            if keys.iter().any(|k| k.id() == key.id()) {
+                return Err(bad(format!("the key id '{id}' appears twice")));
+            }
+            keys.push(key);
+        }
+    }
+    let mut keys = keys.into_iter();
+    let current = keys
+        .next()
+        .ok_or_else(|| bad("no key found: expected lines of <id>:<hex key>".into()))?;
+    Ok(keys.fold(ServerKeys::new(current), ServerKeys::with_previous))
+}
+
+fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            let digit = |b: u8| (b as char).to_digit(16);
+            Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    const HEX: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+    fn flags(db: &str) -> ServeFlags {
+        ServeFlags {
+            db: Some(db.into()),
+            ..ServeFlags::default()
+        }
+    }
+
+    #[test]
+    fn sqlite_keys_live_beside_the_database() {
+        let c = ServeConfig::resolve(flags("sqlite://data/keysmith.db?mode=rwc"), None).unwrap();
+        match c.server_key {
+            ServerKeySource::BesideDatabase(p) => {
+                assert_eq!(p, PathBuf::from("data/keysmith.db.server-key"));
+            }
+            other => panic!("{other:?}"),
+        }
+        let c = ServeConfig::resolve(flags("sqlite::memory:"), None).unwrap();
+        assert!(matches!(c.server_key, ServerKeySource::Ephemeral));
+        let c = ServeConfig::resolve(ServeFlags::default(), None).unwrap();
+        assert_eq!(c.db_url, DEFAULT_DB);
+        assert_eq!(c.listen, DEFAULT_LISTEN);
+        assert_eq!(c.sweep_interval, DEFAULT_SWEEP_INTERVAL);
+    }
+
+    #[test]
+    fn postgres_needs_a_shared_key() {
+        let e = ServeConfig::resolve(flags("postgres://u:hunter2@h/db"), None).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(e.to_string().contains("--server-key-file"), "{e}");
+        let c = ServeConfig::resolve(flags("postgres://u:hunter2@h/db"), Some(format!("k:{HEX}")))
+            .unwrap();
+        assert!(matches!(c.server_key, ServerKeySource::Env(_)));
+        let shown = format!("{c:?}");
+        assert!(
+            !shown.contains("hunter2") && !shown.contains(HEX),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn unknown_databases_are_refused_without_their_password() {
+        let e = ServeConfig::resolve(flags("mysql://u:hunter2@h/db"), None).unwrap_err();
+        assert_eq!(e.exit_code(), 2);
+        assert!(!e.to_string().contains("hunter2"), "{e}");
+    }
+
+    #[test]
+    fn key_lines_parse_first_current() {
+        let text = format!("# comment\n\nnew:{HEX}\nold:{}\n", HEX.replace('0', "1"));
+        let keys = parse_server_keys(&text, "f").unwrap();
+        assert_eq!(keys.current().id(), "new");
+        assert!(keys.get("old").is_some());
+        let keys = parse_server_keys(&format!("a:{HEX} b:{HEX}"), "env").unwrap();
+        assert_eq!(keys.current().id(), "a");
+    }
+
+    #[test]
+    fn bad_key_lines_are_refused_without_the_key() {
+        let short = &HEX[..62];
+        for text in [
+            String::new(),
+            "# only a comment".into(),
+            HEX.to_string(),
+            format!("k:{short}"),
+            format!("k:{}", &HEX[..63]),
+            format!("k:{}zz", &HEX[..62]),
+            format!("k:{HEX}\nk:{HEX}"),
+            format!("bad id:{HEX}"),
+        ] {
+            let e = parse_server_keys(&text, "f").unwrap_err();
+            assert_eq!(e.exit_code(), 2);
+            let shown = e.to_string();
+            assert!(shown.starts_with("f: "), "{shown}");
+            assert!(!shown.contains(short), "{shown}");
+        }
+    }
+
+    #[cfg(unix)]
+    #[test]
+    fn a_missing_key_file_is_created_private_and_kept() {
+        use std::os::unix::fs::PermissionsExt;
+        let dir = std::env::temp_dir().join(format!("keysmith-config-{}", keysmith::token_hex(8)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let path = dir.join("x.db.server-key");
+        let source = ServerKeySource::BesideDatabase(path.clone());
+        let first = source.load().unwrap();
+        let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
+        assert_eq!(mode, 0o600);
+        let again = source.load().unwrap();
+        assert_eq!(
+            first.current().mac_hex(&[b"x"]),
+            again.current().mac_hex(&[b"x"])
+        );
+        assert_eq!(
+            std::fs::read_dir(&dir).unwrap().count(),
+            1,
+            "a temporary file was left"
+        );
+        std::fs::remove_dir_all(&dir).unwrap();
+    }
+}
