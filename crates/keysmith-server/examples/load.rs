@@ -56,7 +56,12 @@ impl Phase {
 
 /// Runs `make(i)` for i in 0..n over `clients` workers; each call returns
 /// whether the answer was the expected one and an output to keep.
-async fn run_phase<F, Fut, T>(name: &str, n: usize, clients: usize, make: F) -> (Phase, Vec<Option<T>>)
+async fn run_phase<F, Fut, T>(
+    name: &str,
+    n: usize,
+    clients: usize,
+    make: F,
+) -> (Phase, Vec<Option<T>>)
 where
     F: Fn(usize) -> Fut + Send + Sync + 'static,
     Fut: std::future::Future<Output = (bool, Option<T>)> + Send,

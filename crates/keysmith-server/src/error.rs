@@ -49,7 +49,9 @@ impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
         let body = Json(serde_json::json!({ "error": self.code, "message": self.message }));
         let mut response = (self.status, body).into_response();
-        if self.status == StatusCode::UNAUTHORIZED {
+        // Only a missing or bad service key asks for one; a bad API key
+        // sent to /v1/api-keys/verify is an answer, not a challenge.
+        if self.code == "unauthorized" {
             response
                 .headers_mut()
                 .insert(header::WWW_AUTHENTICATE, HeaderValue::from_static("Bearer"));

@@ -35,9 +35,10 @@ fn rejection_to_error(r: JsonRejection) -> ApiError {
             "unsupported_media_type",
             "the body must be JSON with Content-Type: application/json",
         ),
-        JsonRejection::JsonDataError(e) => {
-            ApiError::bad_request(format!("invalid JSON body: {}", e.body_text()))
-        }
+        JsonRejection::JsonDataError(e) => ApiError::bad_request(format!(
+            "invalid JSON body: {}",
+            redact_values(&e.body_text())
+        )),
         JsonRejection::JsonSyntaxError(_) => ApiError::bad_request("the body is not valid JSON"),
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(
@@ -47,5 +48,48 @@ fn rejection_to_error(r: JsonRejection) -> ApiError {
             )
         }
         other => ApiError::bad_request(other.body_text()),
+    }
+}
+
+/// serde's messages quote the offending value ("invalid type: integer
+/// `123456`, expected a string"); that value may be a secret, so it is cut
+/// out. Field names (as in "unknown field `x`") are kept.
+fn redact_values(message: &str) -> String {
+    let mut out = message.to_string();
+    for marker in [
+        "invalid type: ",
+        "invalid value: ",
+        "invalid length ",
+        "unknown variant ",
+    ] {
+        while let Some(start) = out.find(marker) {
+            let value_start = start + marker.len();
+            let label = marker.trim_end().trim_end_matches(':');
+            match out[value_start..].find(", expected") {
+                Some(rel_end) => out.replace_range(start..value_start + rel_end, label),
+                None => {
+                    out.replace_range(start.., label);
+                    break;
+                }
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::redact_values;
+
+    #[test]
+    fn values_are_cut_and_field_names_kept() {
+        let m = redact_values("code: invalid type: integer `123456`, expected a string at line 1");
+        assert_eq!(m, "code: invalid type, expected a string at line 1");
+        let m = redact_values("token: invalid type: string \"s3cr3t\", expected u64");
+        assert!(!m.contains("s3cr3t"), "{m}");
+        let m = redact_values("unknown field `surprise`, expected one of `a`, `b`");
+        assert!(m.contains("surprise"), "{m}");
+        let m = redact_values("x: invalid value: string \"zz\"");
+        assert!(!m.contains("zz"), "{m}");
     }
 }
