@@ -17,7 +17,7 @@ def phases(name):
 
 
 print(f"## `keysmith serve` under load ({n} requests per phase, {c} connections)\n")
-print("`bench/load`: the server (release build) on 127.0.0.1 and the load generator")
+print(f"Command: `N={n} C={c} bench/load`. The server (release build) on 127.0.0.1 and the load generator")
 print("(`cargo run --release -p keysmith-server --example load`) share the 2 cores.\n")
 print("| backend | phase | requests/s | p50 | p99 | max | unexpected |")
 print("|---|---|---|---|---|---|---|")
@@ -37,6 +37,7 @@ m = re.search(r"tps = ([0-9.]+)", text)
 tps = float(m.group(1)) if m else float("nan")
 print()
 print(f"Issue + redeem pairs per second through HTTP: SQLite {pairs['sqlite']:.0f}, "
-      f"PostgreSQL {pairs['postgres']:.0f}. pgbench running the same insert + guarded "
-      f"update directly ({c} clients): {tps:.0f} per second, so the server reaches "
+      f"PostgreSQL {pairs['postgres']:.0f}. pgbench running the same statements "
+      f"(service-key lookups, the issue transaction, the guarded redeem) directly "
+      f"({c} clients, prepared): {tps:.0f} per second, so the server reaches "
       f"{100 * pairs['postgres'] / tps:.0f}% of the database's own rate.")

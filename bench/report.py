@@ -104,6 +104,16 @@ def main():
     notes = os.path.join(os.path.dirname(__file__), "NOTES.md")
     with open(notes) as f:
         print(f.read().rstrip())
+    # The `keysmith serve` figures come from bench/load; keep them.
+    start, end = "<!-- serve-load:start -->", "<!-- serve-load:end -->"
+    try:
+        with open("docs/benchmarks.md") as f:
+            doc = f.read()
+        if start in doc and end in doc:
+            print()
+            print(doc[doc.index(start): doc.index(end) + len(end)])
+    except OSError:
+        pass
 
 
 if __name__ == "__main__":
