@@ -220,8 +220,9 @@ async fn http_workflow(app: TestApp) -> Vec<String> {
     secrets
 }
 
-fn expected_workflow_requests(events: &[Value]) {
-    let seen: Vec<(String, String, u64)> = events
+/// (method, route, status) of every request event.
+fn seen_requests(events: &[Value]) -> Vec<(String, String, u64)> {
+    events
         .iter()
         .map(|e| {
             (
@@ -230,7 +231,20 @@ fn expected_workflow_requests(events: &[Value]) {
                 e["status"].as_u64().unwrap(),
             )
         })
-        .collect();
+        .collect()
+}
+
+#[track_caller]
+fn assert_saw(seen: &[(String, String, u64)], want: (&str, &str, u64)) {
+    assert!(
+        seen.iter()
+            .any(|(m, r, s)| (m.as_str(), r.as_str(), *s) == want),
+        "no request event {want:?} in {seen:?}"
+    );
+}
+
+fn expected_workflow_requests(events: &[Value]) {
+    let seen = seen_requests(events);
     for want in [
         ("POST", "/v1/reset-tokens", 201),
         ("POST", "/v1/reset-tokens/redeem", 200),
@@ -243,11 +257,7 @@ fn expected_workflow_requests(events: &[Value]) {
         ("POST", "/v1/api-keys/{id}/rotate", 201),
         ("DELETE", "/v1/api-keys/{id}", 204),
     ] {
-        assert!(
-            seen.iter()
-                .any(|(m, r, s)| (m.as_str(), r.as_str(), *s) == want),
-            "no request event {want:?} in {seen:?}"
-        );
+        assert_saw(&seen, want);
     }
 }
 
@@ -366,16 +376,7 @@ async fn secrets_in_every_place(app: TestApp) -> Vec<String> {
 /// The request events `secrets_in_every_place` must produce, as
 /// (method, route, status).
 fn expected_requests(events: &[Value]) {
-    let seen: Vec<(String, String, u64)> = events
-        .iter()
-        .map(|e| {
-            (
-                e["method"].as_str().unwrap().to_string(),
-                e["route"].as_str().unwrap().to_string(),
-                e["status"].as_u64().unwrap(),
-            )
-        })
-        .collect();
+    let seen = seen_requests(events);
     for want in [
         ("GET", "/healthz", 200),
         ("GET", "/readyz", 200),
@@ -383,11 +384,7 @@ fn expected_requests(events: &[Value]) {
         ("GET", "unmatched", 404),
         ("GET", "/readyz", 503),
     ] {
-        assert!(
-            seen.iter()
-                .any(|(m, r, s)| (m.as_str(), r.as_str(), *s) == want),
-            "no request event {want:?} in {seen:?}"
-        );
+        assert_saw(&seen, want);
     }
     assert_eq!(
         seen.iter().filter(|(_, r, _)| r == "/healthz").count(),
