@@ -1,10 +1,12 @@
-//! A JSON body extractor whose every rejection is a JSON error: malformed
+//! Extractors whose every rejection is a JSON error: for bodies, malformed
 //! JSON, wrong types and unknown fields are 400, a missing or wrong
-//! content type 415, an oversized body 413 — never 500.
+//! content type 415, an oversized body 413; an undecodable path or query
+//! is 400 — never 500, never axum's plain-text answer.
 
 use axum::extract::rejection::JsonRejection;
-use axum::extract::{FromRequest, Request};
+use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
+use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
 
 use crate::error::ApiError;
@@ -25,6 +27,44 @@ where
             Ok(axum::Json(v)) => Ok(Json(v)),
             Err(rejection) => Err(rejection_to_error(rejection)),
         }
+    }
+}
+
+/// `axum::extract::Path` with a JSON 400 for a path it cannot decode.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Path<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Path<T>
+where
+    T: DeserializeOwned + Send,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Path::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Path(v)| Path(v))
+            .map_err(|r| ApiError::bad_request(format!("invalid path: {}", r.body_text())))
+    }
+}
+
+/// `axum::extract::Query` with a JSON 400 for a query it cannot decode.
+#[derive(Debug, Clone, Copy, Default)]
+pub struct Query<T>(pub T);
+
+impl<S, T> FromRequestParts<S> for Query<T>
+where
+    T: DeserializeOwned,
+    S: Send + Sync,
+{
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        axum::extract::Query::<T>::from_request_parts(parts, state)
+            .await
+            .map(|axum::extract::Query(v)| Query(v))
+            .map_err(|r| ApiError::bad_request(format!("invalid query: {}", r.body_text())))
     }
 }
 

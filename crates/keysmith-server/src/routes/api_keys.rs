@@ -2,8 +2,7 @@
 //! its hash), revoke and rotate.
 
 use axum::Router;
-use axum::extract::rejection::{PathRejection, QueryRejection};
-use axum::extract::{Path, Query, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
 use keysmith_store::{CreatedKey, KeyInfo, VerifiedKey};
@@ -13,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::Json;
+use crate::extract::{Json, Path, Query};
 use crate::openapi::ErrorBody;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -243,10 +242,8 @@ pub(crate) async fn verify(
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
-    query: Result<Query<ListQuery>, QueryRejection>,
+    Query(query): Query<ListQuery>,
 ) -> Result<axum::Json<ApiKeyList>, ApiError> {
-    let Query(query) =
-        query.map_err(|r| ApiError::bad_request(format!("invalid query: {}", r.body_text())))?;
     let keys = state.store.api_keys().list(&query.owner).await?;
     Ok(axum::Json(ApiKeyList {
         keys: keys.into_iter().map(ApiKeyInfo::from).collect(),
@@ -271,9 +268,8 @@ pub(crate) async fn list(
 )]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
-    id: Result<Path<String>, PathRejection>,
+    Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    let Path(id) = id.map_err(bad_path)?;
     state.store.api_keys().revoke(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
@@ -297,10 +293,9 @@ pub(crate) async fn revoke(
 )]
 pub(crate) async fn rotate(
     State(state): State<AppState>,
-    id: Result<Path<String>, PathRejection>,
+    Path(id): Path<String>,
     Json(req): Json<ApiKeyRotateRequest>,
 ) -> Result<(StatusCode, axum::Json<CreatedApiKey>), ApiError> {
-    let Path(id) = id.map_err(bad_path)?;
     let created = state
         .store
         .api_keys()
@@ -324,9 +319,4 @@ fn parse_time(s: &str) -> Result<i64, ApiError> {
     let t: SystemTime = humantime::parse_rfc3339(s).map_err(|_| bad())?;
     let since = t.duration_since(UNIX_EPOCH).map_err(|_| bad())?;
     i64::try_from(since.as_millis()).map_err(|_| bad())
-}
-
-/// A path the router matched but could not decode (bad percent-encoding).
-fn bad_path(r: PathRejection) -> ApiError {
-    ApiError::bad_request(format!("invalid path: {}", r.body_text()))
 }

@@ -3,8 +3,7 @@
 //! checks a code against it.
 
 use axum::Router;
-use axum::extract::rejection::PathRejection;
-use axum::extract::{Path, State};
+use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
 use keysmith_store::{CheckOutcome, StartOptions};
@@ -14,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::ApiError;
-use crate::extract::Json;
+use crate::extract::{Json, Path};
 use crate::openapi::ErrorBody;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -143,10 +142,9 @@ pub(crate) async fn start(
 )]
 pub(crate) async fn check(
     State(state): State<AppState>,
-    challenge_id: Result<Path<String>, PathRejection>,
+    Path(challenge_id): Path<String>,
     Json(req): Json<OtpCheckRequest>,
 ) -> Result<axum::Json<OtpCheckResult>, ApiError> {
-    let Path(challenge_id) = challenge_id.map_err(bad_path)?;
     match state
         .store
         .challenges()
@@ -168,9 +166,4 @@ pub(crate) async fn check(
             "the challenge used up its attempts; start a new one",
         )),
     }
-}
-
-/// A path the router matched but could not decode (bad percent-encoding).
-fn bad_path(r: PathRejection) -> ApiError {
-    ApiError::bad_request(format!("invalid path: {}", r.body_text()))
 }
