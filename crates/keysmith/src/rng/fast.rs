@@ -127,9 +127,7 @@ impl State {
         // with enough buffered output for the whole request.
         let start = 32 + self.pos;
         if self.seeded != 0 && dest.len() <= BUF_LEN - self.pos {
-            let src = &mut self.block[start..start + dest.len()];
-            dest.copy_from_slice(src);
-            src.fill(0);
+            take(dest, &mut self.block[start..start + dest.len()]);
             self.pos += dest.len();
             self.since_seed += dest.len() as u64;
             return Ok(());
@@ -154,9 +152,7 @@ impl State {
             }
             let start = 32 + self.pos;
             let n = dest.len().min(BUF_LEN - self.pos);
-            let src = &mut self.block[start..start + n];
-            dest[..n].copy_from_slice(src);
-            src.fill(0);
+            take(&mut dest[..n], &mut self.block[start..start + n]);
             self.pos += n;
             self.since_seed += n as u64;
             dest = &mut dest[n..];
@@ -199,6 +195,17 @@ impl State {
     #[cfg(test)]
     pub(crate) fn age_for_test(&mut self, by: Duration) {
         self.reseed_at = self.reseed_at.saturating_sub(by.as_nanos() as u64);
+    }
+}
+
+/// Moves `src` into `dest` (equal lengths) and zeroes `src` in the same
+/// pass. One loop the compiler vectorises costs less, for the short
+/// requests that are most of the traffic, than a copy and a wipe that each
+/// call into libc.
+#[inline(always)]
+fn take(dest: &mut [u8], src: &mut [u8]) {
+    for (d, s) in dest.iter_mut().zip(src.iter_mut()) {
+        *d = core::mem::take(s);
     }
 }
 
