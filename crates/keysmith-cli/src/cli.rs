@@ -204,8 +204,12 @@ pub(crate) struct Repeat {
 
 #[derive(Debug, Args)]
 pub(crate) struct TokenArgs {
-    /// Number of random bytes.
-    #[arg(value_name = "NBYTES", default_value_t = keysmith::DEFAULT_ENTROPY)]
+    /// Number of random bytes, 0 to 1048576 (`keysmith bytes` streams more).
+    #[arg(
+        value_name = "NBYTES",
+        default_value_t = keysmith::DEFAULT_ENTROPY,
+        value_parser = parse_nbytes
+    )]
     pub(crate) nbytes: usize,
 
     /// Lowercase hexadecimal, two characters per byte.
@@ -237,6 +241,11 @@ pub(crate) struct RandbelowArgs {
     #[command(flatten)]
     pub(crate) repeat: Repeat,
 }
+
+/// The most bytes a `token` has: it is held in memory and printed as one
+/// line, so a mistyped size must not exhaust memory; `bytes` streams any
+/// amount.
+pub(crate) const MAX_TOKEN_BYTES: usize = 1 << 20;
 
 /// The most bits `randbits` prints: beyond this, writing the number in
 /// decimal takes longer than anyone waits for.
@@ -349,6 +358,16 @@ fn parse_bound(s: &str) -> Result<BigUint, String> {
         return Err("upper bound must be positive".into());
     }
     Ok(n)
+}
+
+fn parse_nbytes(s: &str) -> Result<usize, String> {
+    let n = parse_whole(s, "number of bytes")?;
+    match usize::try_from(&n) {
+        Ok(n) if n <= MAX_TOKEN_BYTES => Ok(n),
+        _ => Err(format!(
+            "a token has at most {MAX_TOKEN_BYTES} bytes (`keysmith bytes SIZE` streams more)"
+        )),
+    }
 }
 
 fn parse_bits(s: &str) -> Result<u64, String> {

@@ -61,6 +61,7 @@ fn clap_failure(e: &clap::Error) -> ExitCode {
             let _ = e.print();
             ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
         }
+        ErrorKind::InvalidUtf8 => report(&invalid_utf8_argument(), 2),
         _ => {
             let rendered = e.render().to_string();
             // Everything from the usage block on is left out; so are tips.
@@ -73,6 +74,32 @@ fn clap_failure(e: &clap::Error) -> ExitCode {
                 .join(" ");
             report(line.strip_prefix("error: ").unwrap_or(&line), 2)
         }
+    }
+}
+
+/// Which argument is not valid UTF-8, shown with its bad bytes escaped
+/// (clap only says that some argument is). The value is left out where it
+/// may be a secret: after `--secret` and in `apikey check`.
+fn invalid_utf8_argument() -> String {
+    let args: Vec<std::ffi::OsString> = std::env::args_os().skip(1).collect();
+    let Some(i) = args.iter().position(|a| a.to_str().is_none()) else {
+        return "invalid UTF-8 was detected in one or more arguments".into();
+    };
+    let bytes = args[i].as_encoded_bytes();
+    let secret = bytes.starts_with(b"--secret=")
+        || (i > 0 && args[i - 1] == "--secret")
+        || (args.iter().any(|a| a == "apikey") && args[..i].iter().any(|a| a == "check"));
+    if secret {
+        format!(
+            "argument {} is not valid UTF-8 (not shown: it may be a secret)",
+            i + 1
+        )
+    } else {
+        format!(
+            "argument {} is not valid UTF-8: '{}'",
+            i + 1,
+            bytes.escape_ascii()
+        )
     }
 }
 
@@ -170,10 +197,14 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Serve(a) => return commands::serve::run_serve(a),
         Command::ServiceKey(a) => return commands::serve::run_service_key(a),
         Command::Completions { shell } => {
-            let mut cmd = Cli::command();
-            let mut stdout = std::io::stdout().lock();
-            clap_complete::generate(shell, &mut cmd, "keysmith", &mut stdout);
-            stdout.flush().map_err(Failure::output)?;
+            // clap_complete panics when its writer fails, so the script is
+            // built in memory and written here, where a closed pipe ends
+            // quietly and any other write error is a runtime failure.
+            let mut script = Vec::new();
+            clap_complete::generate(shell, &mut Cli::command(), "keysmith", &mut script);
+            let mut out = Output::new(false);
+            out.raw(&script)?;
+            out.finish()?;
         }
     }
     Ok(ExitCode::SUCCESS)

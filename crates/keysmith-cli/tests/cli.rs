@@ -66,6 +66,14 @@ fn token_count_and_json() {
 fn token_bad_input() {
     rejects(&["token", "-3"], "-3");
     rejects(&["token", "lots"], "'lots'");
+    // Held in memory: a mistyped size is refused, not an allocation failure.
+    rejects(&["token", "1000000000000"], "'1000000000000'");
+    rejects(&["token", "1048577", "--raw"], "at most 1048576 bytes");
+    let raw = keysmith()
+        .args(["token", "1048576", "--raw"])
+        .assert()
+        .success();
+    assert_eq!(raw.get_output().stdout.len(), 1 << 20);
     rejects(&["token", "--raw", "--json"], "--json");
     rejects(&["token", "--hex", "--base64"], "--base64");
     rejects(&["token", "-n", "0"], "count must be at least 1");
@@ -348,6 +356,73 @@ fn completions_for_each_shell() {
         assert!(out.contains("randbelow"), "{shell}");
     }
     rejects(&["completions", "cmd.exe"], "'cmd.exe'");
+}
+
+#[test]
+fn completions_end_quietly_on_a_closed_pipe_and_fail_on_a_full_disk() {
+    use std::process::{Command as Std, Stdio};
+    let mut child = Std::new(assert_cmd::cargo::cargo_bin("keysmith"))
+        .args(["completions", "zsh"])
+        .stdout(Stdio::piped())
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take()); // the reader is gone before anything is written
+    let out = child.wait_with_output().unwrap();
+    assert!(out.status.success(), "{:?}", out.status);
+    assert!(
+        out.stderr.is_empty(),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
+
+    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
+        return; // not Linux
+    };
+    let out = Std::new(assert_cmd::cargo::cargo_bin("keysmith"))
+        .args(["completions", "bash"])
+        .stdout(full)
+        .output()
+        .unwrap();
+    assert_eq!(out.status.code(), Some(1));
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{err}");
+    assert!(err.starts_with("keysmith: cannot write output:"), "{err}");
+}
+
+#[cfg(unix)]
+#[test]
+fn invalid_utf8_arguments_are_named() {
+    use std::ffi::OsStr;
+    use std::os::unix::ffi::OsStrExt;
+    let bad = OsStr::from_bytes(b"b\xffc");
+    let one_line = |args: &[&OsStr], needle: &str, hidden: &str| {
+        let out = keysmith().args(args).assert().code(2).get_output().clone();
+        assert!(out.stdout.is_empty());
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{err}");
+        assert!(err.contains(needle), "{err:?} lacks {needle:?}");
+        assert!(!err.contains(hidden), "{err:?} shows {hidden:?}");
+    };
+    let s = OsStr::new;
+    one_line(
+        &[s("choice"), s("a"), bad, s("d")],
+        "argument 3 is not valid UTF-8: 'b\\xffc'",
+        "panicked",
+    );
+    // Where the argument may be a secret, only its position is given.
+    let secret = OsStr::from_bytes(b"JBSWY3DP\xff");
+    one_line(
+        &[s("totp"), s("code"), s("--secret"), secret],
+        "argument 4 is not valid UTF-8",
+        "JBSWY3DP",
+    );
+    let key = OsStr::from_bytes(b"sk_live_abc\xff");
+    one_line(
+        &[s("apikey"), s("check"), key],
+        "argument 3 is not valid UTF-8",
+        "sk_live_abc",
+    );
 }
 
 #[test]

@@ -190,6 +190,43 @@ fn totp_new_json_and_entropy() {
 }
 
 #[test]
+fn totp_new_bits_lengthen_the_secret() {
+    for (bits, bytes) in [("100", 20usize), ("160", 20), ("256", 32), ("512", 64)] {
+        let out = keysmith()
+            .args([
+                "totp",
+                "new",
+                "--issuer",
+                "Ex",
+                "--account",
+                "a",
+                "--bits",
+                bits,
+                "--json",
+                "--entropy",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let bits_had = 8 * bytes;
+        assert_eq!(
+            String::from_utf8(out.stderr).unwrap(),
+            format!("entropy: {bits_had}.00 bits\n")
+        );
+        let v: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        assert_eq!(v["entropy_bits"], bits_had as f64);
+        // base32 without padding: 8 characters per 5 bytes, rounded up.
+        let secret = v["secret"].as_str().unwrap();
+        assert_eq!(secret.len(), (bytes * 8).div_ceil(5), "{bits}: {secret}");
+    }
+    let args = ["totp", "new", "--issuer", "Ex", "--account", "a"];
+    rejects(&[&args[..], &["--bits", "513"]].concat(), "513 bits");
+    rejects(&[&args[..], &["--bits", "-1"]].concat(), "-1 bits");
+    rejects(&[&args[..], &["--bits", "lots"]].concat(), "'lots'");
+}
+
+#[test]
 fn totp_new_makes_a_fresh_secret_each_time() {
     let out = stdout_of(&["totp", "new", "--issuer", "Ex", "--account", "a", "-n", "3"]);
     let ls = lines(&out);

@@ -98,6 +98,56 @@ fn count_and_entropy() {
 }
 
 #[test]
+fn bits_lengthen_the_token() {
+    for (bits, chars, had) in [
+        ("64", 43, "256.00"),
+        ("256", 43, "256.00"),
+        ("300", 51, "304.00"),
+    ] {
+        let out = keysmith()
+            .args([
+                "reset-link",
+                "--base-url",
+                BASE,
+                "--bits",
+                bits,
+                "--entropy",
+            ])
+            .assert()
+            .success()
+            .get_output()
+            .clone();
+        let url = String::from_utf8(out.stdout).unwrap();
+        let token = url.trim_end().rsplit_once("token=").unwrap().1;
+        assert_eq!(token.len(), chars, "{bits}: {token}");
+        assert_eq!(
+            String::from_utf8(out.stderr).unwrap(),
+            format!("entropy: {had} bits\n")
+        );
+    }
+    let v: serde_json::Value = serde_json::from_str(&stdout_of(&[
+        "reset-link",
+        "--base-url",
+        BASE,
+        "--bits",
+        "2048",
+        "--json",
+    ]))
+    .unwrap();
+    assert_eq!(v["entropy_bits"], 2048.0);
+    assert_eq!(v["token"].as_str().unwrap().len(), 342);
+    rejects(
+        &["reset-link", "--base-url", BASE, "--bits", "2049"],
+        "2049 bits",
+    );
+    rejects(
+        &["reset-link", "--base-url", BASE, "--bits", "-5"],
+        "-5 bits",
+    );
+    rejects(&["reset-link", "--base-url", BASE, "--bits", "x"], "'x'");
+}
+
+#[test]
 fn bad_base_urls() {
     rejects(&["reset-link"], "--base-url");
     rejects(

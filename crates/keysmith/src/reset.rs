@@ -26,7 +26,8 @@
 //! # What is guaranteed
 //!
 //! - The token is [`token_urlsafe(32)`](crate::token_urlsafe): 32 bytes
-//!   (256 bits) from the secure source, 43 base64url characters.
+//!   (256 bits) from the secure source, 43 base64url characters; longer
+//!   when [`ResetLinks::with_bits`] asks for more, never shorter.
 //! - The link is the base URL with one query parameter added (`token` by
 //!   default), properly encoded; the base's own query parameters are kept.
 //! - The base is an absolute `https` URL with a host, or `http` only on
@@ -47,8 +48,13 @@ use std::net::Ipv4Addr;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use url::{Host, Url};
 
-/// The number of random bytes in a reset token: 32 (256 bits).
+/// The number of random bytes in a reset token: 32 (256 bits). It is
+/// also the least: [`ResetLinks::with_bits`] only makes tokens longer.
 pub const TOKEN_BYTES: usize = 32;
+
+/// The most random bytes a reset token may have: 256 (2048 bits, 342
+/// base64url characters).
+pub const MAX_TOKEN_BYTES: usize = 256;
 
 /// The default name of the query parameter that carries the token.
 pub const DEFAULT_PARAM: &str = "token";
@@ -68,6 +74,7 @@ const MAX_PARAM_LEN: usize = 64;
 pub struct ResetLinks {
     base: Url,
     param: String,
+    token_bytes: usize,
 }
 
 impl ResetLinks {
@@ -85,6 +92,7 @@ impl ResetLinks {
         let links = ResetLinks {
             base,
             param: DEFAULT_PARAM.to_owned(),
+            token_bytes: TOKEN_BYTES,
         };
         links.check_param_free(DEFAULT_PARAM)?;
         Ok(links)
@@ -138,9 +146,43 @@ impl ResetLinks {
         &self.param
     }
 
-    /// The entropy of each link's token in bits: 256.
+    /// The same links with the shortest token, at least [`TOKEN_BYTES`]
+    /// (32) bytes, whose entropy reaches `bits`: a target of 256 bits or
+    /// less keeps 32 bytes, 300 bits gives 38.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the target when it is not a finite
+    /// non-negative number, or needs more than [`MAX_TOKEN_BYTES`] bytes.
+    pub fn with_bits(mut self, bits: f64) -> Result<Self> {
+        if !bits.is_finite() || bits < 0.0 {
+            return Err(Error::InvalidInput(format!(
+                "the entropy target ({bits} bits) must be a non-negative number"
+            )));
+        }
+        // Whole bytes of 8 bits each: the count is exact, no rounding.
+        self.token_bytes = (TOKEN_BYTES..=MAX_TOKEN_BYTES)
+            .find(|&n| (n * 8) as f64 >= bits)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "{bits} bits need a token of more than {MAX_TOKEN_BYTES} bytes \
+                     (at most {} bits)",
+                    MAX_TOKEN_BYTES * 8
+                ))
+            })?;
+        Ok(self)
+    }
+
+    /// The number of random bytes in each link's token: [`TOKEN_BYTES`]
+    /// unless [`with_bits`](Self::with_bits) asked for more.
+    pub fn token_bytes(&self) -> usize {
+        self.token_bytes
+    }
+
+    /// The entropy of each link's token in bits: 8 per byte, 256 by
+    /// default.
     pub fn entropy_bits(&self) -> f64 {
-        (TOKEN_BYTES * 8) as f64
+        (self.token_bytes * 8) as f64
     }
 
     /// A new link with a fresh token from the default source, expiring
@@ -179,7 +221,7 @@ impl ResetLinks {
                         .into(),
                 )
             })?;
-        let token = crate::token_with(rng, Some(TOKEN_BYTES), crate::TokenFormat::UrlSafe);
+        let token = crate::token_with(rng, Some(self.token_bytes), crate::TokenFormat::UrlSafe);
         let mut url = self.base.clone();
         url.query_pairs_mut().append_pair(&self.param, &token);
         Ok(ResetLink {

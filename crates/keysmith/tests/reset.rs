@@ -162,6 +162,34 @@ fn tokens_are_fresh_and_base64url_of_32_bytes() {
     }
 }
 
+#[test]
+fn bits_pick_the_shortest_token_of_at_least_32_bytes() {
+    use base64::Engine as _;
+    let links = ResetLinks::new("https://example.com/reset").unwrap();
+    assert_eq!(links.token_bytes(), 32);
+    for (bits, bytes) in [
+        (0.0, 32),
+        (128.0, 32),
+        (256.0, 32),
+        (256.5, 33),
+        (300.0, 38),
+        (2048.0, 256),
+    ] {
+        let l = links.clone().with_bits(bits).unwrap();
+        assert_eq!(l.token_bytes(), bytes, "{bits} bits");
+        assert_eq!(l.entropy_bits(), (8 * bytes) as f64);
+        let link = l.make_with(&mut seeded(9), DEFAULT_TTL, at(T0)).unwrap();
+        let decoded = base64::engine::general_purpose::URL_SAFE_NO_PAD
+            .decode(link.token())
+            .unwrap();
+        assert_eq!(decoded.len(), bytes, "{bits} bits");
+    }
+    for bad in [2048.5, 1e9, -1.0, f64::NAN, f64::INFINITY] {
+        let e = links.clone().with_bits(bad).unwrap_err().to_string();
+        assert!(e.contains(&bad.to_string()), "{bad}: {e}");
+    }
+}
+
 // ---- time --------------------------------------------------------------------
 
 #[test]

@@ -168,6 +168,34 @@ fn generated_secrets_are_160_bits_and_round_trip() {
 }
 
 #[test]
+fn bits_pick_the_shortest_secret_of_at_least_160_bits() {
+    for (bits, len) in [
+        (0.0, 20),
+        (128.0, 20),
+        (160.0, 20),
+        (160.5, 21),
+        (256.0, 32),
+        (512.0, 64),
+    ] {
+        assert_eq!(Secret::len_for_bits(bits).unwrap(), len, "{bits} bits");
+    }
+    for bad in [512.5, -1.0, f64::NAN, f64::INFINITY] {
+        let e = Secret::len_for_bits(bad).unwrap_err().to_string();
+        assert!(e.contains(&bad.to_string()), "{bad}: {e}");
+    }
+    let mut rng = common::seeded(8);
+    let s = Secret::generate_len_with(&mut rng, 32).unwrap();
+    assert_eq!(s.as_bytes().len(), 32);
+    assert_eq!(Secret::from_base32(&s.to_base32()).unwrap(), s);
+    for bad in [0, 15, 65] {
+        let e = Secret::generate_len_with(&mut rng, bad)
+            .unwrap_err()
+            .to_string();
+        assert!(e.contains(&format!("(got {bad})")), "{e}");
+    }
+}
+
+#[test]
 fn odd_lengths_round_trip_with_optional_padding() {
     for len in 1..=40usize {
         let bytes: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(37)).collect();

@@ -19,7 +19,8 @@ Examples:
   keysmith reset-link --base-url https://example.com/reset
   keysmith reset-link --base-url https://example.com/reset --ttl 1h --json
   keysmith reset-link --base-url 'https://example.com/r?lang=en' --param t
-  keysmith reset-link --base-url http://localhost:3000/reset -n 5")]
+  keysmith reset-link --base-url http://localhost:3000/reset -n 5
+  keysmith reset-link --base-url https://example.com/reset --bits 384 --entropy")]
 pub(crate) struct ResetLinkArgs {
     /// The trusted base URL the link points at.
     #[arg(long, value_name = "URL")]
@@ -34,6 +35,11 @@ pub(crate) struct ResetLinkArgs {
     #[arg(long, value_name = "NAME", default_value = reset::DEFAULT_PARAM)]
     param: String,
 
+    /// Use the shortest token (at least 32 bytes, 256 bits) with at least B
+    /// bits.
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
+    bits: Option<f64>,
+
     #[command(flatten)]
     generated: Generated,
 }
@@ -45,7 +51,10 @@ fn parse_ttl(s: &str) -> Result<Duration, String> {
 }
 
 pub(crate) fn run(args: ResetLinkArgs) -> Result<ExitCode, Failure> {
-    let links = ResetLinks::new(&args.base_url)?.with_param(&args.param)?;
+    let mut links = ResetLinks::new(&args.base_url)?.with_param(&args.param)?;
+    if let Some(b) = args.bits {
+        links = links.with_bits(b)?;
+    }
     let bits = links.entropy_bits();
     if args.generated.entropy {
         report_entropy(bits);

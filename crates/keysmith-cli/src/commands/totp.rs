@@ -26,8 +26,8 @@ pub(crate) struct TotpArgs {
 
 #[derive(Debug, clap::Subcommand)]
 enum TotpCommand {
-    /// Make a 160-bit secret and the otpauth:// URI that enrols it in an
-    /// authenticator app.
+    /// Make a 160-bit secret (more with --bits) and the otpauth:// URI that
+    /// enrols it in an authenticator app.
     #[command(after_help = "\
 Prints the base32 secret on the first line and the otpauth:// URI on the
 second (with --json: secret, uri, entropy_bits, ...). The server keeps the
@@ -36,7 +36,8 @@ secret; the user scans the URI (--qr draws it as a QR code).
 Examples:
   keysmith totp new --issuer 'Example Co' --account alice@example.com
   keysmith totp new --issuer Example --account bob --qr
-  keysmith totp new --issuer Example --account bob --digits 8 --algorithm sha256 --json")]
+  keysmith totp new --issuer Example --account bob --digits 8 --algorithm sha256 --json
+  keysmith totp new --issuer Example --account bob --algorithm sha256 --bits 256")]
     New(NewArgs),
 
     /// Print the code of a secret at a time (default: now).
@@ -100,6 +101,11 @@ struct NewArgs {
     /// Draw the QR code for a light terminal background.
     #[arg(long, requires = "qr")]
     qr_invert: bool,
+
+    /// Use the shortest secret (at least 20 bytes, 160 bits) with at least B
+    /// bits, e.g. 256 with --algorithm sha256.
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
+    bits: Option<f64>,
 
     #[command(flatten)]
     generated: Generated,
@@ -225,16 +231,21 @@ pub(crate) fn run_hotp(args: HotpArgs) -> Result<ExitCode, Failure> {
 }
 
 fn new(a: NewArgs) -> Result<ExitCode, Failure> {
+    let len = match a.bits {
+        Some(b) => Secret::len_for_bits(b)?,
+        None => Secret::GENERATED_LEN,
+    };
+    let mut rng = keysmith::rng();
     // Check the parameters and labels once, before making any secret.
-    let probe = totp(Secret::generate(), &a.params)?;
+    let probe = totp(Secret::generate_len_with(&mut rng, len)?, &a.params)?;
     probe.otpauth_uri(&a.issuer, &a.account)?;
-    let bits = f64::from(Secret::GENERATED_BITS);
+    let bits = (8 * len) as f64;
     if a.generated.entropy {
         report_entropy(bits);
     }
     let mut out = Output::new(a.generated.repeat.json);
     for _ in 0..a.generated.repeat.count {
-        let totp = totp(Secret::generate(), &a.params)?;
+        let totp = totp(Secret::generate_len_with(&mut rng, len)?, &a.params)?;
         let secret = totp.secret().to_base32();
         let uri = totp.otpauth_uri(&a.issuer, &a.account)?;
         if out.is_json() {

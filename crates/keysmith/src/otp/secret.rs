@@ -35,6 +35,11 @@ impl Secret {
     /// The entropy of a [generated](Secret::generate) secret in bits (160).
     pub const GENERATED_BITS: u32 = 8 * Self::GENERATED_LEN as u32;
 
+    /// The longest secret [`generate_len_with`](Secret::generate_len_with)
+    /// makes: 64 bytes (512 bits), HMAC-SHA-512's output size. HMAC hashes
+    /// longer keys down, so more bytes would add nothing.
+    pub const MAX_GENERATED_LEN: usize = 64;
+
     /// A fresh 160-bit secret from keysmith's default source
     /// ([`crate::rng()`]).
     pub fn generate() -> Secret {
@@ -46,6 +51,60 @@ impl Secret {
         let mut bytes = vec![0u8; Self::GENERATED_LEN];
         rng.fill_bytes(&mut bytes);
         Secret { bytes }
+    }
+
+    /// The length in bytes of the shortest secret, at least
+    /// [`GENERATED_LEN`](Secret::GENERATED_LEN) (20), whose entropy reaches
+    /// `bits`: 160 bits or less keeps 20 bytes, 256 bits gives 32 (the
+    /// length RFC 6238 pairs with SHA-256).
+    ///
+    /// ```
+    /// use keysmith::otp::Secret;
+    /// assert_eq!(Secret::len_for_bits(128.0)?, 20);
+    /// assert_eq!(Secret::len_for_bits(256.0)?, 32);
+    /// assert!(Secret::len_for_bits(513.0).is_err());
+    /// # Ok::<(), keysmith::Error>(())
+    /// ```
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] naming the target when it is not a finite
+    /// non-negative number, or needs more than
+    /// [`MAX_GENERATED_LEN`](Secret::MAX_GENERATED_LEN) bytes.
+    pub fn len_for_bits(bits: f64) -> Result<usize> {
+        if !bits.is_finite() || bits < 0.0 {
+            return Err(Error::InvalidInput(format!(
+                "the entropy target ({bits} bits) must be a non-negative number"
+            )));
+        }
+        (Self::GENERATED_LEN..=Self::MAX_GENERATED_LEN)
+            .find(|&n| (n * 8) as f64 >= bits)
+            .ok_or_else(|| {
+                Error::InvalidInput(format!(
+                    "{bits} bits need a secret of more than {} bytes (at most {} bits)",
+                    Self::MAX_GENERATED_LEN,
+                    Self::MAX_GENERATED_LEN * 8
+                ))
+            })
+    }
+
+    /// A fresh secret of `len` random bytes from `rng`; its entropy is
+    /// `8 * len` bits.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] unless `len` is between 16 (the 128 bits
+    /// RFC 4226 requires) and [`MAX_GENERATED_LEN`](Secret::MAX_GENERATED_LEN).
+    pub fn generate_len_with<R: CryptoRng + ?Sized>(rng: &mut R, len: usize) -> Result<Secret> {
+        if !(16..=Self::MAX_GENERATED_LEN).contains(&len) {
+            return Err(Error::InvalidInput(format!(
+                "a generated secret has 16 to {} bytes (got {len})",
+                Self::MAX_GENERATED_LEN
+            )));
+        }
+        let mut bytes = vec![0u8; len];
+        rng.fill_bytes(&mut bytes);
+        Ok(Secret { bytes })
     }
 
     /// A secret with exactly these bytes (for example the RFC test seeds).
