@@ -3,9 +3,10 @@
 //!
 //! The code is stored only as HMAC-SHA256 under a server key of (challenge
 //! id, code): a 6-digit code hashed without a key is reversed offline in a
-//! second. Every check counts its attempt with one guarded `UPDATE` before
-//! the code is compared, so concurrent guesses, even from many instances,
-//! never get more than `max_attempts` comparisons.
+//! second. Every check counts its attempt with guarded `UPDATE`s before the
+//! code is compared, so concurrent guesses, even from many instances, never
+//! get more than `max_attempts` comparisons per challenge, nor more than
+//! `otp_max_failures` consecutive failures per subject.
 
 use keysmith::Recipe;
 use keysmith::otp::Code;
@@ -34,6 +35,9 @@ const MAX_ATTEMPTS: u32 = 20;
 ///   replaced or was locked;
 /// - no more than `max_attempts` codes are ever compared for one challenge,
 ///   however many checks run at once;
+/// - a subject never has more than [`otp_max_failures`] failed checks in a
+///   row (NIST SP 800-63B): at that count its open challenge is
+///   [`CheckOutcome::Locked`];
 /// - a subject has at most one open challenge: starting one closes the
 ///   previous one;
 /// - a subject may start at most [`otp_sends_per_window`] challenges per
@@ -175,16 +179,21 @@ pub enum CheckOutcome {
     },
     /// The code is wrong (or not a code at all); the attempt counted.
     Denied {
-        /// How many more checks the challenge allows; at 0 the next check
-        /// is [`CheckOutcome::Locked`].
+        /// How many more checks the challenge allows (fewer than its own
+        /// attempts left when its subject nears
+        /// [`otp_max_failures`](crate::StoreOptions::otp_max_failures)
+        /// consecutive failures); at 0 the next check is
+        /// [`CheckOutcome::Locked`].
         attempts_left: u32,
     },
     /// No open challenge has this id: unknown, expired, approved already
     /// or replaced by a newer one. The cases are deliberately not told
     /// apart.
     Expired,
-    /// The challenge used up its attempts; no code is compared any more,
-    /// not even the right one.
+    /// The challenge used up its attempts, or its subject reached
+    /// [`otp_max_failures`](crate::StoreOptions::otp_max_failures)
+    /// consecutive failures; no code is compared any more, not even the
+    /// right one (until [`Challenges::reset_subject`], in the second case).
     Locked,
 }
 
@@ -195,8 +204,13 @@ impl CheckOutcome {
     }
 }
 
-/// The columns a counted attempt returns.
-type Counted = (String, String, String, i64, i64);
+/// The columns a counted attempt returns: code_hmac, key_id, attempts,
+/// max_attempts.
+type Counted = (String, String, i64, i64);
+
+/// A challenge's closed_at, expires_at, attempts and max_attempts, and its
+/// subject's failures.
+type ChallengeState = (Option<i64>, i64, i64, i64, Option<i64>);
 
 impl<'a> Challenges<'a> {
     pub(crate) fn new(store: &'a Store) -> Self {
@@ -330,36 +344,59 @@ impl<'a> Challenges<'a> {
     /// Checks `code` (surrounding ASCII whitespace ignored) against the
     /// challenge `challenge_id`.
     ///
-    /// The attempt is counted first, by one guarded statement, and only a
-    /// counted attempt is compared, in constant time: concurrent checks can
-    /// never compare more than `max_attempts` codes. Anything presented
-    /// counts, even text that is not a code of the right length. A right
-    /// code consumes the challenge (of concurrent right codes, one is
-    /// approved and the others see [`CheckOutcome::Expired`]) and clears
-    /// the subject's failures; a wrong one adds to them.
+    /// The attempt is counted first, and only a counted attempt is
+    /// compared, in constant time. Counting is two guarded statements in
+    /// one transaction: one claims a failure of the subject's budget of
+    /// [`otp_max_failures`](crate::StoreOptions::otp_max_failures)
+    /// consecutive failures, the other an attempt of the challenge's
+    /// `max_attempts`. So concurrent checks can never compare more than
+    /// `max_attempts` codes for a challenge, nor take a subject past its
+    /// consecutive failures. Anything presented counts, even text that is
+    /// not a code of the right length. A right code consumes the challenge
+    /// (of concurrent right codes, one is approved and the others see
+    /// [`CheckOutcome::Expired`]) and clears the subject's failures; a wrong
+    /// one keeps the failure it claimed.
     ///
     /// # Errors
     ///
     /// - [`StoreError::Config`] without server keys, or when the key the
     ///   challenge was made under is no longer among them (it was removed
-    ///   before its challenges expired);
+    ///   before its challenges expired); nothing is counted then;
     /// - [`StoreError::Database`] when the database fails: never an
     ///   approval, never a denial.
     pub async fn check(&self, challenge_id: &str, code: &str) -> Result<CheckOutcome> {
         let keys = self.server_keys()?;
         let now = self.store.now_ms();
-        let pool = self.store.pool();
+        let max_failures = i64::from(self.store.options().otp_max_failures);
 
+        // The subject's row first, then the challenge's: the order start()
+        // takes them in, so the two never deadlock.
+        let mut tx = self.store.pool().begin().await?;
+        let subject: Option<(String, i64)> = sqlx::query_as(
+            "UPDATE otp_subjects SET failures = failures + 1 \
+             WHERE subject = (SELECT subject FROM otp_challenges WHERE id = $1) \
+               AND failures < $2 \
+             RETURNING subject, failures",
+        )
+        .bind(challenge_id)
+        .bind(max_failures)
+        .fetch_optional(&mut *tx)
+        .await?;
+        let Some((subject, failures)) = subject else {
+            tx.rollback().await?;
+            return self.why_not_counted(challenge_id, now).await;
+        };
         let counted: Option<Counted> = sqlx::query_as(
             "UPDATE otp_challenges SET attempts = attempts + 1 \
              WHERE id = $1 AND closed_at IS NULL AND expires_at > $2 AND attempts < max_attempts \
-             RETURNING subject, code_hmac, key_id, attempts, max_attempts",
+             RETURNING code_hmac, key_id, attempts, max_attempts",
         )
         .bind(challenge_id)
         .bind(now)
-        .fetch_optional(pool)
+        .fetch_optional(&mut *tx)
         .await?;
-        let Some((subject, code_hmac, key_id, attempts, max_attempts)) = counted else {
+        let Some((code_hmac, key_id, attempts, max_attempts)) = counted else {
+            tx.rollback().await?;
             return self.why_not_counted(challenge_id, now).await;
         };
 
@@ -371,33 +408,25 @@ impl<'a> Challenges<'a> {
         let presented = code.trim_matches(|c: char| c.is_ascii_whitespace());
         let mac = key.mac_hex(&[challenge_id.as_bytes(), presented.as_bytes()]);
         if keysmith::compare_digest(mac.as_bytes(), code_hmac.as_bytes()) {
-            // Only one of several concurrent right codes closes it.
-            let consumed: Option<String> = sqlx::query_scalar(
-                "UPDATE otp_challenges SET closed_at = $2 \
-                 WHERE id = $1 AND closed_at IS NULL RETURNING subject",
-            )
-            .bind(challenge_id)
-            .bind(now)
-            .fetch_optional(pool)
-            .await?;
-            if consumed.is_none() {
-                return Ok(CheckOutcome::Expired);
-            }
+            // The counted attempt holds the challenge's row: no other
+            // check can close it first.
+            sqlx::query("UPDATE otp_challenges SET closed_at = $2 WHERE id = $1")
+                .bind(challenge_id)
+                .bind(now)
+                .execute(&mut *tx)
+                .await?;
             sqlx::query("UPDATE otp_subjects SET failures = 0 WHERE subject = $1")
                 .bind(&subject)
-                .execute(pool)
+                .execute(&mut *tx)
                 .await?;
+            tx.commit().await?;
             tracing::debug!(challenge = %challenge_id, "one-time-code challenge approved");
             Ok(CheckOutcome::Approved { subject })
         } else {
-            // A separate statement, not one transaction with the count:
-            // start() locks the subject before its challenges, so holding
-            // a challenge while waiting for the subject could deadlock.
-            sqlx::query("UPDATE otp_subjects SET failures = failures + 1 WHERE subject = $1")
-                .bind(&subject)
-                .execute(pool)
-                .await?;
-            let left = max_attempts.saturating_sub(attempts).max(0);
+            tx.commit().await?;
+            let left = (max_attempts - attempts)
+                .min(max_failures - failures)
+                .max(0);
             Ok(CheckOutcome::Denied {
                 attempts_left: u32::try_from(left).unwrap_or(u32::MAX),
             })
@@ -405,19 +434,24 @@ impl<'a> Challenges<'a> {
     }
 
     /// Why an attempt was not counted: the challenge is locked only if it
-    /// is open and unexpired with its attempts used up; anything else is
+    /// is open and unexpired with its attempts, or its subject's
+    /// consecutive failures, used up; anything else is
     /// [`CheckOutcome::Expired`].
     async fn why_not_counted(&self, challenge_id: &str, now: i64) -> Result<CheckOutcome> {
-        let row: Option<(Option<i64>, i64, i64, i64)> = sqlx::query_as(
-            "SELECT closed_at, expires_at, attempts, max_attempts \
-             FROM otp_challenges WHERE id = $1",
+        let row: Option<ChallengeState> = sqlx::query_as(
+            "SELECT c.closed_at, c.expires_at, c.attempts, c.max_attempts, s.failures \
+             FROM otp_challenges c LEFT JOIN otp_subjects s ON s.subject = c.subject \
+             WHERE c.id = $1",
         )
         .bind(challenge_id)
         .fetch_optional(self.store.pool())
         .await?;
+        let max_failures = i64::from(self.store.options().otp_max_failures);
         Ok(match row {
-            Some((None, expires_at, attempts, max_attempts))
-                if expires_at > now && attempts >= max_attempts =>
+            Some((None, expires_at, attempts, max_attempts, failures))
+                if expires_at > now
+                    && (attempts >= max_attempts
+                        || failures.is_some_and(|f| f >= max_failures)) =>
             {
                 CheckOutcome::Locked
             }

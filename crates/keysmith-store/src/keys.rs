@@ -114,3 +114,40 @@ impl ServerKeys {
             .find(|k| k.id == id)
     }
 }
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::StoreOptions;
+
+    #[test]
+    fn debug_and_errors_show_ids_not_keys() {
+        let keys = ServerKeys::new(ServerKey::new("k2", vec![0xAB; 32]).unwrap())
+            .with_previous(ServerKey::new("k1", vec![0xCD; 32]).unwrap());
+        let options = StoreOptions::default().with_server_keys(keys.clone());
+        let shown = format!("{keys:?} {options:?} {options:#?}");
+        assert!(shown.contains("k2") && shown.contains("k1"), "{shown}");
+        for byte in ["171", "205", "ab, ", "0xab", "cd, ", "0xcd"] {
+            assert!(!shown.to_lowercase().contains(byte), "{shown}");
+        }
+        let e = ServerKey::new("short", vec![0xAB; 31]).unwrap_err();
+        let shown = format!("{e} {e:?}");
+        assert!(
+            shown.contains("31 bytes") && !shown.contains("171"),
+            "{shown}"
+        );
+    }
+
+    #[test]
+    fn macs_depend_on_key_and_parts() {
+        let k = ServerKey::new("k", vec![1; 32]).unwrap();
+        let other = ServerKey::new("k", vec![2; 32]).unwrap();
+        let mac = k.mac_hex(&[b"ch_1", b"123456"]);
+        assert_eq!(mac.len(), 64);
+        assert_eq!(mac, k.mac_hex(&[b"ch_1", b"123456"]));
+        assert_ne!(mac, other.mac_hex(&[b"ch_1", b"123456"]));
+        // Length prefixes: moving bytes between parts changes the MAC.
+        assert_ne!(mac, k.mac_hex(&[b"ch_11", b"23456"]));
+        assert_ne!(mac, k.mac_hex(&[b"ch_1123456"]));
+    }
+}

@@ -284,6 +284,36 @@ async fn consecutive_failures_lock_the_subject(t: TestStore) {
     t.store.challenges().reset_subject("nobody").await.unwrap();
 }
 
+async fn failures_stop_at_the_subject_limit(t: TestStore) {
+    let s = "alice";
+    for _ in 0..4 {
+        fail(&t, s, 20).await;
+    }
+    fail(&t, s, 19).await;
+    assert_eq!(stored_failures(&t, s).await, 99);
+    // A new challenge allows 20 attempts, but the subject has one failure
+    // left before the limit of 100 in a row.
+    t.clock.advance(10 * MINUTE);
+    let options = StartOptions::default().with_max_attempts(20);
+    let c = t.store.challenges().start(s, options).await.unwrap();
+    assert_eq!(
+        check(&t.store, &c.id, &wrong(&c.code)).await,
+        CheckOutcome::Denied { attempts_left: 0 }
+    );
+    // The 100th failure: no code is compared any more, not even the right
+    // one, and nothing more is counted.
+    assert_eq!(check(&t.store, &c.id, &c.code).await, CheckOutcome::Locked);
+    assert_eq!(
+        check(&t.store, &c.id, &wrong(&c.code)).await,
+        CheckOutcome::Locked
+    );
+    assert_eq!(stored_failures(&t, s).await, 100);
+    assert_eq!(stored_attempts(&t, &c.id).await, 1);
+    // The administrator's reset lets the open challenge be checked again.
+    t.store.challenges().reset_subject(s).await.unwrap();
+    assert!(check(&t.store, &c.id, &c.code).await.is_approved());
+}
+
 /// Runs `check(id, codes[i])` for every `i` at once, half of them on a
 /// second instance, and returns the outcomes.
 async fn race(t: &TestStore, id: &str, codes: Vec<String>) -> Vec<CheckOutcome> {
@@ -333,6 +363,33 @@ async fn concurrent_wrong_guesses_never_exceed_max_attempts(t: TestStore) {
     assert_eq!(locked, 59, "{outcomes:?}");
     assert_eq!(stored_attempts(&t, &c.id).await, 5);
     assert_eq!(stored_failures(&t, "alice").await, 5);
+}
+
+async fn concurrent_guesses_never_exceed_the_subject_limit(t: TestStore) {
+    let options = StartOptions::default().with_max_attempts(20);
+    let c = t.store.challenges().start("alice", options).await.unwrap();
+    // Three failures short of the limit of 100 in a row.
+    sqlx::query("UPDATE otp_subjects SET failures = 97 WHERE subject = 'alice'")
+        .execute(t.store.pool())
+        .await
+        .unwrap();
+    let outcomes = race(&t, &c.id, vec![wrong(&c.code); 64]).await;
+    let mut left: Vec<u32> = outcomes
+        .iter()
+        .filter_map(|o| match o {
+            CheckOutcome::Denied { attempts_left } => Some(*attempts_left),
+            _ => None,
+        })
+        .collect();
+    left.sort_unstable();
+    assert_eq!(left, [0, 1, 2], "{outcomes:?}");
+    let locked = outcomes
+        .iter()
+        .filter(|o| **o == CheckOutcome::Locked)
+        .count();
+    assert_eq!(locked, 61, "{outcomes:?}");
+    assert_eq!(stored_attempts(&t, &c.id).await, 3);
+    assert_eq!(stored_failures(&t, "alice").await, 100);
 }
 
 async fn concurrent_right_codes_approve_once(t: TestStore) {
@@ -475,6 +532,9 @@ async fn server_keys_rotate_without_breaking_open_challenges(t: TestStore) {
         Err(StoreError::Config(m)) => assert!(m.contains("'k1'"), "{m}"),
         e => panic!("expected Config, got {e:?}"),
     }
+    // ...and count nothing.
+    assert_eq!(stored_attempts(&t, &stranded.id).await, 0);
+    assert_eq!(stored_failures(&t, "carol").await, 0);
 }
 
 async fn codes_are_stored_only_as_hmacs(t: TestStore) {
@@ -592,6 +652,31 @@ async fn database_failures_are_errors(t: TestStore) {
     assert!(matches!(e, Err(StoreError::Database(_))), "{e:?}");
 }
 
+/// PostgreSQL only (SQLite has no connection to lose): a connection lost
+/// while a check waits for the subject's row is a database error, nothing
+/// is counted, and the pool reconnects for the next call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_connection_lost_mid_check_is_an_error() {
+    let Some(t) = common::postgres().await else {
+        eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let c = start(&t, "alice").await;
+    for code in [c.code.clone(), wrong(&c.code)] {
+        let (store, id) = (t.store.clone(), c.id.clone());
+        let r = common::lose_connection_while_locked(
+            &t,
+            "SELECT subject FROM otp_subjects FOR UPDATE",
+            async move { store.challenges().check(&id, &code).await },
+        )
+        .await;
+        assert!(matches!(r, Err(StoreError::Database(_))), "{r:?}");
+    }
+    assert_eq!(stored_attempts(&t, &c.id).await, 0);
+    assert_eq!(stored_failures(&t, "alice").await, 0);
+    assert!(check(&t.store, &c.id, &c.code).await.is_approved());
+}
+
 async fn bad_inputs_are_refused(t: TestStore) {
     let challenges = t.store.challenges();
     let d = StartOptions::default();
@@ -661,7 +746,9 @@ on_both_backends!(
     a_new_challenge_replaces_the_open_one,
     starts_are_throttled_per_subject,
     consecutive_failures_lock_the_subject,
+    failures_stop_at_the_subject_limit,
     concurrent_wrong_guesses_never_exceed_max_attempts,
+    concurrent_guesses_never_exceed_the_subject_limit,
     concurrent_right_codes_approve_once,
     one_right_code_among_concurrent_guesses,
     concurrent_starts_keep_the_throttle_and_one_open_challenge,

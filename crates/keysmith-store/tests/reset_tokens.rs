@@ -344,6 +344,30 @@ async fn database_errors_are_not_invalid_tokens(t: TestStore) {
     other.close().await;
 }
 
+/// PostgreSQL only (SQLite has no connection to lose): a connection lost
+/// while the redemption waits for the token's row is a database error, the
+/// token is not used up, and the pool reconnects for the next call.
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn a_connection_lost_mid_redemption_is_an_error() {
+    let Some(t) = common::postgres().await else {
+        eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let issued = t.store.reset_tokens().issue("alice", None).await.unwrap();
+    let (store, token) = (t.store.clone(), issued.token().to_owned());
+    let r = common::lose_connection_while_locked(
+        &t,
+        "SELECT token_hash FROM reset_tokens FOR UPDATE",
+        async move { store.reset_tokens().redeem(&token).await },
+    )
+    .await;
+    assert!(matches!(r, Err(StoreError::Database(_))), "{r:?}");
+    assert_eq!(
+        t.store.reset_tokens().redeem(issued.token()).await.unwrap(),
+        "alice"
+    );
+}
+
 async fn bad_inputs_are_refused(t: TestStore) {
     let resets = t.store.reset_tokens();
     let long_user = "u".repeat(257);

@@ -2,8 +2,9 @@
 
 mod common;
 
-use common::TestStore;
-use keysmith_store::{Backend, Store, StoreOptions};
+use common::{T0, TestStore};
+use keysmith_store::{Backend, CheckOutcome, StartOptions, Store, StoreError, StoreOptions};
+use std::time::Duration;
 
 async fn opens_migrates_and_answers(t: TestStore) {
     t.store.ping().await.unwrap();
@@ -29,7 +30,81 @@ async fn opens_migrates_and_answers(t: TestStore) {
     assert_eq!(again.backend(), t.store.backend());
 }
 
-on_both_backends!(opens_migrates_and_answers);
+/// Every limit in `StoreOptions` is honoured, not only its default.
+async fn configured_limits_are_kept(t: TestStore) {
+    let mut options = t.store.options().clone();
+    options.reset_ttl = Duration::from_secs(120);
+    options.reset_throttle = Duration::from_secs(300);
+    options.otp_sends_per_window = 2;
+    options.otp_send_window = Duration::from_secs(60);
+    options.otp_max_failures = 3;
+    options.last_used_granularity = Duration::from_secs(5);
+    let store = Store::open(&t.url, options).await.unwrap();
+    let secs = Duration::from_secs;
+
+    let issued = store.reset_tokens().issue("alice", None).await.unwrap();
+    assert_eq!(issued.expires_at_ms(), T0 + 120_000);
+    t.clock.advance(secs(299));
+    let r = store.reset_tokens().issue("alice", None).await;
+    assert!(
+        matches!(r, Err(StoreError::Throttled { retry_after }) if retry_after == secs(1)),
+        "{r:?}"
+    );
+    t.clock.advance(secs(1));
+    store.reset_tokens().issue("alice", None).await.unwrap();
+
+    let challenges = store.challenges();
+    challenges
+        .start("bob", StartOptions::default())
+        .await
+        .unwrap();
+    t.clock.advance(secs(10));
+    let c = challenges
+        .start("bob", StartOptions::default())
+        .await
+        .unwrap();
+    let r = challenges.start("bob", StartOptions::default()).await;
+    assert!(
+        matches!(r, Err(StoreError::Throttled { retry_after }) if retry_after == secs(50)),
+        "{r:?}"
+    );
+    let wrong = if c.code == "000000" {
+        "111111"
+    } else {
+        "000000"
+    };
+    for left in [2, 1, 0] {
+        let outcome = challenges.check(&c.id, wrong).await.unwrap();
+        assert_eq!(
+            outcome,
+            CheckOutcome::Denied {
+                attempts_left: left
+            }
+        );
+    }
+    let outcome = challenges.check(&c.id, &c.code).await.unwrap();
+    assert_eq!(outcome, CheckOutcome::Locked);
+    t.clock.advance(secs(50));
+    let r = challenges.start("bob", StartOptions::default()).await;
+    assert!(matches!(r, Err(StoreError::SubjectLocked)), "{r:?}");
+
+    let key = store
+        .api_keys()
+        .create("carol", "sk_live", &[], None)
+        .await
+        .unwrap();
+    store.api_keys().verify(key.key.expose()).await.unwrap();
+    t.clock.advance(secs(4));
+    store.api_keys().verify(key.key.expose()).await.unwrap();
+    let listed = store.api_keys().list("carol").await.unwrap();
+    assert_eq!(listed[0].last_used_at_ms, Some(T0 + 360_000));
+    t.clock.advance(secs(1));
+    store.api_keys().verify(key.key.expose()).await.unwrap();
+    let listed = store.api_keys().list("carol").await.unwrap();
+    assert_eq!(listed[0].last_used_at_ms, Some(T0 + 365_000));
+}
+
+on_both_backends!(opens_migrates_and_answers, configured_limits_are_kept);
 
 #[tokio::test]
 async fn sqlite_is_wal_mode() {

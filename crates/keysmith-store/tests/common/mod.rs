@@ -177,3 +177,47 @@ pub async fn every_table(t: &TestStore) -> Vec<String> {
         .unwrap(),
     }
 }
+
+/// On PostgreSQL: runs `call` while another connection holds the rows
+/// `lock_sql` selects `FOR UPDATE`, and terminates `call`'s connection
+/// while it waits for them, as when a connection is lost mid-statement.
+/// Returns what `call` returned.
+pub async fn lose_connection_while_locked<T: Send + 'static>(
+    t: &TestStore,
+    lock_sql: &'static str,
+    call: impl std::future::Future<Output = T> + Send + 'static,
+) -> T {
+    use sqlx::Connection;
+    let mut blocker = sqlx::AnyConnection::connect(&t.url).await.unwrap();
+    let blocker_pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(&mut blocker)
+        .await
+        .unwrap();
+    let mut tx = blocker.begin().await.unwrap();
+    sqlx::query(lock_sql).execute(&mut *tx).await.unwrap();
+    let task = tokio::spawn(call);
+    let mut terminated = false;
+    for _ in 0..1000 {
+        let waiting: Vec<i32> = sqlx::query_scalar(
+            "SELECT pid FROM pg_stat_activity WHERE $1 = ANY(pg_blocking_pids(pid))",
+        )
+        .bind(blocker_pid)
+        .fetch_all(t.store.pool())
+        .await
+        .unwrap();
+        if let Some(&pid) = waiting.first() {
+            terminated = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+                .bind(pid)
+                .fetch_one(t.store.pool())
+                .await
+                .unwrap();
+            break;
+        }
+        tokio::time::sleep(std::time::Duration::from_millis(10)).await;
+    }
+    assert!(terminated, "the call never waited for the locked rows");
+    let out = task.await.unwrap();
+    tx.rollback().await.unwrap();
+    blocker.close().await.unwrap();
+    out
+}
