@@ -20,8 +20,10 @@ pub async fn require_service_key(
         .headers()
         .get(header::AUTHORIZATION)
         .and_then(|v| v.to_str().ok())
-        .and_then(|v| v.strip_prefix("Bearer "))
-        .map(str::trim)
+        .and_then(|v| v.split_once(' '))
+        // The scheme is case-insensitive (RFC 9110, section 11.1).
+        .filter(|(scheme, _)| scheme.eq_ignore_ascii_case("Bearer"))
+        .map(|(_, key)| key.trim())
         .ok_or_else(ApiError::unauthorized)?;
     let info = match state.store.service_keys().verify(presented).await {
         Ok(info) => info,

@@ -2,12 +2,18 @@
 //! JSON, wrong types and unknown fields are 400, a missing or wrong
 //! content type 415, an oversized body 413; an undecodable path or query
 //! is 400 — never 500, never axum's plain-text answer.
+//!
+//! A NUL character (`\u0000` in a JSON string, `%00` in a path or query)
+//! is refused with 400 too: PostgreSQL cannot store it in text, and its
+//! refusal would otherwise surface as a database failure (503).
 
+use axum::body::{Body, Bytes};
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
 use axum::http::StatusCode;
 use axum::http::request::Parts;
 use serde::de::DeserializeOwned;
+use serde_json::Value;
 
 use crate::error::ApiError;
 
@@ -23,11 +29,47 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => Ok(Json(v)),
-            Err(rejection) => Err(rejection_to_error(rejection)),
+        // The body is buffered first (within the size limit) so that its
+        // bytes can be looked at for NUL after axum has decoded it.
+        let (parts, body) = req.into_parts();
+        let head = Request::from_parts(parts.clone(), body);
+        let bytes = Bytes::from_request(head, state)
+            .await
+            .map_err(|e| rejection_to_error(e.into()))?;
+        let suspect = bytes.windows(NUL_ESCAPE.len()).any(|w| w == NUL_ESCAPE);
+        let req = Request::from_parts(parts, Body::from(bytes.clone()));
+        let value = match axum::Json::<T>::from_request(req, state).await {
+            Ok(axum::Json(v)) => v,
+            Err(rejection) => return Err(rejection_to_error(rejection)),
+        };
+        // `\\u0000` (an escaped backslash) also matches the byte test; only
+        // the decoded strings say for sure.
+        if suspect && serde_json::from_slice::<Value>(&bytes).is_ok_and(|v| holds_nul(&v)) {
+            return Err(ApiError::bad_request(
+                "strings in the body must not contain NUL (\\u0000)",
+            ));
         }
+        Ok(Json(value))
     }
+}
+
+/// How JSON writes a NUL character.
+const NUL_ESCAPE: &[u8] = b"\\u0000";
+
+/// Whether any string (or object key) in `v` contains a NUL character.
+fn holds_nul(v: &Value) -> bool {
+    match v {
+        Value::String(s) => s.contains('\0'),
+        Value::Array(items) => items.iter().any(holds_nul),
+        Value::Object(map) => map.iter().any(|(k, v)| k.contains('\0') || holds_nul(v)),
+        _ => false,
+    }
+}
+
+/// Whether a percent-encoded part of a URI (path or query) decodes to a
+/// NUL character.
+fn encodes_nul(s: &str) -> bool {
+    s.contains("%00")
 }
 
 /// `axum::extract::Path` with a JSON 400 for a path it cannot decode.
@@ -42,6 +84,9 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if encodes_nul(parts.uri.path()) {
+            return Err(ApiError::bad_request("the path must not contain NUL (%00)"));
+        }
         axum::extract::Path::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Path(v)| Path(v))
@@ -61,6 +106,11 @@ where
     type Rejection = ApiError;
 
     async fn from_request_parts(parts: &mut Parts, state: &S) -> Result<Self, Self::Rejection> {
+        if parts.uri.query().is_some_and(encodes_nul) {
+            return Err(ApiError::bad_request(
+                "the query must not contain NUL (%00)",
+            ));
+        }
         axum::extract::Query::<T>::from_request_parts(parts, state)
             .await
             .map(|axum::extract::Query(v)| Query(v))

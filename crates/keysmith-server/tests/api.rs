@@ -685,7 +685,7 @@ async fn openapi_documents_every_route(app: TestApp) {
             "{method} {path}"
         );
         // The route exists: a request with an empty body gets a JSON
-        // answer (an unrouted path gets axum's empty 404 or 405).
+        // answer from it, not the fallback's "no such route" or a 405.
         let url = app.url(
             &path
                 .replace("{challenge_id}", "ch_x")
@@ -708,7 +708,58 @@ async fn openapi_documents_every_route(app: TestApp) {
             .await
             .unwrap_or_else(|e| panic!("{method} {path}: {status}: {e}"));
         assert!(body["error"].is_string(), "{method} {path}: {body}");
+        assert_ne!(body["message"], "no such route", "{method} {path}");
     }
+}
+
+// ---- NUL characters ----
+
+/// PostgreSQL cannot store NUL in text: a NUL anywhere a client can put
+/// one is the client's 400 on both backends, never a database failure.
+async fn nul_characters_are_refused(app: TestApp) {
+    for (path, body) in [
+        ("/v1/reset-tokens", r#"{"user_id": "a\u0000b"}"#),
+        ("/v1/reset-tokens/redeem", r#"{"token": "\u0000"}"#),
+        ("/v1/otp", r#"{"subject": "a\u0000"}"#),
+        ("/v1/otp/ch_x/check", r#"{"code": "12345\u0000"}"#),
+        (
+            "/v1/api-keys",
+            r#"{"owner": "acme", "prefix": "sk_live", "scopes": ["a\u0000"]}"#,
+        ),
+        ("/v1/api-keys/verify", r#"{"key": "sk_live_\u0000"}"#),
+    ] {
+        let r = app
+            .post(path)
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let body = expect_error(r, StatusCode::BAD_REQUEST, "invalid_request").await;
+        assert!(body["message"].as_str().unwrap().contains("NUL"), "{body}");
+    }
+    for (path, body) in [
+        ("/v1/otp/ch_%00/check", json!({"code": "123456"})),
+        ("/v1/api-keys/key_%00/rotate", json!({"grace_seconds": 0})),
+    ] {
+        let r = app.post(path).json(&body).send().await.unwrap();
+        let body = expect_error(r, StatusCode::BAD_REQUEST, "invalid_request").await;
+        assert!(body["message"].as_str().unwrap().contains("NUL"), "{body}");
+    }
+    let r = app.delete("/v1/api-keys/key_%00").send().await.unwrap();
+    let body = expect_error(r, StatusCode::BAD_REQUEST, "invalid_request").await;
+    assert!(body["message"].as_str().unwrap().contains("NUL"), "{body}");
+    let r = app.get("/v1/api-keys?owner=a%00").send().await.unwrap();
+    expect_error(r, StatusCode::BAD_REQUEST, "invalid_request").await;
+    // An escaped backslash before "u0000" is no NUL.
+    let r = app
+        .post("/v1/reset-tokens")
+        .header("content-type", "application/json")
+        .body(r#"{"user_id": "a\\u0000"}"#)
+        .send()
+        .await
+        .unwrap();
+    json_of(r, StatusCode::CREATED).await;
 }
 
 on_both_backends!(
@@ -728,4 +779,5 @@ on_both_backends!(
     api_key_list_needs_an_owner,
     bad_bodies_are_json_errors,
     openapi_documents_every_route,
+    nul_characters_are_refused,
 );

@@ -42,6 +42,30 @@ async fn v1_needs_a_working_service_key(app: TestApp) {
         assert_eq!(body["error"], "unauthorized");
         assert!(!body.to_string().contains(&app.key));
     }
+    // The scheme is case-insensitive; the key is not.
+    for scheme in ["bearer", "BEARER"] {
+        let r = app
+            .client
+            .post(&path)
+            .header("authorization", format!("{scheme} {}", app.key))
+            .json(&serde_json::json!({"user_id": scheme}))
+            .send()
+            .await
+            .unwrap();
+        assert_eq!(r.status(), StatusCode::CREATED, "{scheme}");
+    }
+    let r = app
+        .client
+        .post(&path)
+        .header(
+            "authorization",
+            format!("Bearer {}", app.key.to_uppercase()),
+        )
+        .json(&serde_json::json!({"user_id": "u"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::UNAUTHORIZED);
 }
 
 on_both_backends!(health_checks_need_no_key, v1_needs_a_working_service_key);
