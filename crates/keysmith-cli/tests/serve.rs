@@ -231,15 +231,15 @@ fn get(port: u16, path: &str) -> Option<(u16, String)> {
     Some((status, body))
 }
 
-#[test]
-fn serve_runs_until_sigterm_and_stops_cleanly() {
-    let dir = TempDir::new();
+/// Starts `keysmith serve` on `db` and a free port with JSON logs, and
+/// waits until it answers `/healthz`.
+fn start_server(db: &str) -> (Server, u16) {
     let port = free_port();
     let child = Command::new(env!("CARGO_BIN_EXE_keysmith"))
         .args([
             "serve",
             "--db",
-            &dir.db(),
+            db,
             "--listen",
             &format!("127.0.0.1:{port}"),
         ])
@@ -251,7 +251,6 @@ fn serve_runs_until_sigterm_and_stops_cleanly() {
         .spawn()
         .unwrap();
     let mut server = Server(child);
-
     let deadline = Instant::now() + Duration::from_secs(10);
     let health = loop {
         if let Some(answer) = get(port, "/healthz") {
@@ -266,6 +265,94 @@ fn serve_runs_until_sigterm_and_stops_cleanly() {
     };
     assert_eq!(health.0, 200);
     assert!(health.1.contains("ok"), "{}", health.1);
+    (server, port)
+}
+
+/// Sends `signal` to the server while a `POST /v1/reset-tokens` is in
+/// flight (its body half sent), then checks that the server stops taking
+/// connections, still answers that request in full, and exits with 0.
+fn stop_with_a_request_in_flight(server: &mut Server, port: u16, key: &str, signal: &str) {
+    let body = r#"{"user_id": "in-flight"}"#;
+    let mut conn = TcpStream::connect(("127.0.0.1", port)).unwrap();
+    conn.set_read_timeout(Some(Duration::from_secs(10)))
+        .unwrap();
+    write!(
+        conn,
+        "POST /v1/reset-tokens HTTP/1.1\r\nHost: 127.0.0.1\r\nAuthorization: Bearer {key}\r\n\
+         Content-Type: application/json\r\nContent-Length: {}\r\n\r\n{}",
+        body.len(),
+        &body[..5]
+    )
+    .unwrap();
+    // The request is being handled once the gauge counts it.
+    let deadline = Instant::now() + Duration::from_secs(10);
+    loop {
+        let (_, page) = get(port, "/metrics").unwrap();
+        let in_flight = page
+            .lines()
+            .find_map(|l| l.strip_prefix(r#"http_requests_in_flight{route="/v1/reset-tokens"} "#))
+            .map_or(0.0, |v| v.trim().parse::<f64>().unwrap());
+        if in_flight >= 1.0 {
+            break;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "the request never reached the server"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+
+    let pid = server.0.id().to_string();
+    let sent = Command::new("kill")
+        .args([&format!("-{signal}"), &pid])
+        .status()
+        .unwrap();
+    assert!(sent.success());
+    let deadline = Instant::now() + Duration::from_secs(10);
+    while TcpStream::connect(("127.0.0.1", port)).is_ok() {
+        assert!(
+            Instant::now() < deadline,
+            "still taking connections after SIG{signal}"
+        );
+        std::thread::sleep(Duration::from_millis(20));
+    }
+    assert!(
+        server.0.try_wait().unwrap().is_none(),
+        "keysmith serve exited with a request in flight"
+    );
+
+    conn.write_all(&body.as_bytes()[5..]).unwrap();
+    let mut answer = String::new();
+    conn.read_to_string(&mut answer).unwrap();
+    assert!(answer.starts_with("HTTP/1.1 201 "), "{answer}");
+    assert!(answer.contains(r#""token":"#), "{answer}");
+
+    let deadline = Instant::now() + Duration::from_secs(10);
+    let status = loop {
+        if let Some(status) = server.0.try_wait().unwrap() {
+            break status;
+        }
+        assert!(
+            Instant::now() < deadline,
+            "keysmith serve ignored SIG{signal}"
+        );
+        std::thread::sleep(Duration::from_millis(50));
+    };
+    assert_eq!(status.code(), Some(0), "{status:?}");
+}
+
+/// A service key for `db`, made with `keysmith service-key create`.
+fn service_key(db: &str) -> String {
+    stdout_of(&["service-key", "create", "--db", db])
+        .trim()
+        .to_string()
+}
+
+#[test]
+fn serve_runs_until_sigterm_and_stops_cleanly() {
+    let dir = TempDir::new();
+    let key = service_key(&dir.db());
+    let (mut server, port) = start_server(&dir.db());
     let (status, _) = get(port, "/readyz").unwrap();
     assert_eq!(status, 200);
     let (status, page) = get(port, "/metrics").unwrap();
@@ -282,18 +369,7 @@ fn serve_runs_until_sigterm_and_stops_cleanly() {
     }
     let key_text = std::fs::read_to_string(&key_file).unwrap();
 
-    let pid = server.0.id().to_string();
-    let killed = Command::new("kill").args(["-TERM", &pid]).status().unwrap();
-    assert!(killed.success());
-    let deadline = Instant::now() + Duration::from_secs(10);
-    let status = loop {
-        if let Some(status) = server.0.try_wait().unwrap() {
-            break status;
-        }
-        assert!(Instant::now() < deadline, "keysmith serve ignored SIGTERM");
-        std::thread::sleep(Duration::from_millis(50));
-    };
-    assert_eq!(status.code(), Some(0), "{status:?}");
+    stop_with_a_request_in_flight(&mut server, port, &key, "TERM");
     let mut stdout = String::new();
     server
         .0
@@ -327,8 +403,23 @@ fn serve_runs_until_sigterm_and_stops_cleanly() {
         messages.iter().filter(|m| **m == "request").count() >= 3,
         "{stderr}"
     );
+    assert!(
+        events
+            .iter()
+            .any(|e| e["route"] == "/v1/reset-tokens" && e["status"] == 201),
+        "{stderr}"
+    );
     let hex = key_text.lines().last().unwrap().split_once(':').unwrap().1;
     assert!(!stderr.contains(hex));
+    assert!(!stderr.contains(&key), "{stderr}");
+}
+
+#[test]
+fn serve_stops_on_sigint_after_the_request_in_flight() {
+    let dir = TempDir::new();
+    let key = service_key(&dir.db());
+    let (mut server, port) = start_server(&dir.db());
+    stop_with_a_request_in_flight(&mut server, port, &key, "INT");
 }
 
 #[test]
