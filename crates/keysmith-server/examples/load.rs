@@ -11,7 +11,8 @@
 //!
 //! Every phase runs N requests over C concurrent connections and prints one
 //! JSON line: requests, seconds, requests/s, p50/p99/max latency in ms, and
-//! how many answers had an unexpected status.
+//! how many answers were not the expected one (status, and for a code check
+//! "approved").
 //!
 //! ```text
 //! cargo run --release -p keysmith-server --example load -- \
@@ -209,7 +210,16 @@ async fn main() {
                         .json(&serde_json::json!({ "code": code }))
                         .send()
                         .await;
-                    (matches!(resp, Ok(r) if r.status() == 200), None::<()>)
+                    // A wrong code is a 200 too ("denied"): only "approved"
+                    // is the expected answer.
+                    let approved = match resp {
+                        Ok(r) if r.status() == 200 => r
+                            .json::<serde_json::Value>()
+                            .await
+                            .is_ok_and(|v| v["status"] == "approved"),
+                        _ => false,
+                    };
+                    (approved, None::<()>)
                 }
             })
             .await;
