@@ -264,6 +264,10 @@ impl<'a> ApiKeys<'a> {
     /// sweeper has purged it). [`StoreError::Database`] when the database
     /// fails.
     pub async fn revoke(&self, id: &str) -> Result<()> {
+        if id.contains('\0') {
+            // No record id holds one (PostgreSQL could not even compare it).
+            return Err(StoreError::NotFound);
+        }
         let now = self.store.now_ms();
         let done =
             sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1")
@@ -335,6 +339,9 @@ impl<'a> ApiKeys<'a> {
                 "the rotation grace period ({} s) must be at most 30 days",
                 grace.as_secs()
             )));
+        }
+        if id.contains('\0') {
+            return Err(StoreError::NotFound);
         }
         let now = self.store.now_ms();
         let grace_end = now.saturating_add(millis(grace));

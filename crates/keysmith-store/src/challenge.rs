@@ -7,6 +7,13 @@
 //! code is compared, so concurrent guesses, even from many instances, never
 //! get more than `max_attempts` comparisons per challenge, nor more than
 //! `otp_max_failures` consecutive failures per subject.
+//!
+//! Starts are throttled per subject over a sliding window: every start is
+//! recorded with its time (`otp_sends`), and a start is claimed by one
+//! guarded `INSERT` that counts the subject's sends in the window ending
+//! now, while the subject's row is held. So no interval of
+//! `otp_send_window`, wherever it falls, holds more than
+//! `otp_sends_per_window` starts, even from many instances.
 
 use keysmith::Recipe;
 use keysmith::otp::Code;
@@ -25,6 +32,23 @@ const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// large a share of a short code's space.
 const MAX_ATTEMPTS: u32 = 20;
 
+/// Creates the subject's row, or locks it, and returns its failures only
+/// while they are under the limit ($2). On PostgreSQL the conflicting row
+/// is locked even when the guard fails, and a concurrent insert of the same
+/// subject waits for this one. `window_start` and `sends` are no longer used
+/// (see migration 0003) and are written as 0.
+const CLAIM_SUBJECT: &str = "INSERT INTO otp_subjects (subject, window_start, sends, failures) \
+     VALUES ($1, 0, 0, 0) \
+     ON CONFLICT (subject) DO UPDATE SET failures = otp_subjects.failures \
+     WHERE otp_subjects.failures < $2 \
+     RETURNING failures";
+
+/// Records a send at $2 only if fewer than $4 sends of the subject lie
+/// after $3 (now minus the window): the sliding-window claim. A row is
+/// inserted exactly when the claim succeeded.
+const CLAIM_SEND: &str = "INSERT INTO otp_sends (subject, sent_at) SELECT $1, $2 \
+     WHERE (SELECT COUNT(*) FROM otp_sends WHERE subject = $1 AND sent_at > $3) < $4";
+
 /// One-time-code challenges: [`start`](Challenges::start) one for a
 /// subject, deliver its code, then [`check`](Challenges::check) what the
 /// subject typed.
@@ -40,9 +64,14 @@ const MAX_ATTEMPTS: u32 = 20;
 ///   [`CheckOutcome::Locked`];
 /// - a subject has at most one open challenge: starting one closes the
 ///   previous one;
-/// - a subject may start at most [`otp_sends_per_window`] challenges per
-///   [`otp_send_window`], and none after [`otp_max_failures`] failed checks
-///   in a row, until a check succeeds or [`reset_subject`] is called.
+/// - a subject may start at most [`otp_sends_per_window`] challenges in any
+///   interval of length [`otp_send_window`] (a sliding window, not fixed
+///   periods: a burst at the end of one period cannot be followed by
+///   another at the start of the next), and none after
+///   [`otp_max_failures`] failed checks in a row, until a check succeeds
+///   or [`reset_subject`] is called;
+/// - text that PostgreSQL cannot store (a NUL character) is refused as
+///   [`StoreError::InvalidInput`] on both backends, before any query.
 ///
 /// Starting and checking need [`StoreOptions::server_keys`]; without them
 /// both calls fail with [`StoreError::Config`].
@@ -235,15 +264,19 @@ impl<'a> Challenges<'a> {
     ///
     /// # Errors
     ///
-    /// - [`StoreError::InvalidInput`] for an empty or over-long subject, or
-    ///   options out of range (see [`StartOptions`]);
+    /// - [`StoreError::InvalidInput`] for an empty or over-long subject, one
+    ///   with a NUL character, or options out of range (see
+    ///   [`StartOptions`]);
     /// - [`StoreError::Config`] without server keys;
     /// - [`StoreError::SubjectLocked`] after
     ///   [`otp_max_failures`](crate::StoreOptions::otp_max_failures) failed
     ///   checks in a row for this subject;
     /// - [`StoreError::Throttled`] when the subject started
     ///   [`otp_sends_per_window`](crate::StoreOptions::otp_sends_per_window)
-    ///   challenges in the current window;
+    ///   challenges in the last
+    ///   [`otp_send_window`](crate::StoreOptions::otp_send_window), with the
+    ///   time until the earliest of them leaves that window (nothing is
+    ///   changed: the open challenge stays open);
     /// - [`StoreError::Database`] when the database fails; then nothing was
     ///   started.
     pub async fn start(&self, subject: &str, options: StartOptions) -> Result<StartedChallenge> {
@@ -268,47 +301,53 @@ impl<'a> Challenges<'a> {
         let window_cutoff = now.saturating_sub(window);
 
         let mut tx = self.store.pool().begin().await?;
-        // The subject's row is what serializes concurrent starts (its row
-        // lock on PostgreSQL, the write lock on SQLite); create it first. A
-        // window start at the epoch lies before any window.
-        sqlx::query(
-            "INSERT INTO otp_subjects (subject, window_start, sends, failures) \
-             VALUES ($1, 0, 0, 0) ON CONFLICT (subject) DO NOTHING",
-        )
-        .bind(subject)
-        .execute(&mut *tx)
-        .await?;
-        // The claim of a send: refused while the subject is locked out or
-        // has used up the current fixed window. SET reads the old values.
-        let claimed: Option<i64> = sqlx::query_scalar(
-            "UPDATE otp_subjects SET \
-                 sends = CASE WHEN window_start <= $2 THEN 1 ELSE sends + 1 END, \
-                 window_start = CASE WHEN window_start <= $2 THEN $3 ELSE window_start END \
-             WHERE subject = $1 AND failures < $4 AND (window_start <= $2 OR sends < $5) \
-             RETURNING sends",
-        )
-        .bind(subject)
-        .bind(window_cutoff)
-        .bind(now)
-        .bind(max_failures)
-        .bind(limit)
-        .fetch_optional(&mut *tx)
-        .await?;
-        if claimed.is_none() {
-            let (window_start, failures): (i64, i64) = sqlx::query_as(
-                "SELECT window_start, failures FROM otp_subjects WHERE subject = $1",
+        // The subject's row serializes concurrent starts: this upsert
+        // creates it or takes its row lock (held until commit on
+        // PostgreSQL; SQLite has one writer at a time), and returns it only
+        // while the subject is not locked out.
+        let failures: Option<i64> = sqlx::query_scalar(CLAIM_SUBJECT)
+            .bind(subject)
+            .bind(max_failures)
+            .fetch_optional(&mut *tx)
+            .await?;
+        if failures.is_none_or(|f| f >= max_failures) {
+            tx.rollback().await?;
+            tracing::info!("one-time-code start refused: subject locked out");
+            return Err(StoreError::SubjectLocked);
+        }
+        // The claim of a send: recorded only while fewer than `limit` sends
+        // lie in the window that ends now. One statement, run while the
+        // subject's row is held, so concurrent starts count each other.
+        let claimed = sqlx::query(CLAIM_SEND)
+            .bind(subject)
+            .bind(now)
+            .bind(window_cutoff)
+            .bind(limit)
+            .execute(&mut *tx)
+            .await?
+            .rows_affected()
+            == 1;
+        if !claimed {
+            // A start is allowed again once the limit-th most recent send
+            // leaves the window.
+            let blocking: Option<i64> = sqlx::query_scalar(
+                "SELECT sent_at FROM otp_sends WHERE subject = $1 AND sent_at > $2 \
+                 ORDER BY sent_at DESC LIMIT 1 OFFSET $3",
             )
             .bind(subject)
-            .fetch_one(&mut *tx)
+            .bind(window_cutoff)
+            .bind(limit - 1)
+            .fetch_optional(&mut *tx)
             .await?;
             tx.rollback().await?;
-            if failures >= max_failures {
-                tracing::info!("one-time-code start refused: subject locked out");
-                return Err(StoreError::SubjectLocked);
-            }
-            let wait = window_start.saturating_add(window).saturating_sub(now);
+            // The send can only be missing if a reset removed it between
+            // the two statements; the whole window is then a safe answer.
+            let wait = blocking.map_or(window, |sent_at| {
+                sent_at.saturating_add(window).saturating_sub(now).max(1)
+            });
+            tracing::debug!(retry_after_ms = wait, "one-time-code start throttled");
             return Err(StoreError::Throttled {
-                retry_after: Duration::from_millis(u64::try_from(wait).unwrap_or(0)),
+                retry_after: Duration::from_millis(wait.unsigned_abs()),
             });
         }
         sqlx::query(
@@ -366,6 +405,11 @@ impl<'a> Challenges<'a> {
     ///   approval, never a denial.
     pub async fn check(&self, challenge_id: &str, code: &str) -> Result<CheckOutcome> {
         let keys = self.server_keys()?;
+        if challenge_id.contains('\0') {
+            // No id holds one (PostgreSQL could not even compare it): an
+            // unknown id, and nothing to count.
+            return Ok(CheckOutcome::Expired);
+        }
         let now = self.store.now_ms();
         let max_failures = i64::from(self.store.options().otp_max_failures);
 
@@ -459,21 +503,29 @@ impl<'a> Challenges<'a> {
         })
     }
 
-    /// Clears `subject`'s failed checks and send window, as an
+    /// Clears `subject`'s failed checks and recorded sends, as an
     /// administrator does after confirming who the subject is: it may start
     /// challenges again at once. Open challenges are left as they are.
     /// Resetting an unknown subject does nothing.
     ///
     /// # Errors
     ///
-    /// [`StoreError::Database`] when the database fails.
+    /// - [`StoreError::InvalidInput`] for a subject [`start`](Challenges::start)
+    ///   would refuse;
+    /// - [`StoreError::Database`] when the database fails; then nothing was
+    ///   cleared.
     pub async fn reset_subject(&self, subject: &str) -> Result<()> {
-        sqlx::query(
-            "UPDATE otp_subjects SET failures = 0, sends = 0, window_start = 0 WHERE subject = $1",
-        )
-        .bind(subject)
-        .execute(self.store.pool())
-        .await?;
+        check_subject(subject)?;
+        let mut tx = self.store.pool().begin().await?;
+        sqlx::query("UPDATE otp_subjects SET failures = 0 WHERE subject = $1")
+            .bind(subject)
+            .execute(&mut *tx)
+            .await?;
+        sqlx::query("DELETE FROM otp_sends WHERE subject = $1")
+            .bind(subject)
+            .execute(&mut *tx)
+            .await?;
+        tx.commit().await?;
         tracing::info!("one-time-code subject reset");
         Ok(())
     }
@@ -486,5 +538,5 @@ fn check_subject(subject: &str) -> Result<()> {
             subject.len()
         )));
     }
-    Ok(())
+    crate::refuse_nul("the subject", subject)
 }

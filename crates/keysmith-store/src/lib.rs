@@ -22,6 +22,10 @@
 //! - **Time is injected** ([`Clock`]): tests move it instead of sleeping.
 //! - **Database errors are errors** ([`StoreError::Database`]), never an
 //!   "invalid token" and never a silent success.
+//! - **Text either backend can store**: user ids, subjects, owners and
+//!   scopes with a NUL character (which PostgreSQL cannot keep in `TEXT`)
+//!   are refused as [`StoreError::InvalidInput`] on both backends, before
+//!   any query.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -65,9 +69,12 @@ pub struct StoreOptions {
     pub reset_ttl: Duration,
     /// The least time between two reset tokens for one user (60 s).
     pub reset_throttle: Duration,
-    /// How many challenges one subject may start per window (5).
+    /// How many challenges one subject may start in any interval of
+    /// length [`otp_send_window`](StoreOptions::otp_send_window) (5).
     pub otp_sends_per_window: u32,
-    /// The window of that limit (10 minutes).
+    /// The length of that limit's sliding window (10 minutes): a start is
+    /// refused while the subject's last `otp_sends_per_window` starts all
+    /// lie within this much time before now.
     pub otp_send_window: Duration,
     /// Consecutive failed checks after which a subject may not start
     /// challenges until a success or a reset (100, NIST SP 800-63B).
@@ -122,6 +129,19 @@ impl fmt::Debug for StoreOptions {
             .field("max_connections", &self.max_connections)
             .finish_non_exhaustive()
     }
+}
+
+/// Refuses `value` if it holds a NUL character, which PostgreSQL cannot
+/// store in `TEXT` (SQLite would keep it): both backends refuse it alike,
+/// before any query. `what` names the value in the message ("the user id");
+/// the value itself is not repeated.
+pub(crate) fn refuse_nul(what: &str, value: &str) -> Result<()> {
+    if value.contains('\0') {
+        return Err(StoreError::InvalidInput(format!(
+            "{what} must not contain NUL characters"
+        )));
+    }
+    Ok(())
 }
 
 /// A handle to the flows' database. Cloning it is cheap and shares the

@@ -127,8 +127,9 @@ impl<'a> ResetTokens<'a> {
     ///
     /// # Errors
     ///
-    /// - [`StoreError::InvalidInput`] when `user_id` is empty or longer
-    ///   than 256 bytes, or `ttl` is under 1 ms or over 7 days;
+    /// - [`StoreError::InvalidInput`] when `user_id` is empty, longer than
+    ///   256 bytes or has a NUL character, or `ttl` is under 1 ms or over 7
+    ///   days;
     /// - [`StoreError::Throttled`] when the user was issued a token less
     ///   than the throttle ago, with the time left (nothing is changed:
     ///   the earlier token stays valid);
@@ -233,8 +234,9 @@ impl<'a> ResetTokens<'a> {
     ///
     /// # Errors
     ///
-    /// [`StoreError::InvalidInput`] when `user_id` is empty or longer than
-    /// 256 bytes; [`StoreError::Database`] when the database fails.
+    /// [`StoreError::InvalidInput`] when `user_id` is empty, longer than
+    /// 256 bytes or has a NUL character; [`StoreError::Database`] when the
+    /// database fails.
     pub async fn revoke_all(&self, user_id: &str) -> Result<u64> {
         check_user_id(user_id)?;
         let now = self.store.now_ms();
@@ -262,7 +264,7 @@ fn check_user_id(user_id: &str) -> Result<()> {
             user_id.len()
         )));
     }
-    Ok(())
+    crate::refuse_nul("the user id", user_id)
 }
 
 fn check_ttl(ttl: Duration) -> Result<()> {
@@ -301,6 +303,7 @@ mod tests {
         assert!(check_user_id(&"u".repeat(MAX_USER_ID_BYTES)).is_ok());
         assert!(check_user_id("").is_err());
         assert!(check_user_id(&"u".repeat(MAX_USER_ID_BYTES + 1)).is_err());
+        assert!(check_user_id("u\0").is_err());
     }
 
     #[test]

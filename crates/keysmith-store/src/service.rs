@@ -141,6 +141,10 @@ impl<'a> ServiceKeys<'a> {
     /// Revokes a service key; revoking twice keeps the first time.
     /// [`StoreError::NotFound`] for an unknown id.
     pub async fn revoke(&self, id: &str) -> Result<()> {
+        if id.contains('\0') {
+            // No record id holds one (PostgreSQL could not even compare it).
+            return Err(StoreError::NotFound);
+        }
         let done = sqlx::query(
             "UPDATE service_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
         )

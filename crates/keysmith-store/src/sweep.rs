@@ -18,7 +18,10 @@ pub struct SweepReport {
     pub reset_throttle: u64,
     /// Challenges that were approved, replaced or expired.
     pub challenges: u64,
-    /// Subjects with no failures whose send window has passed.
+    /// Recorded challenge starts older than the send window.
+    pub otp_sends: u64,
+    /// Subjects with no failures, no open challenge and no start in the
+    /// send window.
     pub subjects: u64,
     /// API keys revoked or expired more than [`API_KEY_RETENTION`] ago.
     pub api_keys: u64,
@@ -27,7 +30,12 @@ pub struct SweepReport {
 impl SweepReport {
     /// All rows deleted.
     pub fn total(&self) -> u64 {
-        self.reset_tokens + self.reset_throttle + self.challenges + self.subjects + self.api_keys
+        self.reset_tokens
+            + self.reset_throttle
+            + self.challenges
+            + self.otp_sends
+            + self.subjects
+            + self.api_keys
     }
 }
 
@@ -57,13 +65,23 @@ impl Store {
         .execute(pool)
         .await?
         .rows_affected();
-        // A subject's row holds its failure count: keep it while it counts.
+        // A send older than the window no longer counts towards the limit.
+        let send_cutoff = now.saturating_sub(millis(opts.otp_send_window));
+        let otp_sends = sqlx::query("DELETE FROM otp_sends WHERE sent_at <= $1")
+            .bind(send_cutoff)
+            .execute(pool)
+            .await?
+            .rows_affected();
+        // A subject's row holds its failure count: keep it while it counts,
+        // and while the subject has an open challenge or sends in the window.
         let subjects = sqlx::query(
-            "DELETE FROM otp_subjects WHERE failures = 0 AND window_start <= $1 \
+            "DELETE FROM otp_subjects WHERE failures = 0 \
              AND NOT EXISTS (SELECT 1 FROM otp_challenges c \
-                             WHERE c.subject = otp_subjects.subject AND c.closed_at IS NULL)",
+                             WHERE c.subject = otp_subjects.subject AND c.closed_at IS NULL) \
+             AND NOT EXISTS (SELECT 1 FROM otp_sends s \
+                             WHERE s.subject = otp_subjects.subject AND s.sent_at > $1)",
         )
-        .bind(now.saturating_sub(millis(opts.otp_send_window)))
+        .bind(send_cutoff)
         .execute(pool)
         .await?
         .rows_affected();
@@ -80,6 +98,7 @@ impl Store {
             reset_tokens,
             reset_throttle,
             challenges,
+            otp_sends,
             subjects,
             api_keys,
         })

@@ -211,7 +211,18 @@ async fn starts_are_throttled_per_subject(t: TestStore) {
         Err(StoreError::Throttled { retry_after }) if retry_after == Duration::from_millis(1)
     ));
     t.clock.advance(Duration::from_millis(1));
-    // A new window: five more.
+    // The first start has left the window: one more, and the next waits
+    // for the second start to leave it.
+    start(&t, "alice").await;
+    assert!(matches!(
+        t.store
+            .challenges()
+            .start("alice", StartOptions::default())
+            .await,
+        Err(StoreError::Throttled { retry_after }) if retry_after == MINUTE
+    ));
+    // The administrator's reset clears the recorded sends too.
+    t.store.challenges().reset_subject("alice").await.unwrap();
     for _ in 0..5 {
         start(&t, "alice").await;
     }
@@ -222,9 +233,104 @@ async fn starts_are_throttled_per_subject(t: TestStore) {
             .await,
         Err(StoreError::Throttled { retry_after }) if retry_after == 10 * MINUTE
     ));
-    // The administrator's reset clears the window too.
-    t.store.challenges().reset_subject("alice").await.unwrap();
+}
+
+/// What a start of `subject` gives: `Ok(())` or the throttle's wait.
+async fn try_start(t: &TestStore, subject: &str) -> Result<(), Duration> {
+    match t
+        .store
+        .challenges()
+        .start(subject, StartOptions::default())
+        .await
+    {
+        Ok(_) => Ok(()),
+        Err(StoreError::Throttled { retry_after }) => Err(retry_after),
+        Err(e) => panic!("expected a start or Throttled, got {e:?}"),
+    }
+}
+
+async fn a_burst_at_a_window_end_is_not_followed_by_another(t: TestStore) {
+    let ms = Duration::from_millis;
+    // One start at T0, four in the last second of the 10 minutes after it:
+    // five within 10 minutes, so the sixth waits.
     start(&t, "alice").await;
+    t.clock.advance(10 * MINUTE - ms(1000));
+    for _ in 0..4 {
+        start(&t, "alice").await;
+    }
+    assert_eq!(try_start(&t, "alice").await, Err(ms(1000)));
+    // 10 minutes after T0, the start at T0 has left the window, but the
+    // burst of four has not: one start, not five.
+    t.clock.advance(ms(1000));
+    assert_eq!(try_start(&t, "alice").await, Ok(()));
+    for _ in 0..3 {
+        assert_eq!(try_start(&t, "alice").await, Err(10 * MINUTE - ms(1000)));
+    }
+    // Refused until the burst is older than the window, to the
+    // millisecond.
+    t.clock.advance(10 * MINUTE - ms(1001));
+    assert_eq!(try_start(&t, "alice").await, Err(ms(1)));
+    t.clock.advance(ms(1));
+    for _ in 0..4 {
+        assert_eq!(try_start(&t, "alice").await, Ok(()));
+    }
+    assert_eq!(try_start(&t, "alice").await, Err(ms(1000)));
+    // Never more than five starts in any 10 minutes.
+    let sent: Vec<i64> = sqlx::query_scalar(
+        "SELECT sent_at FROM otp_sends WHERE subject = 'alice' ORDER BY sent_at",
+    )
+    .fetch_all(t.store.pool())
+    .await
+    .unwrap();
+    let window = 10 * 60 * 1000;
+    assert_eq!(sent.len(), 10);
+    for w in sent.windows(6) {
+        assert!(w[5] - w[0] >= window, "{sent:?}");
+    }
+}
+
+async fn starts_follow_an_exact_sliding_window(t: TestStore) {
+    let (limit, window) = (5usize, 10 * 60 * 1000i64);
+    // Steps from 0 to a whole window, some landing exactly where a send
+    // leaves the window.
+    let steps_ms = [
+        0, 1, 999, 30_000, 60_000, 119_999, 120_000, 180_000, 599_999,
+    ];
+    let mut state: u64 = 0x2545_f491_4f6c_dd1d;
+    let mut now = T0;
+    let mut accepted: Vec<i64> = Vec::new();
+    for _ in 0..120 {
+        state = state
+            .wrapping_mul(6_364_136_223_846_793_005)
+            .wrapping_add(1_442_695_040_888_963_407);
+        let step = steps_ms[(state >> 33) as usize % steps_ms.len()];
+        t.clock.advance(Duration::from_millis(step));
+        now += step as i64;
+        let in_window: Vec<i64> = accepted
+            .iter()
+            .copied()
+            .filter(|&s| s > now - window)
+            .collect();
+        let expected = if in_window.len() < limit {
+            Ok(())
+        } else {
+            let blocking = in_window[in_window.len() - limit];
+            Err(Duration::from_millis((blocking + window - now) as u64))
+        };
+        assert_eq!(
+            try_start(&t, "alice").await,
+            expected,
+            "at T0 + {} ms",
+            now - T0
+        );
+        if expected.is_ok() {
+            accepted.push(now);
+        }
+    }
+    assert!(accepted.len() > 20, "{accepted:?}");
+    for w in accepted.windows(limit + 1) {
+        assert!(w[limit] - w[0] >= window, "{accepted:?}");
+    }
 }
 
 /// Starts a challenge allowing 20 attempts and fails `n` of them.
@@ -745,6 +851,8 @@ on_both_backends!(
     expires_after_ttl,
     a_new_challenge_replaces_the_open_one,
     starts_are_throttled_per_subject,
+    a_burst_at_a_window_end_is_not_followed_by_another,
+    starts_follow_an_exact_sliding_window,
     consecutive_failures_lock_the_subject,
     failures_stop_at_the_subject_limit,
     concurrent_wrong_guesses_never_exceed_max_attempts,

@@ -13,6 +13,7 @@ async fn opens_migrates_and_answers(t: TestStore) {
         "reset_tokens",
         "reset_throttle",
         "otp_subjects",
+        "otp_sends",
         "otp_challenges",
         "api_keys",
     ] {
@@ -104,7 +105,107 @@ async fn configured_limits_are_kept(t: TestStore) {
     assert_eq!(listed[0].last_used_at_ms, Some(T0 + 365_000));
 }
 
-on_both_backends!(opens_migrates_and_answers, configured_limits_are_kept);
+/// PostgreSQL cannot store U+0000 in TEXT: every text the flows would store
+/// or look up is checked first, so both backends answer alike and no call
+/// reaches the database with one.
+async fn nul_characters_are_refused_before_the_database(t: TestStore) {
+    let s = &t.store;
+    let refused = |r: Result<(), StoreError>, what: &str| match r {
+        Err(StoreError::InvalidInput(m)) => {
+            assert!(!m.contains('\0'), "{what}: {m:?}");
+            m
+        }
+        other => panic!("{what}: expected InvalidInput, got {other:?}"),
+    };
+    let m = refused(
+        s.reset_tokens().issue("al\0ice", None).await.map(drop),
+        "issue",
+    );
+    assert!(m.contains("user id") && m.contains("NUL"), "{m}");
+    refused(
+        s.reset_tokens().revoke_all("al\0ice").await.map(drop),
+        "revoke_all",
+    );
+    let m = refused(
+        s.challenges()
+            .start("al\0ice", StartOptions::default())
+            .await
+            .map(drop),
+        "start",
+    );
+    assert!(m.contains("subject") && m.contains("NUL"), "{m}");
+    refused(s.challenges().reset_subject("\0").await, "reset_subject");
+    let m = refused(
+        s.api_keys()
+            .create("ac\0me", "sk_live", &[], None)
+            .await
+            .map(drop),
+        "create (owner)",
+    );
+    assert!(m.contains("owner"), "{m}");
+    let m = refused(
+        s.api_keys()
+            .create("acme", "sk_live", &["read", "wr\0ite"], None)
+            .await
+            .map(drop),
+        "create (scope)",
+    );
+    assert!(m.contains("scope"), "{m}");
+    refused(s.api_keys().list("ac\0me").await.map(drop), "list");
+    refused(
+        s.service_keys().create("n\0").await.map(drop),
+        "service key",
+    );
+    // Lookups by an id no record can have find nothing, as for any
+    // unknown id.
+    let outcome = s.challenges().check("ch_\0", "123456").await.unwrap();
+    assert_eq!(outcome, CheckOutcome::Expired);
+    assert!(matches!(
+        s.api_keys().revoke("key_\0").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.api_keys().rotate("key_\0", Duration::ZERO).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        s.service_keys().revoke("svc_\0").await,
+        Err(StoreError::NotFound)
+    ));
+    // Nothing was stored.
+    for table in [
+        "reset_tokens",
+        "reset_throttle",
+        "otp_subjects",
+        "otp_sends",
+        "otp_challenges",
+        "api_keys",
+        "service_keys",
+    ] {
+        let n: i64 =
+            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
+                .fetch_one(s.pool())
+                .await
+                .unwrap();
+        assert_eq!(n, 0, "{table}");
+    }
+    // The same calls without the NUL work.
+    s.reset_tokens().issue("alice", None).await.unwrap();
+    s.challenges()
+        .start("alice", StartOptions::default())
+        .await
+        .unwrap();
+    s.api_keys()
+        .create("acme", "sk_live", &["read"], None)
+        .await
+        .unwrap();
+}
+
+on_both_backends!(
+    opens_migrates_and_answers,
+    configured_limits_are_kept,
+    nul_characters_are_refused_before_the_database,
+);
 
 #[tokio::test]
 async fn sqlite_is_wal_mode() {

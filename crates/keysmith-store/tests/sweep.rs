@@ -57,13 +57,24 @@ async fn seed(t: &TestStore) {
         .await
         .unwrap();
     }
-    // s-open has an open challenge; s-old is idle; s-failing keeps its count.
+    // s-open has an open challenge; s-old is idle; s-failing keeps its
+    // count; s-recent started a challenge a minute ago, s-old 11 minutes
+    // ago (outside the 10-minute send window).
     exec(
         t,
         "INSERT INTO otp_subjects (subject, window_start, sends, failures) VALUES \
-         ('s-open', 0, 1, 0), ('s-old', 0, 1, 0), ('s-failing', 0, 1, 3)",
+         ('s-open', 0, 1, 0), ('s-old', 0, 1, 0), ('s-failing', 0, 1, 3), \
+         ('s-recent', 0, 0, 0)",
     )
     .await;
+    for (subject, sent_at) in [("s-recent", T0 - MIN), ("s-old", T0 - 11 * MIN)] {
+        sqlx::query("INSERT INTO otp_sends (subject, sent_at) VALUES ($1, $2)")
+            .bind(subject)
+            .bind(sent_at)
+            .execute(t.store.pool())
+            .await
+            .unwrap();
+    }
     exec(
         t,
         "INSERT INTO reset_throttle (user_id, last_issued_at) VALUES ('old', 0)",
@@ -95,11 +106,13 @@ async fn sweeps_spent_rows_only(t: TestStore) {
     assert_eq!(report.reset_tokens, 2);
     assert_eq!(report.reset_throttle, 1);
     assert_eq!(report.challenges, 2);
+    assert_eq!(report.otp_sends, 1, "only the send outside the window");
     assert_eq!(report.subjects, 1, "only the idle subject without failures");
     assert_eq!(report.api_keys, 2);
     assert_eq!(count(&t, "reset_tokens").await, 1);
     assert_eq!(count(&t, "otp_challenges").await, 1);
-    assert_eq!(count(&t, "otp_subjects").await, 2);
+    assert_eq!(count(&t, "otp_sends").await, 1);
+    assert_eq!(count(&t, "otp_subjects").await, 3);
     assert_eq!(count(&t, "api_keys").await, 2);
     let left: String = sqlx::query_scalar("SELECT token_hash FROM reset_tokens")
         .fetch_one(t.store.pool())
@@ -112,6 +125,13 @@ async fn sweeps_spent_rows_only(t: TestStore) {
     t.clock.advance(Duration::from_secs(11 * 60));
     let later = t.store.sweep().await.unwrap();
     assert_eq!((later.reset_tokens, later.challenges), (1, 1));
+    // The last send left the window; s-open's challenge expired.
+    assert_eq!((later.otp_sends, later.subjects), (1, 2));
+    let left: Vec<String> = sqlx::query_scalar("SELECT subject FROM otp_subjects")
+        .fetch_all(t.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, ["s-failing"]);
 }
 
 async fn the_background_sweeper_runs(t: TestStore) {

@@ -47,10 +47,17 @@ pub fn options(clock: Arc<ManualClock>) -> StoreOptions {
         .with_server_keys(keys)
 }
 
-pub async fn sqlite() -> TestStore {
+/// The URL of a SQLite file not created yet, in a directory removed when
+/// the `TempDir` is dropped.
+pub fn empty_sqlite() -> (String, TempDir) {
     let dir = std::env::temp_dir().join(format!("keysmith-store-{}", unique()));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("test.db").display());
+    (url, TempDir(dir))
+}
+
+pub async fn sqlite() -> TestStore {
+    let (url, dir) = empty_sqlite();
     let clock = Arc::new(ManualClock::new(T0));
     let store = Store::open(&url, options(clock.clone()))
         .await
@@ -59,7 +66,7 @@ pub async fn sqlite() -> TestStore {
         store,
         clock,
         url,
-        _dir: Some(TempDir(dir)),
+        _dir: Some(dir),
     }
 }
 
@@ -71,9 +78,9 @@ pub fn postgres_url() -> Option<String> {
         .filter(|u| !u.is_empty())
 }
 
-/// A store on a new schema of the test PostgreSQL, or `None` when
+/// The URL of a new, empty schema of the test PostgreSQL, or `None` when
 /// `KEYSMITH_TEST_POSTGRES_URL` is not set.
-pub async fn postgres() -> Option<TestStore> {
+pub async fn empty_postgres() -> Option<String> {
     let base = postgres_url()?;
     let schema = format!("ks_test_{}", unique());
     sqlx::any::install_default_drivers();
@@ -86,7 +93,13 @@ pub async fn postgres() -> Option<TestStore> {
         .expect("create test schema");
     admin.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
-    let url = format!("{base}{sep}options=-c%20search_path%3D{schema}");
+    Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+/// A store on a new schema of the test PostgreSQL, or `None` when
+/// `KEYSMITH_TEST_POSTGRES_URL` is not set.
+pub async fn postgres() -> Option<TestStore> {
+    let url = empty_postgres().await?;
     let clock = Arc::new(ManualClock::new(T0));
     let store = Store::open(&url, options(clock.clone()))
         .await
