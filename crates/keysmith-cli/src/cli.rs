@@ -268,8 +268,8 @@ pub(crate) struct Items {
     #[arg(value_name = "ITEM")]
     pub(crate) items: Vec<String>,
 
-    /// Also read items from PATH, one per line (`-` for stdin); blank lines
-    /// are skipped.
+    /// Also read items from PATH, one per line (`-` for stdin), at most
+    /// 64 MiB; blank lines are skipped.
     #[arg(long, value_name = "PATH")]
     pub(crate) file: Option<PathBuf>,
 }

@@ -9,6 +9,12 @@ use std::path::Path;
 /// wrong argument should not make us read a disk image into memory.
 const MAX_SECRET: u64 = 1 << 20;
 
+/// The most `--file` (choice, sample, shuffle) and `passphrase --wordlist`
+/// read: the whole list is held in memory, so `--file /dev/zero` or an
+/// endless stdin must end in an error, not in exhausted memory. 64 MiB is
+/// several times the largest dictionary in common use.
+pub(crate) const MAX_LIST_INPUT: u64 = 64 << 20;
+
 fn is_stdin(path: &Path) -> bool {
     path.as_os_str() == "-"
 }
@@ -23,15 +29,17 @@ pub(crate) fn read_input(path: &Path, limit: Option<(u64, &str)>) -> Result<Vec<
     } else {
         format!("'{}'", path.display())
     };
+    // One byte past the limit tells a file that is too large from one
+    // that fits exactly; nothing beyond that byte is read.
     let cap = limit.map_or(u64::MAX, |(l, _)| l.saturating_add(1));
-    let mut buf = Vec::new();
-    let read = if is_stdin(path) {
-        std::io::stdin().lock().take(cap).read_to_end(&mut buf)
+    let file = if is_stdin(path) {
+        stdin_unbuffered()
     } else {
-        let file = std::fs::File::open(path)
-            .map_err(|e| Failure::usage(format!("cannot open {shown}: {}", io_reason(&e))))?;
-        file.take(cap).read_to_end(&mut buf)
-    };
+        std::fs::File::open(path)
+    }
+    .map_err(|e| Failure::usage(format!("cannot open {shown}: {}", io_reason(&e))))?;
+    let mut buf = Vec::new();
+    let read = file.take(cap).read_to_end(&mut buf);
     if let Err(e) = read {
         buf.fill(0);
         return Err(Failure::usage(format!(
@@ -44,11 +52,40 @@ pub(crate) fn read_input(path: &Path, limit: Option<(u64, &str)>) -> Result<Vec<
     {
         buf.fill(0);
         return Err(Failure::usage(format!(
-            "{shown} is larger than {} KiB: {purpose}",
-            l / 1024
+            "{shown} is larger than {}: {purpose}",
+            show_size(l)
         )));
     }
     Ok(buf)
+}
+
+/// Stdin as a file of its own (a duplicate of descriptor 0, sharing its
+/// offset), read without `Stdin`'s buffer so that a limited read takes no
+/// more bytes from the input than it asks for.
+#[cfg(unix)]
+fn stdin_unbuffered() -> std::io::Result<std::fs::File> {
+    use std::os::fd::AsFd;
+    Ok(std::io::stdin().as_fd().try_clone_to_owned()?.into())
+}
+
+/// Stdin as a file of its own (a duplicate of its handle), read without
+/// `Stdin`'s buffer so that a limited read takes no more bytes from the
+/// input than it asks for.
+#[cfg(windows)]
+fn stdin_unbuffered() -> std::io::Result<std::fs::File> {
+    use std::os::windows::io::AsHandle;
+    Ok(std::io::stdin().as_handle().try_clone_to_owned()?.into())
+}
+
+/// A size in bytes as `64 MiB`, `64 KiB` or `100 bytes`, whichever is exact.
+pub(crate) fn show_size(bytes: u64) -> String {
+    if bytes >= 1 << 20 && bytes.is_multiple_of(1 << 20) {
+        format!("{} MiB", bytes >> 20)
+    } else if bytes >= 1 << 10 && bytes.is_multiple_of(1 << 10) {
+        format!("{} KiB", bytes >> 10)
+    } else {
+        format!("{bytes} bytes")
+    }
 }
 
 /// The reason an I/O error gives, without Rust's "(os error 2)" suffix.
@@ -65,7 +102,7 @@ pub(crate) fn io_reason(e: &std::io::Error) -> String {
 pub(crate) fn items(src: &Items) -> Result<Vec<String>, Failure> {
     let mut items = src.items.clone();
     if let Some(path) = &src.file {
-        let bytes = read_input(path, None)?;
+        let bytes = read_input(path, Some((MAX_LIST_INPUT, "items are held in memory")))?;
         let text = String::from_utf8(bytes).map_err(|e| {
             let line = 1 + bytecount_newlines(&e.as_bytes()[..e.utf8_error().valid_up_to()]);
             Failure::usage(format!(

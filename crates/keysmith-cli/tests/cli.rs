@@ -2,7 +2,10 @@
 
 mod common;
 
-use common::{keysmith, lines, rejects, stdout_of, tempfile_with};
+use common::{
+    LIST_LIMIT, keysmith, lines, rejects, rejects_endless, run_with_stdin_file, sparse_tempfile,
+    stdout_of, tempfile_with,
+};
 use predicates::prelude::*;
 use std::io::Write;
 
@@ -234,6 +237,67 @@ fn items_bad_input() {
         .assert()
         .code(2)
         .stderr(predicate::str::contains("not valid UTF-8"));
+}
+
+/// `--file` reads at most 64 MiB: a file of exactly that size is used,
+/// one byte more is refused by every command that takes `--file`.
+#[test]
+fn item_files_are_read_up_to_64_mib() {
+    // Items "a", "b" and one of NUL bytes up to the limit.
+    let mut exact = b"a\nb\n".to_vec();
+    exact.resize(LIST_LIMIT as usize, 0);
+    let f = tempfile_with(&exact);
+    let out = stdout_of(&["shuffle", "--file", f.path_str(), "--separator", ","]);
+    let mut items: Vec<&str> = out.trim_end_matches('\n').split(',').collect();
+    items.sort_unstable();
+    assert_eq!(items.len(), 3);
+    assert_eq!(items[1..], ["a", "b"]);
+    assert!(items[0].len() == LIST_LIMIT as usize - 4 && items[0].bytes().all(|b| b == 0));
+    drop(f);
+
+    let big = sparse_tempfile(LIST_LIMIT + 1);
+    let needle = format!("'{}' is larger than 64 MiB", big.path_str());
+    for cmd in [&["choice"][..], &["sample", "1"], &["shuffle"]] {
+        let args = [cmd, &["--file", big.path_str()]].concat();
+        rejects(&args, &needle);
+    }
+}
+
+#[cfg(unix)]
+#[test]
+fn endless_item_files_are_refused() {
+    for cmd in [&["choice"][..], &["sample", "1"], &["shuffle"]] {
+        let args = [cmd, &["--file", "/dev/zero"]].concat();
+        rejects_endless(&args, "'/dev/zero' is larger than 64 MiB");
+    }
+}
+
+#[test]
+fn item_stdin_is_read_no_further_than_the_limit() {
+    let input = sparse_tempfile(LIST_LIMIT + (1 << 20));
+    let (out, read) = run_with_stdin_file(&["shuffle", "--file", "-"], &input);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(
+        err,
+        "keysmith: stdin is larger than 64 MiB: items are held in memory\n"
+    );
+    assert_eq!(read, LIST_LIMIT + 1, "bytes read from stdin");
+}
+
+#[test]
+fn help_states_the_input_limits() {
+    for cmd in [&["choice"][..], &["sample"], &["shuffle"]] {
+        let help = stdout_of(&[cmd, &["--help"]].concat());
+        assert!(
+            help.contains("(`-` for stdin), at most 64 MiB"),
+            "{cmd:?}: {help}"
+        );
+    }
+    let help = stdout_of(&["passphrase", "--help"]);
+    assert!(help.contains("at most 64 MiB"), "{help}");
+    assert!(help.contains("77.5"), "{help}");
 }
 
 // ---- bytes ----------------------------------------------------------------

@@ -2,7 +2,10 @@
 
 mod common;
 
-use common::{keysmith, lines, rejects, stdout_of, tempfile_with};
+use common::{
+    LIST_LIMIT, keysmith, lines, rejects, rejects_endless, run_with_stdin_file, sparse_tempfile,
+    stdout_of, tempfile_with,
+};
 use std::collections::HashSet;
 
 fn entropy_of(args: &[&str]) -> f64 {
@@ -75,6 +78,32 @@ fn words_bits_and_lists() {
         "2",
     ]);
     assert_eq!(out.trim_end().split(' ').count(), 2);
+}
+
+/// `--bits` takes what `password --bits` and `otp --bits` take: any
+/// positive number, decimals included.
+#[test]
+fn bits_may_have_decimals() {
+    // 6 eff-long words give 77.55 bits, 7 give 90.47.
+    for (bits, words) in [
+        ("77.5", 6),
+        ("77.54", 6),
+        ("77.6", 7),
+        ("1e2", 8),
+        ("+60", 5),
+    ] {
+        let out = stdout_of(&["passphrase", "--bits", bits]);
+        assert_eq!(out.trim_end().split(' ').count(), words, "--bits {bits}");
+    }
+    let bits = entropy_of(&["passphrase", "--bits", "77.5"]);
+    assert!((bits - 6.0 * 7776f64.log2()).abs() < 0.01, "{bits}");
+    // The same values as the other generators' --bits.
+    for cmd in [&["password"][..], &["otp", "--crockford"], &["passphrase"]] {
+        keysmith()
+            .args([cmd, &["--bits", "77.5"]].concat())
+            .assert()
+            .success();
+    }
 }
 
 #[test]
@@ -254,6 +283,73 @@ fn rejects_min_above_max() {
 #[test]
 fn rejects_words_with_bits() {
     rejects(&["passphrase", "--words", "5", "--bits", "80"], "--bits");
+}
+
+#[test]
+fn rejects_bits_that_are_not_a_positive_number() {
+    for bad in ["0", "-1", "-77.5", "NaN", "inf", "1e400"] {
+        rejects(
+            &["passphrase", "--bits", bad],
+            "the entropy target must be a positive number of bits",
+        );
+    }
+    rejects(&["passphrase", "--bits", "abc"], "'abc'");
+    rejects(&["passphrase", "--bits", ""], "--bits");
+    rejects(
+        &["passphrase", "--bits", "4294967296"],
+        "4294967296 bits need more than 1000 words",
+    );
+}
+
+/// A word list is read up to 64 MiB: one of exactly that size is used, one
+/// byte more is refused, from a file, an endless device or stdin.
+#[test]
+fn rejects_word_lists_over_64_mib() {
+    // "apple", "pear" and a word of NUL bytes up to the limit, which
+    // --max-length leaves out.
+    let mut exact = b"apple\npear\n".to_vec();
+    exact.resize(LIST_LIMIT as usize, 0);
+    let f = tempfile_with(&exact);
+    let out = stdout_of(&[
+        "passphrase",
+        "--wordlist",
+        f.path_str(),
+        "--max-length",
+        "5",
+        "--words",
+        "4",
+    ]);
+    assert!(
+        out.trim_end()
+            .split(' ')
+            .all(|w| w == "apple" || w == "pear"),
+        "{out:?}"
+    );
+    drop(f);
+
+    let big = sparse_tempfile(LIST_LIMIT + 1);
+    rejects(
+        &["passphrase", "--wordlist", big.path_str()],
+        &format!(
+            "'{}' is larger than 64 MiB: a word list is held in memory",
+            big.path_str()
+        ),
+    );
+    #[cfg(unix)]
+    rejects_endless(
+        &["passphrase", "--wordlist", "/dev/zero"],
+        "'/dev/zero' is larger than 64 MiB",
+    );
+
+    let input = sparse_tempfile(LIST_LIMIT + (1 << 20));
+    let (out, read) = run_with_stdin_file(&["passphrase", "--wordlist", "-"], &input);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(out.stdout.is_empty());
+    assert_eq!(
+        String::from_utf8(out.stderr).unwrap(),
+        "keysmith: stdin is larger than 64 MiB: a word list is held in memory\n"
+    );
+    assert_eq!(read, LIST_LIMIT + 1, "bytes read from stdin");
 }
 
 #[test]

@@ -59,18 +59,19 @@ pub(crate) struct PassphraseArgs {
     )]
     list: String,
 
-    /// Read the word list from PATH (`-` for stdin), one word per line;
-    /// words are trimmed, blank lines and duplicates dropped.
+    /// Read the word list from PATH (`-` for stdin), one word per line, at
+    /// most 64 MiB; words are trimmed, blank lines and duplicates dropped.
     #[arg(long, value_name = "PATH")]
     wordlist: Option<PathBuf>,
 
-    /// Number of words [default: enough for 77 bits].
+    /// Number of words, 1 to 1000 [default: enough for 77 bits].
     #[arg(long, value_name = "N", conflicts_with = "bits")]
     words: Option<usize>,
 
-    /// Use the fewest words that give at least B bits of entropy.
-    #[arg(long, value_name = "B")]
-    bits: Option<u32>,
+    /// Use the fewest words that give at least B bits of entropy (a
+    /// positive number, such as 100 or 77.5; at most 1000 words).
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
+    bits: Option<f64>,
 
     /// What goes between words (any string, empty allowed).
     #[arg(
@@ -110,9 +111,16 @@ pub(crate) struct PassphraseArgs {
     generated: Generated,
 }
 
-/// Reads a word list file, or stdin for `-`.
+/// Reads a word list file, or stdin for `-`, of at most
+/// [`MAX_LIST_INPUT`](crate::input::MAX_LIST_INPUT) bytes.
 fn read_list(path: &std::path::Path) -> Result<WordList, Failure> {
-    let bytes = crate::input::read_input(path, None)?;
+    let bytes = crate::input::read_input(
+        path,
+        Some((
+            crate::input::MAX_LIST_INPUT,
+            "a word list is held in memory",
+        )),
+    )?;
     WordList::from_bytes(&bytes).map_err(|e| Failure::usage(format!("'{}': {e}", path.display())))
 }
 

@@ -73,3 +73,45 @@ pub fn tempfile_with(content: &[u8]) -> TempFile {
     file.write_all(content).unwrap();
     TempFile { path, file }
 }
+
+/// The most bytes `--file` (choice, sample, shuffle) and
+/// `passphrase --wordlist` read.
+pub const LIST_LIMIT: u64 = 64 << 20;
+
+/// A file of `len` zero bytes that takes no space on disk where the file
+/// system allows holes.
+pub fn sparse_tempfile(len: u64) -> TempFile {
+    let f = tempfile_with(b"");
+    f.file.set_len(len).unwrap();
+    f
+}
+
+/// Runs `keysmith args` with `stdin` as its standard input, sharing the
+/// file's offset, and returns the output and how far the command read.
+pub fn run_with_stdin_file(args: &[&str], stdin: &TempFile) -> (std::process::Output, u64) {
+    use std::io::Seek;
+    let input = std::fs::File::open(&stdin.path).unwrap();
+    let mut offset = input.try_clone().unwrap();
+    let out = std::process::Command::new(keysmith().get_program())
+        .args(args)
+        .stdin(input)
+        .output()
+        .unwrap();
+    (out, offset.stream_position().unwrap())
+}
+
+/// Like [`rejects`], for input that would never end if it were read whole
+/// (e.g. `/dev/zero`): a time limit guards against a command that reads on.
+pub fn rejects_endless(args: &[&str], needle: &str) {
+    let out = keysmith()
+        .args(args)
+        .timeout(std::time::Duration::from_secs(120))
+        .assert()
+        .code(2)
+        .get_output()
+        .clone();
+    assert!(out.stdout.is_empty(), "{args:?} printed to stdout");
+    let err = String::from_utf8(out.stderr).unwrap();
+    assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
+    assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
+}

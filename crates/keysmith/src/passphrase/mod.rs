@@ -57,7 +57,7 @@ mod wordlist;
 
 pub use wordlist::WordList;
 
-use crate::entropy::Recipe;
+use crate::entropy::{Recipe, log2};
 use crate::{Error, Result};
 use num_bigint::BigUint;
 use rand_core::CryptoRng;
@@ -205,7 +205,7 @@ pub struct Passphrase {
 pub struct PassphraseBuilder {
     list: Option<WordList>,
     words: Option<usize>,
-    bits: Option<u32>,
+    bits: Option<f64>,
     separator: Option<String>,
     case: Case,
     min_length: Option<usize>,
@@ -231,9 +231,11 @@ impl PassphraseBuilder {
     }
 
     /// Use the smallest number of words whose entropy, with all the other
-    /// settings, is at least `bits`.
-    pub fn bits(mut self, bits: u32) -> Self {
-        self.bits = Some(bits);
+    /// settings, is at least `bits`: a whole number (`.bits(100)`) or not
+    /// (`.bits(77.5)`). A whole number of bits is compared exactly, with
+    /// no rounding.
+    pub fn bits(mut self, bits: impl Into<f64>) -> Self {
+        self.bits = Some(bits.into());
         self
     }
 
@@ -295,7 +297,8 @@ impl PassphraseBuilder {
     /// the word count is 0 or above [`MAX_WORDS`], the length filters
     /// cross or leave fewer than 2 words, the case leaves fewer than 2
     /// distinct words, the symbol set is empty or contains whitespace or
-    /// control characters, or the bits need more than [`MAX_WORDS`] words.
+    /// control characters, or the bits are not a positive finite number or
+    /// need more than [`MAX_WORDS`] words.
     pub fn build(self) -> Result<Passphrase> {
         let list = self.list.unwrap_or_default();
         let list = if self.min_length.is_some() || self.max_length.is_some() {
@@ -351,7 +354,7 @@ impl PassphraseBuilder {
                 )));
             }
             (Some(n), None) => n,
-            (None, bits) => recipe.words_for_bits(bits.unwrap_or(DEFAULT_BITS))?,
+            (None, bits) => recipe.words_for_bits(bits.unwrap_or(f64::from(DEFAULT_BITS)))?,
         };
         Ok(recipe)
     }
@@ -411,10 +414,14 @@ impl Passphrase {
     }
 
     /// The smallest number of words whose space reaches `2^bits`.
-    fn words_for_bits(&self, bits: u32) -> Result<usize> {
-        let target = BigUint::from(1u32) << bits;
+    fn words_for_bits(&self, bits: f64) -> Result<usize> {
+        if !bits.is_finite() || bits <= 0.0 {
+            return Err(Error::InvalidInput(format!(
+                "the entropy target must be a positive number of bits, not {bits}"
+            )));
+        }
         (1..=MAX_WORDS)
-            .find(|&n| self.space_for(n) >= target)
+            .find(|&n| reaches(&self.space_for(n), bits))
             .ok_or_else(|| {
                 Error::InvalidInput(format!(
                     "{bits} bits need more than {MAX_WORDS} words of this list"
@@ -597,6 +604,16 @@ impl Recipe for Passphrase {
     }
 }
 
+/// Whether `n >= 2^bits`: exactly (by bit length, without building `2^bits`)
+/// when `bits` is a whole number, else by `log2`.
+fn reaches(n: &BigUint, bits: f64) -> bool {
+    if bits.fract() == 0.0 && bits < u64::MAX as f64 {
+        n.bits() > bits as u64
+    } else {
+        log2(n) >= bits
+    }
+}
+
 /// Shows the settings, not the word list.
 impl fmt::Debug for Passphrase {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
@@ -648,6 +665,59 @@ mod tests {
         assert_eq!(title("éa"), "Éa");
         assert_eq!(title("ß"), "SS");
         assert_eq!(title("3d"), "3d");
+    }
+
+    #[test]
+    fn fractional_bits() {
+        // 6 words of eff-long give 77.549 bits.
+        let words = |bits: f64| Passphrase::builder().bits(bits).build().unwrap().words();
+        assert_eq!(words(77.5), 6);
+        assert_eq!(words(77.54), 6);
+        assert_eq!(words(77.55), 7);
+        assert_eq!(words(77.6), 7);
+        // Two words: 2^n draws, so n bits exactly and n + 0.5 need one more.
+        let two = |bits: f64| {
+            Passphrase::builder()
+                .list(list(&["a", "b"]))
+                .bits(bits)
+                .build()
+                .unwrap()
+                .words()
+        };
+        assert_eq!(two(10.0), 10);
+        assert_eq!(two(10.5), 11);
+        assert_eq!(two(0.25), 1);
+        // Whole numbers of any integer type still work.
+        assert_eq!(
+            Passphrase::builder().bits(77u32).build().unwrap().words(),
+            6
+        );
+        assert_eq!(Passphrase::builder().bits(100).build().unwrap().words(), 8);
+    }
+
+    #[test]
+    fn bits_must_be_a_positive_number() {
+        for bits in [
+            0.0,
+            -0.0,
+            -1.0,
+            -77.5,
+            f64::NAN,
+            f64::INFINITY,
+            f64::NEG_INFINITY,
+        ] {
+            let e = Passphrase::builder().bits(bits).build().unwrap_err();
+            assert!(
+                e.to_string().contains("positive number of bits"),
+                "{bits}: {e}"
+            );
+        }
+        // Far beyond what 1000 words reach: an error, found without
+        // building 2^bits.
+        for bits in [f64::from(u32::MAX), 1e300] {
+            let e = Passphrase::builder().bits(bits).build().unwrap_err();
+            assert!(e.to_string().contains("more than 1000 words"), "{e}");
+        }
     }
 
     #[test]
