@@ -46,6 +46,9 @@ fn length_and_bits_set_the_body() {
     assert_eq!(ApiKey::parse(out.trim_end()).unwrap().body_len(), 43);
     let out = stdout_of(&["apikey", "--prefix", "sk", "--bits", "64"]);
     assert_eq!(ApiKey::parse(out.trim_end()).unwrap().body_len(), 30);
+    // 40 characters carry 238.17 bits: a target just above needs 41.
+    let out = stdout_of(&["apikey", "--prefix", "sk", "--bits", "238.5"]);
+    assert_eq!(ApiKey::parse(out.trim_end()).unwrap().body_len(), 41);
 }
 
 #[test]
@@ -91,6 +94,8 @@ fn generate_bad_input() {
     rejects(&["apikey", "--length", "x"], "'x'");
     rejects(&["apikey", "--bits", "5000"], "5000 bits");
     rejects(&["apikey", "--bits", "-1"], "-1");
+    rejects(&["apikey", "--bits", "NaN"], "NaN");
+    rejects(&["apikey", "--bits", "many"], "'many'");
     rejects(&["apikey", "--length", "40", "--bits", "128"], "--bits");
     rejects(&["apikey", "-n", "0"], "count must be at least 1");
     rejects(&["apikey", "--prefix", "sk", "check", "x"], "check");

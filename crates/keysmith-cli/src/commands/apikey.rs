@@ -91,8 +91,8 @@ struct NewArgs {
     length: Option<usize>,
 
     /// Use the shortest body (at least 30 characters) with at least B bits.
-    #[arg(long, value_name = "B")]
-    bits: Option<u32>,
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
+    bits: Option<f64>,
 
     #[command(flatten)]
     generated: Generated,
@@ -141,7 +141,7 @@ fn generate(args: NewArgs) -> Result<ExitCode, Failure> {
         spec = spec.with_body_len(n)?;
     }
     if let Some(b) = args.bits {
-        spec = spec.with_bits(f64::from(b))?;
+        spec = spec.with_bits(b)?;
     }
     let bits = spec.entropy_bits();
     if args.generated.entropy {
