@@ -193,6 +193,7 @@ impl<'a> ApiKeys<'a> {
                 "the key's expiry must be in the future".into(),
             ));
         }
+        let _turn = self.store.writing().await;
         let mut conn = self.store.pool().acquire().await?;
         insert(&mut conn, &spec, owner, scopes, now, expires_at_ms).await
     }
@@ -234,6 +235,7 @@ impl<'a> ApiKeys<'a> {
         // The read above spares the write when the last use is recent; the
         // guard makes concurrent verifications write at most once.
         if last_used.is_none_or(|t| t <= stale_before) {
+            let _turn = self.store.writing().await;
             sqlx::query(
                 "UPDATE api_keys SET last_used_at = $2 \
                  WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $3)",
@@ -269,6 +271,7 @@ impl<'a> ApiKeys<'a> {
             return Err(StoreError::NotFound);
         }
         let now = self.store.now_ms();
+        let _turn = self.store.writing().await;
         let done =
             sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1")
                 .bind(id)
@@ -345,6 +348,7 @@ impl<'a> ApiKeys<'a> {
         }
         let now = self.store.now_ms();
         let grace_end = now.saturating_add(millis(grace));
+        let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
         // The claim: a guarded write that locks the row (PostgreSQL waits
         // for a concurrent rotation or revocation and re-checks the guard)

@@ -300,6 +300,7 @@ impl<'a> Challenges<'a> {
         let expires_at = now.saturating_add(millis(options.ttl));
         let window_cutoff = now.saturating_sub(window);
 
+        let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
         // The subject's row serializes concurrent starts: this upsert
         // creates it or takes its row lock (held until commit on
@@ -415,6 +416,7 @@ impl<'a> Challenges<'a> {
 
         // The subject's row first, then the challenge's: the order start()
         // takes them in, so the two never deadlock.
+        let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
         let subject: Option<(String, i64)> = sqlx::query_as(
             "UPDATE otp_subjects SET failures = failures + 1 \
@@ -516,6 +518,7 @@ impl<'a> Challenges<'a> {
     ///   cleared.
     pub async fn reset_subject(&self, subject: &str) -> Result<()> {
         check_subject(subject)?;
+        let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
         sqlx::query("UPDATE otp_subjects SET failures = 0 WHERE subject = $1")
             .bind(subject)

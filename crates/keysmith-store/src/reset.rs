@@ -147,6 +147,7 @@ impl<'a> ResetTokens<'a> {
         })?;
         let throttle = millis(options.reset_throttle);
 
+        let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
         let claimed = sqlx::query(CLAIM_THROTTLE)
             .bind(user_id)
@@ -213,6 +214,7 @@ impl<'a> ResetTokens<'a> {
             return Err(StoreError::InvalidToken);
         }
         let now = self.store.now_ms();
+        let _turn = self.store.writing().await;
         let user_id: Option<String> = sqlx::query_scalar(REDEEM)
             .bind(now)
             .bind(hash_token_hex(token))
@@ -240,6 +242,7 @@ impl<'a> ResetTokens<'a> {
     pub async fn revoke_all(&self, user_id: &str) -> Result<u64> {
         check_user_id(user_id)?;
         let now = self.store.now_ms();
+        let _turn = self.store.writing().await;
         let revoked = sqlx::query(REVOKE_OPEN)
             .bind(now)
             .bind(user_id)

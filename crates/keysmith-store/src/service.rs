@@ -72,6 +72,7 @@ impl<'a> ServiceKeys<'a> {
             .generate();
         let id = format!("svc_{}", keysmith::token_hex(16));
         let display_id = key.display_id();
+        let _turn = self.store.writing().await;
         sqlx::query(
             "INSERT INTO service_keys (id, key_hash, display_id, name, created_at) \
              VALUES ($1, $2, $3, $4, $5)",
@@ -145,6 +146,7 @@ impl<'a> ServiceKeys<'a> {
             // No record id holds one (PostgreSQL could not even compare it).
             return Err(StoreError::NotFound);
         }
+        let _turn = self.store.writing().await;
         let done = sqlx::query(
             "UPDATE service_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2",
         )

@@ -47,6 +47,9 @@ impl Store {
         let now = self.now_ms();
         let opts = self.options();
         let pool = self.pool();
+        // One turn for the whole sweep: the deletes follow each other at
+        // once, and each would hold SQLite's write lock while it runs anyway.
+        let _turn = self.writing().await;
         let reset_tokens =
             sqlx::query("DELETE FROM reset_tokens WHERE used_at IS NOT NULL OR expires_at <= $1")
                 .bind(now)

@@ -368,6 +368,44 @@ async fn a_connection_lost_mid_redemption_is_an_error() {
     );
 }
 
+/// PostgreSQL only: a pooled connection that the server dropped while it
+/// sat idle (a restart, an idle timeout) fails at most the one call that
+/// finds it, as a database error that uses nothing up; the pool replaces
+/// it, and the token redeems exactly once.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_connection_dropped_while_idle_fails_one_call_at_most() {
+    let Some(t) = common::postgres().await else {
+        eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let issued = t.store.reset_tokens().issue("alice", None).await.unwrap();
+    // One connection, so the one that is dropped is the one used next.
+    let mut options = t.store.options().clone();
+    options.max_connections = 1;
+    let single = Store::open(&t.url, options).await.unwrap();
+    let pid: i32 = sqlx::query_scalar("SELECT pg_backend_pid()")
+        .fetch_one(single.pool())
+        .await
+        .unwrap();
+    let dropped: bool = sqlx::query_scalar("SELECT pg_terminate_backend($1)")
+        .bind(pid)
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap();
+    assert!(dropped);
+
+    let first = single.reset_tokens().redeem(issued.token()).await;
+    let user = match first {
+        Ok(user) => user,
+        Err(StoreError::Database(_)) => single.reset_tokens().redeem(issued.token()).await.unwrap(),
+        Err(e) => panic!("a dropped connection must be a database error, not {e:?}"),
+    };
+    assert_eq!(user, "alice");
+    let again = single.reset_tokens().redeem(issued.token()).await;
+    assert!(matches!(again, Err(StoreError::InvalidToken)), "{again:?}");
+    single.close().await;
+}
+
 async fn bad_inputs_are_refused(t: TestStore) {
     let resets = t.store.reset_tokens();
     let long_user = "u".repeat(257);
