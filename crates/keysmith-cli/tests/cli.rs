@@ -334,111 +334,43 @@ fn bytes_bad_input() {
 
 #[test]
 fn bytes_ends_quietly_when_the_reader_goes_away() {
+    // like `| head -c 10`
+    ends_quietly_when_the_reader_leaves(&["bytes", "1G"], 10);
+}
+
+/// Runs keysmith with `args`, reads `take` bytes of its output and closes
+/// the pipe: keysmith must then end with success and print nothing.
+fn ends_quietly_when_the_reader_leaves(args: &[&str], take: usize) {
     use std::io::Read;
     use std::process::{Command as Std, Stdio};
     let mut child = Std::new(assert_cmd::cargo::cargo_bin("keysmith"))
-        .args(["bytes", "1G"])
+        .args(args)
         .stdout(Stdio::piped())
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    let mut first = [0u8; 10];
+    let mut first = vec![0u8; take];
     child
         .stdout
         .as_mut()
         .unwrap()
         .read_exact(&mut first)
         .unwrap();
-    drop(child.stdout.take()); // like `| head -c 10`
+    drop(child.stdout.take());
     let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{:?}", out.status);
+    assert!(out.status.success(), "{args:?}: {:?}", out.status);
     assert!(
         out.stderr.is_empty(),
-        "{}",
+        "{args:?}: {}",
         String::from_utf8_lossy(&out.stderr)
     );
-}
-
-// ---- compare --------------------------------------------------------------
-
-#[test]
-fn compare_equal_and_different() {
-    let a = tempfile_with(b"s3cret-token\n");
-    let b = tempfile_with(b"s3cret-token");
-    let c = tempfile_with(b"s3cret-tokeN\n");
-    keysmith()
-        .args(["compare", a.path_str(), b.path_str()])
-        .assert()
-        .code(0)
-        .stdout("equal\n");
-    keysmith()
-        .args(["compare", a.path_str(), c.path_str()])
-        .assert()
-        .code(1)
-        .stdout("different\n");
-    keysmith()
-        .args(["compare", "--exact", a.path_str(), b.path_str()])
-        .assert()
-        .code(1);
-    keysmith()
-        .args(["compare", "-q", a.path_str(), "-"])
-        .write_stdin("s3cret-token")
-        .assert()
-        .code(0)
-        .stdout("");
-    keysmith()
-        .args(["compare", "-", c.path_str()])
-        .write_stdin("s3cret-token\r\n")
-        .assert()
-        .code(1);
-}
-
-#[test]
-fn compare_bad_input() {
-    let a = tempfile_with(b"x");
-    rejects(&["compare", "-", "-"], "only one of FILE_A and FILE_B");
-    rejects(
-        &["compare", a.path_str(), "/nonexistent/secret"],
-        "/nonexistent/secret",
-    );
-    rejects(&["compare", a.path_str()], "FILE_B");
-    let big = tempfile_with(&vec![b'a'; (1 << 20) + 1]);
-    rejects(&["compare", a.path_str(), big.path_str()], "larger than");
-}
-
-// ---- completions, help, version -------------------------------------------
-
-#[test]
-fn completions_for_each_shell() {
-    for (shell, marker) in [
-        ("bash", "complete"),
-        ("zsh", "#compdef"),
-        ("fish", "complete -c keysmith"),
-    ] {
-        let out = stdout_of(&["completions", shell]);
-        assert!(out.contains(marker), "{shell}");
-        assert!(out.contains("randbelow"), "{shell}");
-    }
-    rejects(&["completions", "cmd.exe"], "'cmd.exe'");
 }
 
 #[test]
 fn completions_end_quietly_on_a_closed_pipe_and_fail_on_a_full_disk() {
-    use std::process::{Command as Std, Stdio};
-    let mut child = Std::new(assert_cmd::cargo::cargo_bin("keysmith"))
-        .args(["completions", "zsh"])
-        .stdout(Stdio::piped())
-        .stderr(Stdio::piped())
-        .spawn()
-        .unwrap();
-    drop(child.stdout.take()); // the reader is gone before anything is written
-    let out = child.wait_with_output().unwrap();
-    assert!(out.status.success(), "{:?}", out.status);
-    assert!(
-        out.stderr.is_empty(),
-        "{}",
-        String::from_utf8_lossy(&out.stderr)
-    );
+    use std::process::Command as Std;
+    // The reader is gone before anything is written.
+    ends_quietly_when_the_reader_leaves(&["completions", "zsh"], 0);
 
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
         return; // not Linux
