@@ -136,7 +136,7 @@ pub(crate) async fn start(
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
         (status = 410, description = "`expired`: no open challenge has this id (unknown, expired, approved or replaced)", body = ErrorBody),
-        (status = 423, description = "`locked`: the challenge used up its attempts", body = ErrorBody),
+        (status = 423, description = "`locked`: the challenge used up its attempts, or its subject reached the limit of failed checks in a row", body = ErrorBody),
     ),
     security(("service_key" = []))
 )]
@@ -163,7 +163,7 @@ pub(crate) async fn check(
         CheckOutcome::Locked => Err(ApiError::new(
             StatusCode::LOCKED,
             "locked",
-            "the challenge used up its attempts; start a new one",
+            "no more checks on this challenge: its attempts, or its subject's failed checks in a row, are used up",
         )),
     }
 }
