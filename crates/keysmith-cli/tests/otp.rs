@@ -99,7 +99,7 @@ fn otp_bad_input() {
     rejects(&["otp", "--digits", "13"], "(got 13)");
     rejects(&["otp", "--digits", "six"], "'six'");
     rejects(&["otp", "--bits", "40"], "more than 12 digits");
-    rejects(&["otp", "--bits", "0"], "bits must be positive");
+    rejects(&["otp", "--bits", "0"], "positive number of bits");
     rejects(
         &["otp", "--alphabet", "aaaa"],
         "at least 2 distinct characters",
@@ -222,7 +222,7 @@ fn totp_new_bits_lengthen_the_secret() {
     }
     let args = ["totp", "new", "--issuer", "Ex", "--account", "a"];
     rejects(&[&args[..], &["--bits", "513"]].concat(), "513 bits");
-    rejects(&[&args[..], &["--bits", "-1"]].concat(), "-1 bits");
+    rejects(&[&args[..], &["--bits", "-1"]].concat(), "not -1");
     rejects(&[&args[..], &["--bits", "lots"]].concat(), "'lots'");
 }
 

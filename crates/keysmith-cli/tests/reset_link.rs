@@ -142,7 +142,7 @@ fn bits_lengthen_the_token() {
     );
     rejects(
         &["reset-link", "--base-url", BASE, "--bits", "-5"],
-        "-5 bits",
+        "positive number of bits, not -5",
     );
     rejects(&["reset-link", "--base-url", BASE, "--bits", "x"], "'x'");
 }

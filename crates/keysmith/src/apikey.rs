@@ -132,14 +132,10 @@ impl KeySpec {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] when `bits` is not a finite non-negative
+    /// [`Error::InvalidInput`] when `bits` is not a finite positive
     /// number, or needs a body longer than [`MAX_BODY_LEN`].
     pub fn with_bits(self, bits: f64) -> Result<Self> {
-        if !bits.is_finite() || bits < 0.0 {
-            return Err(Error::InvalidInput(format!(
-                "the entropy target ({bits} bits) must be a non-negative number"
-            )));
-        }
+        crate::entropy::check_bits_target(bits)?;
         let per_char = 62f64.log2();
         let mut len = MIN_BODY_LEN;
         // Walk up from the minimum with the exact count, not a float

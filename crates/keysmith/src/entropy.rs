@@ -31,6 +31,19 @@ pub trait Recipe {
     }
 }
 
+/// Checks an entropy target (`--bits B`, `with_bits(B)`): every generator
+/// that picks its length from a number of bits takes a positive, finite
+/// number and says so in the same words.
+pub(crate) fn check_bits_target(bits: f64) -> crate::Result<()> {
+    if bits.is_finite() && bits > 0.0 {
+        Ok(())
+    } else {
+        Err(crate::Error::InvalidInput(format!(
+            "the entropy target must be a positive number of bits, not {bits}"
+        )))
+    }
+}
+
 /// `log2(n)` of an arbitrary-precision integer, as exact as an `f64` can
 /// hold (relative error below 2^-52); `log2(0)` is negative infinity.
 pub fn log2(n: &BigUint) -> f64 {

@@ -153,13 +153,9 @@ impl ResetLinks {
     /// # Errors
     ///
     /// [`Error::InvalidInput`] naming the target when it is not a finite
-    /// non-negative number, or needs more than [`MAX_TOKEN_BYTES`] bytes.
+    /// positive number, or needs more than [`MAX_TOKEN_BYTES`] bytes.
     pub fn with_bits(mut self, bits: f64) -> Result<Self> {
-        if !bits.is_finite() || bits < 0.0 {
-            return Err(Error::InvalidInput(format!(
-                "the entropy target ({bits} bits) must be a non-negative number"
-            )));
-        }
+        crate::entropy::check_bits_target(bits)?;
         // Whole bytes of 8 bits each: the count is exact, no rounding.
         self.token_bytes = (TOKEN_BYTES..=MAX_TOKEN_BYTES)
             .find(|&n| (n * 8) as f64 >= bits)

@@ -287,7 +287,7 @@ fn space_and_entropy_are_exact() {
 
 #[test]
 fn bits_pick_the_shortest_body() {
-    assert_eq!(sk_live().with_bits(0.0).unwrap().body_len(), 30);
+    assert!(sk_live().with_bits(0.0).is_err());
     assert_eq!(sk_live().with_bits(128.0).unwrap().body_len(), 30);
     assert_eq!(sk_live().with_bits(178.6).unwrap().body_len(), 30);
     assert_eq!(sk_live().with_bits(178.7).unwrap().body_len(), 31);

@@ -168,7 +168,7 @@ fn bits_pick_the_shortest_token_of_at_least_32_bytes() {
     let links = ResetLinks::new("https://example.com/reset").unwrap();
     assert_eq!(links.token_bytes(), 32);
     for (bits, bytes) in [
-        (0.0, 32),
+        (0.5, 32),
         (128.0, 32),
         (256.0, 32),
         (256.5, 33),
@@ -184,7 +184,7 @@ fn bits_pick_the_shortest_token_of_at_least_32_bytes() {
             .unwrap();
         assert_eq!(decoded.len(), bytes, "{bits} bits");
     }
-    for bad in [2048.5, 1e9, -1.0, f64::NAN, f64::INFINITY] {
+    for bad in [2048.5, 1e9, 0.0, -1.0, f64::NAN, f64::INFINITY] {
         let e = links.clone().with_bits(bad).unwrap_err().to_string();
         assert!(e.contains(&bad.to_string()), "{bad}: {e}");
     }

@@ -170,7 +170,7 @@ fn generated_secrets_are_160_bits_and_round_trip() {
 #[test]
 fn bits_pick_the_shortest_secret_of_at_least_160_bits() {
     for (bits, len) in [
-        (0.0, 20),
+        (0.5, 20),
         (128.0, 20),
         (160.0, 20),
         (160.5, 21),
@@ -179,7 +179,7 @@ fn bits_pick_the_shortest_secret_of_at_least_160_bits() {
     ] {
         assert_eq!(Secret::len_for_bits(bits).unwrap(), len, "{bits} bits");
     }
-    for bad in [512.5, -1.0, f64::NAN, f64::INFINITY] {
+    for bad in [512.5, 0.0, -1.0, f64::NAN, f64::INFINITY] {
         let e = Secret::len_for_bits(bad).unwrap_err().to_string();
         assert!(e.contains(&bad.to_string()), "{bad}: {e}");
     }

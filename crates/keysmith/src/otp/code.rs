@@ -109,7 +109,7 @@ impl Code {
     /// [`Error::InvalidInput`] when `bits` is not a positive number, or
     /// needs more than 12 digits (39.86 bits).
     pub fn numeric_for_bits(bits: f64) -> Result<Code> {
-        check_bits(bits)?;
+        crate::entropy::check_bits_target(bits)?;
         (MIN_DIGITS..=MAX_DIGITS)
             .map(Code::numeric)
             .find_map(|c| c.ok().filter(|c| c.entropy_bits() >= bits))
@@ -130,7 +130,7 @@ impl Code {
     /// a positive number or needs more than [`MAX_ALPHABET_CODE_LENGTH`]
     /// characters.
     pub fn alphabet_for_bits(set: &str, bits: f64) -> Result<Code> {
-        check_bits(bits)?;
+        crate::entropy::check_bits_target(bits)?;
         let chars = distinct_chars(set)?;
         let n = BigUint::from(chars.len());
         let length = (1..=MAX_ALPHABET_CODE_LENGTH)
@@ -235,16 +235,6 @@ impl Recipe for Code {
             Kind::Numeric { bound, .. } => BigUint::from(*bound),
             Kind::Alphabet { chars, length } => BigUint::from(chars.len()).pow(*length as u32),
         }
-    }
-}
-
-fn check_bits(bits: f64) -> Result<()> {
-    if bits.is_finite() && bits > 0.0 {
-        Ok(())
-    } else {
-        Err(Error::InvalidInput(format!(
-            "the number of bits must be positive (got {bits})"
-        )))
     }
 }
 

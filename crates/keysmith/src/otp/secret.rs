@@ -69,14 +69,10 @@ impl Secret {
     /// # Errors
     ///
     /// [`Error::InvalidInput`] naming the target when it is not a finite
-    /// non-negative number, or needs more than
+    /// positive number, or needs more than
     /// [`MAX_GENERATED_LEN`](Secret::MAX_GENERATED_LEN) bytes.
     pub fn len_for_bits(bits: f64) -> Result<usize> {
-        if !bits.is_finite() || bits < 0.0 {
-            return Err(Error::InvalidInput(format!(
-                "the entropy target ({bits} bits) must be a non-negative number"
-            )));
-        }
+        crate::entropy::check_bits_target(bits)?;
         (Self::GENERATED_LEN..=Self::MAX_GENERATED_LEN)
             .find(|&n| (n * 8) as f64 >= bits)
             .ok_or_else(|| {

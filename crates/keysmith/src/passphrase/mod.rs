@@ -415,11 +415,7 @@ impl Passphrase {
 
     /// The smallest number of words whose space reaches `2^bits`.
     fn words_for_bits(&self, bits: f64) -> Result<usize> {
-        if !bits.is_finite() || bits <= 0.0 {
-            return Err(Error::InvalidInput(format!(
-                "the entropy target must be a positive number of bits, not {bits}"
-            )));
-        }
+        crate::entropy::check_bits_target(bits)?;
         (1..=MAX_WORDS)
             .find(|&n| reaches(&self.space_for(n), bits))
             .ok_or_else(|| {

@@ -291,11 +291,7 @@ fn parts_of(sets: &[Vec<char>; 4], mins: &[usize; 4]) -> (Vec<Part>, Vec<Vec<cha
 /// gives an allowed password), so a doubling search then a binary search
 /// finds it.
 fn length_for_bits(parts: &[Part], alphabet: usize, total_min: usize, bits: f64) -> Result<usize> {
-    if !bits.is_finite() || bits <= 0.0 {
-        return Err(invalid(format!(
-            "the entropy target must be a positive number of bits, not {bits}"
-        )));
-    }
+    crate::entropy::check_bits_target(bits)?;
     if total_min > MAX_LENGTH {
         return Err(invalid(format!(
             "the minimums ({total_min}) exceed the maximum length ({MAX_LENGTH})"
