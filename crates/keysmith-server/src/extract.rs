@@ -7,11 +7,11 @@
 //! is refused with 400 too: PostgreSQL cannot store it in text, and its
 //! refusal would otherwise surface as a database failure (503).
 
-use axum::body::{Body, Bytes};
+use axum::body::Bytes;
 use axum::extract::rejection::JsonRejection;
 use axum::extract::{FromRequest, FromRequestParts, Request};
-use axum::http::StatusCode;
 use axum::http::request::Parts;
+use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
@@ -29,21 +29,19 @@ where
     type Rejection = ApiError;
 
     async fn from_request(req: Request, state: &S) -> Result<Self, Self::Rejection> {
-        // The body is buffered first (within the size limit) so that its
-        // bytes can be looked at for NUL after axum has decoded it.
-        let (parts, body) = req.into_parts();
-        let head = Request::from_parts(parts.clone(), body);
-        let bytes = Bytes::from_request(head, state)
+        // What `axum::Json` does (content type, body within the limit,
+        // decoding), in steps, so that the buffered bytes can be looked at
+        // for NUL once decoded: one buffer, one decoding.
+        if !json_content_type(req.headers()) {
+            return Err(unsupported_media_type());
+        }
+        let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| rejection_to_error(e.into()))?;
-        let suspect = bytes.windows(NUL_ESCAPE.len()).any(|w| w == NUL_ESCAPE);
-        let req = Request::from_parts(parts, Body::from(bytes.clone()));
-        let value = match axum::Json::<T>::from_request(req, state).await {
-            Ok(axum::Json(v)) => v,
-            Err(rejection) => return Err(rejection_to_error(rejection)),
-        };
+        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes).map_err(rejection_to_error)?;
         // `\\u0000` (an escaped backslash) also matches the byte test; only
         // the decoded strings say for sure.
+        let suspect = bytes.windows(NUL_ESCAPE.len()).any(|w| w == NUL_ESCAPE);
         if suspect && serde_json::from_slice::<Value>(&bytes).is_ok_and(|v| holds_nul(&v)) {
             return Err(ApiError::bad_request(
                 "strings in the body must not contain NUL (\\u0000)",
@@ -51,6 +49,27 @@ where
         }
         Ok(Json(value))
     }
+}
+
+/// Whether the request says its body is JSON: `application/json` or any
+/// `application/*+json`, with parameters, as `axum::Json` accepts.
+fn json_content_type(headers: &HeaderMap) -> bool {
+    headers
+        .get(header::CONTENT_TYPE)
+        .and_then(|v| v.to_str().ok())
+        .and_then(|v| v.parse::<mime::Mime>().ok())
+        .is_some_and(|m| {
+            m.type_() == mime::APPLICATION
+                && (m.subtype() == mime::JSON || m.suffix() == Some(mime::JSON))
+        })
+}
+
+fn unsupported_media_type() -> ApiError {
+    ApiError::new(
+        StatusCode::UNSUPPORTED_MEDIA_TYPE,
+        "unsupported_media_type",
+        "the body must be JSON with Content-Type: application/json",
+    )
 }
 
 /// How JSON writes a NUL character.
@@ -120,11 +139,7 @@ where
 
 fn rejection_to_error(r: JsonRejection) -> ApiError {
     match r {
-        JsonRejection::MissingJsonContentType(_) => ApiError::new(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            "unsupported_media_type",
-            "the body must be JSON with Content-Type: application/json",
-        ),
+        JsonRejection::MissingJsonContentType(_) => unsupported_media_type(),
         JsonRejection::JsonDataError(e) => ApiError::bad_request(format!(
             "invalid JSON body: {}",
             redact_values(&e.body_text())
@@ -169,7 +184,37 @@ fn redact_values(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::redact_values;
+    use super::{json_content_type, redact_values};
+    use axum::http::{HeaderMap, HeaderValue, header};
+
+    #[test]
+    fn json_content_types_as_axum_takes_them() {
+        let is_json = |v: Option<&'static str>| {
+            let mut h = HeaderMap::new();
+            if let Some(v) = v {
+                h.insert(header::CONTENT_TYPE, HeaderValue::from_static(v));
+            }
+            json_content_type(&h)
+        };
+        for ok in [
+            "application/json",
+            "application/json; charset=utf-8",
+            "Application/JSON",
+            "application/problem+json",
+        ] {
+            assert!(is_json(Some(ok)), "{ok}");
+        }
+        for bad in [
+            None,
+            Some("text/plain"),
+            Some("application/jsonx"),
+            Some("text/json"),
+            Some("json"),
+            Some(""),
+        ] {
+            assert!(!is_json(bad), "{bad:?}");
+        }
+    }
 
     #[test]
     fn values_are_cut_and_field_names_kept() {
