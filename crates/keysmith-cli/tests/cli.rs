@@ -368,19 +368,24 @@ fn ends_quietly_when_the_reader_leaves(args: &[&str], take: usize) {
 
 #[test]
 fn completions_end_quietly_on_a_closed_pipe_and_fail_on_a_full_disk() {
-    use std::process::Command as Std;
     // The reader is gone before anything is written.
     ends_quietly_when_the_reader_leaves(&["completions", "zsh"], 0);
 
+    fails_on_a_full_disk(&["completions", "bash"]);
+}
+
+/// Runs keysmith with `args` writing to /dev/full (where there is one):
+/// a runtime failure, exit 1, in one line.
+fn fails_on_a_full_disk(args: &[&str]) {
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
         return; // not Linux
     };
-    let out = Std::new(assert_cmd::cargo::cargo_bin("keysmith"))
-        .args(["completions", "bash"])
+    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("keysmith"))
+        .args(args)
         .stdout(full)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1));
+    assert_eq!(out.status.code(), Some(1), "{args:?}");
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("keysmith: cannot write output:"), "{err}");
@@ -459,18 +464,7 @@ fn unknown_commands_and_flags_are_one_line_errors() {
 #[test]
 fn write_errors_are_runtime_failures() {
     // /dev/full accepts the open and fails every write with ENOSPC.
-    let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
-        return; // not Linux
-    };
-    let out = std::process::Command::new(assert_cmd::cargo::cargo_bin("keysmith"))
-        .args(["token", "-n", "100000"])
-        .stdout(full)
-        .output()
-        .unwrap();
-    assert_eq!(out.status.code(), Some(1));
-    let err = String::from_utf8(out.stderr).unwrap();
-    assert_eq!(err.lines().count(), 1, "{err}");
-    assert!(err.starts_with("keysmith: cannot write output:"), "{err}");
+    fails_on_a_full_disk(&["token", "-n", "100000"]);
 }
 
 #[test]

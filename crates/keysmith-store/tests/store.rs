@@ -6,9 +6,8 @@ use common::{T0, TestStore};
 use keysmith_store::{Backend, CheckOutcome, StartOptions, Store, StoreError, StoreOptions};
 use std::time::Duration;
 
-async fn opens_migrates_and_answers(t: TestStore) {
-    t.store.ping().await.unwrap();
-    // The schema is there: every table can be read.
+/// Every table of the schema exists and holds no row.
+async fn assert_tables_empty(store: &Store) {
     for table in [
         "reset_tokens",
         "reset_throttle",
@@ -16,14 +15,21 @@ async fn opens_migrates_and_answers(t: TestStore) {
         "otp_sends",
         "otp_challenges",
         "api_keys",
+        "service_keys",
     ] {
         let n: i64 =
             sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-                .fetch_one(t.store.pool())
+                .fetch_one(store.pool())
                 .await
                 .unwrap();
         assert_eq!(n, 0, "{table}");
     }
+}
+
+async fn opens_migrates_and_answers(t: TestStore) {
+    t.store.ping().await.unwrap();
+    // The schema is there: every table can be read.
+    assert_tables_empty(&t.store).await;
     // Opening again (a restart, or a second instance) finds the schema
     // migrated and changes nothing.
     let again = t.another_instance().await;
@@ -173,22 +179,7 @@ async fn nul_characters_are_refused_before_the_database(t: TestStore) {
         Err(StoreError::NotFound)
     ));
     // Nothing was stored.
-    for table in [
-        "reset_tokens",
-        "reset_throttle",
-        "otp_subjects",
-        "otp_sends",
-        "otp_challenges",
-        "api_keys",
-        "service_keys",
-    ] {
-        let n: i64 =
-            sqlx::query_scalar(sqlx::AssertSqlSafe(format!("SELECT COUNT(*) FROM {table}")))
-                .fetch_one(s.pool())
-                .await
-                .unwrap();
-        assert_eq!(n, 0, "{table}");
-    }
+    assert_tables_empty(s).await;
     // The same calls without the NUL work.
     s.reset_tokens().issue("alice", None).await.unwrap();
     s.challenges()
