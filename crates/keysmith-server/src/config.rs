@@ -11,12 +11,13 @@
 //! starting with `#` are ignored. To rotate, put a new line with a new id
 //! first and keep the old one below it until its codes have expired.
 
-use keysmith_store::{Backend, MIN_KEY_LEN, ServerKey, ServerKeys, redact_url};
+use keysmith_store::{Backend, MIN_KEY_LEN, ServerKey, ServerKeys, StoreOptions, redact_url};
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
+use crate::limits::Limits;
 use crate::logging::LogFormat;
 
 /// The database used when none is given: a SQLite file in the working
@@ -28,6 +29,9 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:8080";
 pub const DEFAULT_SWEEP_INTERVAL: Duration = Duration::from_secs(5 * 60);
 /// The environment variable that may hold the server keys.
 pub const SERVER_KEY_ENV: &str = "KEYSMITH_SERVER_KEY";
+/// The environment variable that may hold the database URL, so that a
+/// password in it need not appear in the process's arguments.
+pub const DB_URL_ENV: &str = "KEYSMITH_DB_URL";
 /// What a SQLite database's key file is called: the database file's name
 /// with this added.
 pub const KEY_FILE_SUFFIX: &str = ".server-key";
@@ -77,6 +81,17 @@ pub struct ServeFlags {
     pub log_format: Option<LogFormat>,
     /// `--sweep-interval DURATION`.
     pub sweep_interval: Option<Duration>,
+    /// `--tls-cert PEM` and `--tls-key PEM`.
+    pub tls_cert: Option<PathBuf>,
+    /// See `tls_cert`.
+    pub tls_key: Option<PathBuf>,
+    /// The abuse and overload limits (`--rate-limit`, `--max-in-flight`,
+    /// …); the defaults where `None`.
+    pub limits: Option<Limits>,
+    /// `--db-statement-timeout DURATION`.
+    pub db_statement_timeout: Option<Duration>,
+    /// `--db-lock-timeout DURATION`.
+    pub db_lock_timeout: Option<Duration>,
 }
 
 /// Where the server keys come from.
@@ -118,6 +133,14 @@ pub struct ServeConfig {
     pub log_format: LogFormat,
     /// How often spent rows are purged.
     pub sweep_interval: Duration,
+    /// HTTPS with this certificate chain and private key (PEM files).
+    pub tls: Option<(PathBuf, PathBuf)>,
+    /// The abuse and overload limits.
+    pub limits: Limits,
+    /// PostgreSQL's `statement_timeout` for the server's sessions.
+    pub db_statement_timeout: Duration,
+    /// PostgreSQL's `lock_timeout` for the server's sessions.
+    pub db_lock_timeout: Duration,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -128,6 +151,10 @@ impl fmt::Debug for ServeConfig {
             .field("server_key", &self.server_key)
             .field("log_format", &self.log_format)
             .field("sweep_interval", &self.sweep_interval)
+            .field("tls", &self.tls)
+            .field("limits", &self.limits)
+            .field("db_statement_timeout", &self.db_statement_timeout)
+            .field("db_lock_timeout", &self.db_lock_timeout)
             .finish()
     }
 }
@@ -171,13 +198,61 @@ impl ServeConfig {
                 "the sweep interval must be positive".into(),
             ));
         }
+        let tls = match (flags.tls_cert, flags.tls_key) {
+            (Some(cert), Some(key)) => Some((cert, key)),
+            (None, None) => None,
+            _ => {
+                return Err(StartError::Config(
+                    "--tls-cert and --tls-key go together: give both or neither".into(),
+                ));
+            }
+        };
+        let limits = flags.limits.unwrap_or_default();
+        let positive = [
+            (limits.request_timeout, "the request timeout"),
+            (limits.header_timeout, "the header timeout"),
+        ];
+        if let Some((_, what)) = positive.iter().find(|(d, _)| d.is_zero()) {
+            return Err(StartError::Config(format!("{what} must be positive")));
+        }
+        if limits.max_in_flight == 0 {
+            return Err(StartError::Config(
+                "--max-in-flight must be at least 1".into(),
+            ));
+        }
+        let defaults = StoreOptions::default();
+        let db_statement_timeout = flags
+            .db_statement_timeout
+            .unwrap_or(defaults.statement_timeout);
+        let db_lock_timeout = flags.db_lock_timeout.unwrap_or(defaults.lock_timeout);
+        if db_statement_timeout < Duration::from_millis(1)
+            || db_lock_timeout < Duration::from_millis(1)
+        {
+            return Err(StartError::Config(
+                "the database statement and lock timeouts must be at least 1ms".into(),
+            ));
+        }
         Ok(ServeConfig {
             db_url,
             listen: flags.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
             server_key,
             log_format: flags.log_format.unwrap_or_default(),
             sweep_interval,
+            tls,
+            limits,
+            db_statement_timeout,
+            db_lock_timeout,
         })
+    }
+}
+
+impl ServeConfig {
+    /// The store's options for this configuration, with `keys`.
+    pub fn store_options(&self, keys: ServerKeys) -> StoreOptions {
+        let mut options = StoreOptions::default().with_server_keys(keys);
+        options.statement_timeout = self.db_statement_timeout;
+        options.lock_timeout = self.db_lock_timeout;
+        options
     }
 }
 

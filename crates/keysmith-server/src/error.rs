@@ -35,6 +35,38 @@ impl ApiError {
         ApiError::new(StatusCode::BAD_REQUEST, "invalid_request", message)
     }
 
+    /// 403 `forbidden`: the service key lacks `scope`.
+    pub fn forbidden(scope: keysmith_store::Scope) -> Self {
+        ApiError::new(
+            StatusCode::FORBIDDEN,
+            "forbidden",
+            format!("this service key lacks the scope '{scope}'"),
+        )
+    }
+
+    /// 429 with `code`, `message` and a `Retry-After` of `wait`, rounded up
+    /// to whole seconds (at least 1).
+    pub fn too_many_requests(
+        code: &'static str,
+        message: impl Into<String>,
+        wait: std::time::Duration,
+    ) -> Self {
+        let secs = wait.as_secs() + u64::from(wait.subsec_nanos() > 0);
+        ApiError {
+            retry_after: Some(secs.max(1)),
+            ..ApiError::new(StatusCode::TOO_MANY_REQUESTS, code, message)
+        }
+    }
+
+    /// 500 `internal_error`, with no detail.
+    pub fn internal() -> Self {
+        ApiError::new(
+            StatusCode::INTERNAL_SERVER_ERROR,
+            "internal_error",
+            "the server failed to answer this request",
+        )
+    }
+
     /// 401 `unauthorized`, with no detail.
     pub fn unauthorized() -> Self {
         ApiError::new(
@@ -79,17 +111,11 @@ impl From<StoreError> for ApiError {
                 "the API key is invalid, expired or revoked",
             ),
             StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "not found"),
-            StoreError::Throttled { retry_after } => {
-                let secs = retry_after.as_secs() + u64::from(retry_after.subsec_nanos() > 0);
-                ApiError {
-                    retry_after: Some(secs.max(1)),
-                    ..ApiError::new(
-                        StatusCode::TOO_MANY_REQUESTS,
-                        "throttled",
-                        "too many requests; see Retry-After",
-                    )
-                }
-            }
+            StoreError::Throttled { retry_after } => ApiError::too_many_requests(
+                "throttled",
+                "too many requests; see Retry-After",
+                retry_after,
+            ),
             StoreError::SubjectLocked => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "subject_locked",

@@ -11,6 +11,8 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+pub mod limits;
+pub mod listen;
 pub mod openapi;
 mod routes;
 
@@ -18,33 +20,79 @@ pub mod config;
 pub mod logging;
 pub mod metrics;
 
+pub use listen::{Listening, serve};
+pub use routes::service_keys::{CreatedServiceKeyBody, DEFAULT_SERVICE_KEY_NAME, ServiceKeyBody};
+
 use axum::Router;
-use axum::extract::DefaultBodyLimit;
+use axum::error_handling::HandleErrorLayer;
+use axum::extract::{DefaultBodyLimit, Request};
+use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::middleware::Next;
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use keysmith_store::Store;
+use limits::{Guards, Limits};
+use std::any::Any;
 use std::future::Future;
+use std::sync::Arc;
 use tokio::net::TcpListener;
+use tower::ServiceBuilder;
+use tower::limit::GlobalConcurrencyLimitLayer;
+use tower::load_shed::LoadShedLayer;
+use tower::timeout::TimeoutLayer;
+use tower_http::catch_panic::CatchPanicLayer;
+use tower_http::request_id::{
+    MakeRequestId, PropagateRequestIdLayer, RequestId, SetRequestIdLayer,
+};
+use tower_http::set_header::SetResponseHeaderLayer;
 
 /// The largest request body accepted, in bytes (16 KiB).
 pub const BODY_LIMIT: usize = 16 * 1024;
+
+/// The request id header, taken from the client when sane and otherwise
+/// made, and sent back on every response.
+pub const REQUEST_ID: HeaderName = HeaderName::from_static("x-request-id");
+
+/// The longest client request id kept, in bytes.
+pub const MAX_REQUEST_ID_LEN: usize = 128;
 
 /// What every handler can reach.
 #[derive(Debug, Clone)]
 pub struct AppState {
     /// The flows' database.
     pub store: Store,
+    /// The instance's rate limits and their state.
+    pub guards: Arc<Guards>,
 }
 
-/// The whole application: the health checks without a key, everything
-/// under `/v1` behind a service key.
+impl AppState {
+    /// The state of an app on `store` with `limits`.
+    pub fn new(store: Store, limits: Limits) -> AppState {
+        AppState {
+            store,
+            guards: Arc::new(Guards::new(limits)),
+        }
+    }
+}
+
+/// The whole application: the health checks, the metrics and the OpenAPI
+/// document without a key, everything under `/v1` behind a service key and
+/// the scope each route names, with the instance's limits around it all.
 pub fn router(state: AppState) -> Router {
+    let limits = *state.guards.limits();
     let v1 = Router::new()
         .merge(routes::reset::routes())
         .merge(routes::otp::routes())
         .merge(routes::api_keys::routes())
+        .merge(routes::service_keys::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_service_key,
+        ))
+        // Answers under /v1 hold secrets or say who holds them.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
         ));
     let app = Router::new()
         .route("/healthz", get(routes::health::healthz))
@@ -55,45 +103,108 @@ pub fn router(state: AppState) -> Router {
         .method_not_allowed_fallback(method_not_allowed)
         .layer(DefaultBodyLimit::max(BODY_LIMIT))
         .with_state(state);
-    observed(app)
+    observed(app, &limits)
 }
 
 async fn not_found() -> error::ApiError {
-    error::ApiError::new(
-        axum::http::StatusCode::NOT_FOUND,
-        "not_found",
-        "no such route",
-    )
+    error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
 }
 
 async fn method_not_allowed() -> error::ApiError {
     error::ApiError::new(
-        axum::http::StatusCode::METHOD_NOT_ALLOWED,
+        StatusCode::METHOD_NOT_ALLOWED,
         "method_not_allowed",
         "this route does not take that method",
     )
 }
 
-/// `app` with `GET /metrics` (no key) and, around every route, request
-/// metrics and one log event per request. Layers added after the routes
-/// run after routing, so they see the route pattern that matched.
-fn observed(app: Router) -> Router {
+/// `app` with `GET /metrics` (no key) and, around every route (innermost
+/// first): the request timeout and the in-flight cap, request metrics, one
+/// log event per request, the request id, and a JSON 500 for a panic.
+/// Layers added after the routes run after routing, so they see the route
+/// pattern that matched; the in-flight cap is one semaphore for all routes.
+fn observed(app: Router, limits: &Limits) -> Router {
     metrics::handle();
     app.route("/metrics", get(metrics::render))
+        .layer(
+            ServiceBuilder::new()
+                .layer(HandleErrorLayer::new(overloaded_or_late))
+                .layer(LoadShedLayer::new())
+                .layer(GlobalConcurrencyLimitLayer::new(
+                    limits.max_in_flight.max(1),
+                ))
+                .layer(TimeoutLayer::new(limits.request_timeout)),
+        )
         .layer(axum::middleware::from_fn(metrics::track))
         .layer(axum::middleware::from_fn(logging::log_request))
+        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
+        .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
+        .layer(axum::middleware::from_fn(drop_insane_request_id))
+        .layer(CatchPanicLayer::custom(panicked))
 }
 
-/// Serves `app` on `listener` until `shutdown` completes; requests in
-/// flight then finish before this returns.
-pub async fn serve(
-    listener: TcpListener,
-    app: Router,
-    shutdown: impl Future<Output = ()> + Send + 'static,
-) -> std::io::Result<()> {
-    axum::serve(listener, app)
-        .with_graceful_shutdown(shutdown)
-        .await
+/// 503 `overloaded` past the in-flight cap, 408 `request_timeout` past the
+/// request timeout.
+async fn overloaded_or_late(e: tower::BoxError) -> error::ApiError {
+    if e.is::<tower::load_shed::error::Overloaded>() {
+        error::ApiError {
+            retry_after: Some(1),
+            ..error::ApiError::new(
+                StatusCode::SERVICE_UNAVAILABLE,
+                "overloaded",
+                "the server is handling as many requests as it may; try again",
+            )
+        }
+    } else if e.is::<tower::timeout::error::Elapsed>() {
+        error::ApiError::new(
+            StatusCode::REQUEST_TIMEOUT,
+            "request_timeout",
+            "the request took too long",
+        )
+    } else {
+        tracing::error!(error = %e, "middleware failed");
+        error::ApiError::internal()
+    }
+}
+
+/// A handler's panic, as a JSON 500. The panic's message is not logged or
+/// answered: it could quote anything the handler held.
+fn panicked(_: Box<dyn Any + Send + 'static>) -> Response {
+    tracing::error!("a request handler panicked");
+    error::ApiError::internal().into_response()
+}
+
+/// Request ids are made from 128 random bits.
+#[derive(Debug, Clone, Copy)]
+struct NewRequestId;
+
+impl MakeRequestId for NewRequestId {
+    fn make_request_id<B>(&mut self, _: &axum::http::Request<B>) -> Option<RequestId> {
+        HeaderValue::from_str(&keysmith::token_hex(16))
+            .ok()
+            .map(RequestId::new)
+    }
+}
+
+/// Whether a client's request id is kept: 1 to [`MAX_REQUEST_ID_LEN`]
+/// visible ASCII characters.
+pub fn sane_request_id(v: &[u8]) -> bool {
+    (1..=MAX_REQUEST_ID_LEN).contains(&v.len()) && v.iter().all(u8::is_ascii_graphic)
+}
+
+/// Removes a request id that is not [sane](sane_request_id), or given
+/// twice, so that a new one is made in its place.
+async fn drop_insane_request_id(mut req: Request, next: Next) -> Response {
+    let mut ids = req.headers().get_all(&REQUEST_ID).iter();
+    let keep = match (ids.next(), ids.next()) {
+        (None, _) => true,
+        (Some(v), None) => sane_request_id(v.as_bytes()),
+        _ => false,
+    };
+    if !keep {
+        req.headers_mut().remove(&REQUEST_ID);
+    }
+    next.run(req).await
 }
 
 /// Completes on SIGTERM or SIGINT (Ctrl-C).
@@ -119,8 +230,8 @@ pub async fn shutdown_signal() {
     tracing::info!("shutting down: finishing requests in flight");
 }
 
-/// `keysmith serve`: loads the server keys, opens the database (applying
-/// migrations), listens, purges spent rows every
+/// `keysmith serve`: loads the server keys and the TLS certificate, opens
+/// the database (applying migrations), listens, purges spent rows every
 /// [`ServeConfig::sweep_interval`](config::ServeConfig::sweep_interval)
 /// and serves until `shutdown` completes, letting requests in flight
 /// finish. Logging must be set up first ([`logging::init`]).
@@ -129,8 +240,12 @@ pub async fn run(
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) -> Result<(), config::StartError> {
     use config::StartError;
-    use keysmith_store::{StoreError, StoreOptions, redact_url};
+    use keysmith_store::{StoreError, redact_url};
 
+    let tls = match &config.tls {
+        Some((cert, key)) => Some(listen::tls_config(cert, key).map_err(StartError::Config)?),
+        None => None,
+    };
     let listener = TcpListener::bind(&config.listen).await.map_err(|e| {
         let msg = format!("cannot listen on {}: {e}", config.listen);
         if e.kind() == std::io::ErrorKind::InvalidInput {
@@ -140,34 +255,54 @@ pub async fn run(
         }
     })?;
     let keys = config.server_key.load()?;
-    let store = Store::open(
-        &config.db_url,
-        StoreOptions::default().with_server_keys(keys),
-    )
-    .await
-    .map_err(|e| match e {
-        StoreError::InvalidInput(m) => StartError::Config(m),
-        other => StartError::Runtime(format!(
-            "cannot open the database {}: {other}",
-            redact_url(&config.db_url)
-        )),
-    })?;
-    let address = listener
-        .local_addr()
-        .map_or_else(|_| config.listen.clone(), |a| a.to_string());
+    let store = Store::open(&config.db_url, config.store_options(keys))
+        .await
+        .map_err(|e| match e {
+            StoreError::InvalidInput(m) => StartError::Config(m),
+            other => StartError::Runtime(format!(
+                "cannot open the database {}: {other}",
+                redact_url(&config.db_url)
+            )),
+        })?;
+    let address = listener.local_addr().ok();
+    let shown = address.map_or_else(|| config.listen.clone(), |a| a.to_string());
+    if tls.is_none() && address.is_some_and(|a| !a.ip().is_loopback()) {
+        tracing::warn!(
+            address = %shown,
+            "serving plain HTTP on a non-loopback address: put this server behind a TLS \
+             terminator, or give --tls-cert and --tls-key"
+        );
+    }
+    let state = AppState::new(store.clone(), config.limits);
     let sweeper = store.spawn_sweeper(config.sweep_interval);
     let upkeep = metrics::spawn_upkeep(std::time::Duration::from_secs(5));
-    tracing::info!(%address, backend = ?store.backend(), "listening");
+    let guards = state.guards.clone();
+    let shrinker = tokio::spawn(async move {
+        let mut ticks = tokio::time::interval(std::time::Duration::from_secs(60));
+        loop {
+            ticks.tick().await;
+            guards.shrink();
+        }
+    });
+    tracing::info!(
+        address = %shown,
+        backend = ?store.backend(),
+        tls = tls.is_some(),
+        "listening"
+    );
     let served = serve(
         listener,
-        router(AppState {
-            store: store.clone(),
-        }),
+        router(state),
+        Listening {
+            limits: config.limits,
+            tls,
+        },
         shutdown,
     )
     .await;
     sweeper.abort();
     upkeep.abort();
+    shrinker.abort();
     store.close().await;
     served.map_err(|e| StartError::Runtime(format!("the server failed: {e}")))?;
     tracing::info!("stopped");

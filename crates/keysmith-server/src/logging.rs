@@ -1,8 +1,10 @@
 //! Logs: the subscriber set-up and one event per request.
 //!
-//! A request's event carries its method, the route *pattern* that matched,
-//! its status and latency — never headers, query strings, bodies or the
-//! raw path, any of which can hold a token, code, key or bearer.
+//! A request's event carries its request id, method, the route *pattern*
+//! that matched, its status and latency, and for an authenticated request
+//! the tenant and the service key's display id — never other headers,
+//! query strings, bodies or the raw path, any of which can hold a token,
+//! code, key or bearer.
 
 use axum::extract::Request;
 use axum::middleware::Next;
@@ -16,6 +18,7 @@ use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
+use crate::auth::Audit;
 use crate::metrics::{method_label, route_of};
 
 /// The target of the per-request events, for filters such as
@@ -114,17 +117,31 @@ where
 }
 
 /// Middleware writing one event per request, after its response.
+///
+/// This is not tower-http's `TraceLayer`: that one opens a span per request
+/// and logs its events inside it, while collectors here get one flat JSON
+/// object per request with the caller's tenant, which is only known once
+/// the service key has been looked up (it comes back on the response).
 pub(crate) async fn log_request(req: Request, next: Next) -> Response {
     let route = route_of(&req);
     let method = method_label(req.method());
+    let request_id = req
+        .headers()
+        .get(&crate::REQUEST_ID)
+        .and_then(|v| v.to_str().ok())
+        .unwrap_or_default()
+        .to_owned();
     let started = Instant::now();
     let response = next.run(req).await;
     let status = response.status().as_u16();
     let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
+    let audit = response.extensions().get::<Audit>();
+    let tenant = audit.map(|a| a.tenant.as_str());
+    let key = audit.map(|a| a.display_id.as_str());
     if response.status().is_server_error() {
-        tracing::warn!(target: REQUEST_TARGET, method, route = route.as_str(), status, latency_ms, "request");
+        tracing::warn!(target: REQUEST_TARGET, request_id, method, route = route.as_str(), status, latency_ms, tenant, key, "request");
     } else {
-        tracing::info!(target: REQUEST_TARGET, method, route = route.as_str(), status, latency_ms, "request");
+        tracing::info!(target: REQUEST_TARGET, request_id, method, route = route.as_str(), status, latency_ms, tenant, key, "request");
     }
     response
 }

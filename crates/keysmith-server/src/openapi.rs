@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::routes::{api_keys, otp, reset};
+use crate::routes::{api_keys, otp, reset, service_keys};
 
 /// The API's OpenAPI document: `ApiDoc::openapi()`.
 #[derive(Debug, OpenApi)]
@@ -15,18 +15,23 @@ use crate::routes::{api_keys, otp, reset};
     info(
         title = "keysmith",
         description = "Password-reset tokens, one-time-code challenges and API keys over HTTP. \
-                       Every `/v1` route needs `Authorization: Bearer <service key>`."
+                       Every `/v1` route needs `Authorization: Bearer <service key>` with the \
+                       scope its security requirement names; it acts on the key's tenant only."
     ),
     paths(
         reset::issue,
         reset::redeem,
         otp::start,
         otp::check,
+        otp::unlock,
         api_keys::create,
         api_keys::verify,
         api_keys::list,
         api_keys::revoke,
         api_keys::rotate,
+        service_keys::create,
+        service_keys::list,
+        service_keys::revoke,
     ),
     components(schemas(ErrorBody)),
     modifiers(&ServiceKeyAuth),
@@ -34,6 +39,7 @@ use crate::routes::{api_keys, otp, reset};
         (name = "reset tokens", description = "Single-use password-reset tokens"),
         (name = "one-time codes", description = "Challenges with a code to deliver and check"),
         (name = "API keys", description = "Keys for an application's own clients"),
+        (name = "service keys", description = "The tenant's own service keys (scope `admin`)"),
     )
 )]
 pub struct ApiDoc;

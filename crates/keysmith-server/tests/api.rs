@@ -626,17 +626,40 @@ async fn bad_bodies_are_json_errors(app: TestApp) {
 // ---- OpenAPI ----
 
 /// Every `/v1` operation the server has.
-const OPERATIONS: [(&str, &str); 9] = [
-    ("/v1/reset-tokens", "post"),
-    ("/v1/reset-tokens/redeem", "post"),
-    ("/v1/otp", "post"),
-    ("/v1/otp/{challenge_id}/check", "post"),
-    ("/v1/api-keys", "post"),
-    ("/v1/api-keys", "get"),
-    ("/v1/api-keys/verify", "post"),
-    ("/v1/api-keys/{id}", "delete"),
-    ("/v1/api-keys/{id}/rotate", "post"),
+/// Every operation, with the scope it needs. The test below checks this
+/// table against the OpenAPI document and against the server's answers,
+/// so the route table, the document and this list cannot drift apart.
+const OPERATIONS: [(&str, &str, &str); 13] = [
+    ("/v1/reset-tokens", "post", "reset-tokens:issue"),
+    ("/v1/reset-tokens/redeem", "post", "reset-tokens:redeem"),
+    ("/v1/otp", "post", "otp:start"),
+    ("/v1/otp/{challenge_id}/check", "post", "otp:check"),
+    ("/v1/otp/subjects/{subject}/unlock", "post", "admin"),
+    ("/v1/api-keys", "post", "api-keys:write"),
+    ("/v1/api-keys", "get", "api-keys:read"),
+    ("/v1/api-keys/verify", "post", "api-keys:verify"),
+    ("/v1/api-keys/{id}", "delete", "api-keys:write"),
+    ("/v1/api-keys/{id}/rotate", "post", "api-keys:write"),
+    ("/v1/service-keys", "post", "admin"),
+    ("/v1/service-keys", "get", "admin"),
+    ("/v1/service-keys/{id}", "delete", "admin"),
 ];
+
+fn request(app: &TestApp, key: &str, path: &str, method: &str) -> reqwest::RequestBuilder {
+    let url = app.url(
+        &path
+            .replace("{challenge_id}", "ch_x")
+            .replace("{subject}", "s1")
+            .replace("{id}", "key_x"),
+    );
+    let req = match method {
+        "get" => app.client.get(url),
+        "post" => app.client.post(url).json(&json!({})),
+        "delete" => app.client.delete(url),
+        other => panic!("unexpected method {other}"),
+    };
+    req.bearer_auth(key)
+}
 
 async fn openapi_documents_every_route(app: TestApp) {
     // No service key needed.
@@ -672,43 +695,64 @@ async fn openapi_documents_every_route(app: TestApp) {
     ids.sort_unstable();
     ids.dedup();
     assert_eq!(ids.len(), documented.len(), "operation ids are unique");
-    let mut expected = OPERATIONS.to_vec();
+    let mut expected: Vec<(&str, &str)> = OPERATIONS.iter().map(|(p, m, _)| (*p, *m)).collect();
     expected.sort_unstable();
     assert_eq!(documented, expected);
 
-    for (path, method) in OPERATIONS {
+    for (path, method, scope) in OPERATIONS {
         let op = &paths[path][method];
         assert!(op["responses"].is_object(), "{method} {path}");
         assert_eq!(
             op["security"],
-            json!([{"service_key": []}]),
+            json!([{"service_key": [scope]}]),
             "{method} {path}"
+        );
+        assert!(
+            op["responses"]["403"].is_object(),
+            "{method} {path}: 403 documented"
         );
         // The route exists: a request with an empty body gets a JSON
         // answer from it, not the fallback's "no such route" or a 405.
-        let url = app.url(
-            &path
-                .replace("{challenge_id}", "ch_x")
-                .replace("{id}", "key_x"),
-        );
-        let req = match method {
-            "get" => app.client.get(url),
-            "post" => app.client.post(url).json(&json!({})),
-            "delete" => app.client.delete(url),
-            other => panic!("unexpected method {other}"),
-        };
-        let r = req.bearer_auth(&app.key).send().await.unwrap();
+        let r = request(&app, &app.key, path, method).send().await.unwrap();
         let status = r.status();
         assert!(
             status != StatusCode::METHOD_NOT_ALLOWED,
             "{method} {path}: {status}"
         );
+        if status.is_success() {
+            // Unlocking and making a service key need nothing in the body.
+            continue;
+        }
         let body: Value = r
             .json()
             .await
             .unwrap_or_else(|e| panic!("{method} {path}: {status}: {e}"));
         assert!(body["error"].is_string(), "{method} {path}: {body}");
         assert_ne!(body["message"], "no such route", "{method} {path}");
+    }
+}
+
+/// Each route without its scope is 403 naming the scope; with only that
+/// scope it is answered (anything but 401 and 403).
+async fn every_route_needs_its_scope(app: TestApp) {
+    use keysmith_store::{Scope, Scopes};
+    for (path, method, name) in OPERATIONS {
+        let scope = Scope::parse(name).unwrap();
+        let without = app.key_for("default", Scopes::all().without(scope)).await;
+        let r = request(&app, &without, path, method).send().await.unwrap();
+        let body = expect_error(r, StatusCode::FORBIDDEN, "forbidden").await;
+        assert_eq!(
+            body["message"],
+            format!("this service key lacks the scope '{name}'"),
+            "{method} {path}"
+        );
+        let only = app.key_for("default", Scopes::none().with(scope)).await;
+        let r = request(&app, &only, path, method).send().await.unwrap();
+        assert!(
+            ![StatusCode::FORBIDDEN, StatusCode::UNAUTHORIZED].contains(&r.status()),
+            "{method} {path} with {name}: {}",
+            r.status()
+        );
     }
 }
 
@@ -780,4 +824,5 @@ on_both_backends!(
     bad_bodies_are_json_errors,
     openapi_documents_every_route,
     nul_characters_are_refused,
+    every_route_needs_its_scope,
 );

@@ -99,18 +99,37 @@ fn check(events: &[Value], secrets: &[String]) -> Vec<Value> {
     for r in &requests {
         let mut fields: Vec<&str> = r.as_object().unwrap().keys().map(String::as_str).collect();
         fields.sort_unstable();
-        assert_eq!(
-            fields,
-            [
-                "latency_ms",
-                "level",
-                "message",
-                "method",
-                "route",
-                "status",
-                "target",
-                "timestamp"
-            ],
+        let mut expected = vec![
+            "latency_ms",
+            "level",
+            "message",
+            "method",
+            "request_id",
+            "route",
+            "status",
+            "target",
+            "timestamp",
+        ];
+        // An authenticated request names its tenant and the service key's
+        // display id (never the key); a refused or failed lookup cannot.
+        let answered = r["status"].as_u64().is_some_and(|s| s < 300);
+        if r["tenant"].is_string()
+            || (answered && r["route"].as_str().is_some_and(|p| p.starts_with("/v1/")))
+        {
+            expected.extend(["key", "tenant"]);
+            expected.sort_unstable();
+            assert_eq!(r["tenant"], "default", "{r}");
+            assert!(
+                r["key"]
+                    .as_str()
+                    .is_some_and(|k| k.starts_with("ks_svc_") && k.len() == 15),
+                "{r}"
+            );
+        }
+        assert_eq!(fields, expected, "{r}");
+        let id = r["request_id"].as_str().unwrap();
+        assert!(
+            id.len() == 32 && id.bytes().all(|b| b.is_ascii_hexdigit()),
             "{r}"
         );
         let route = r["route"].as_str().unwrap();
@@ -339,9 +358,21 @@ async fn secrets_in_every_place(app: TestApp) -> Vec<String> {
     store.api_keys().verify(key.key.expose()).await.unwrap();
 
     // A revoked service key, presented.
-    let revoked = store.service_keys().create("old").await.unwrap();
+    let revoked = store
+        .service_keys()
+        .create(
+            &keysmith_store::Tenant::default(),
+            "old",
+            keysmith_store::Scopes::all(),
+        )
+        .await
+        .unwrap();
     secrets.push(revoked.key.expose().to_string());
-    store.service_keys().revoke(&revoked.id).await.unwrap();
+    store
+        .service_keys()
+        .revoke(&revoked.id, None)
+        .await
+        .unwrap();
     let r = app
         .client
         .get(app.url("/v1/api-keys?owner=acme"))

@@ -22,6 +22,7 @@ use crate::{Result, Store, StoreError};
 #[derive(Debug, Clone, Copy)]
 pub struct ApiKeys<'a> {
     store: &'a Store,
+    tenant: &'a str,
 }
 
 /// A key just made by [`ApiKeys::create`] or [`ApiKeys::rotate`]: the only
@@ -156,8 +157,8 @@ impl ApiKeys<'_> {
 }
 
 impl<'a> ApiKeys<'a> {
-    pub(crate) fn new(store: &'a Store) -> Self {
-        ApiKeys { store }
+    pub(crate) fn new(store: &'a Store, tenant: &'a str) -> Self {
+        ApiKeys { store, tenant }
     }
 
     /// Makes a key for `owner` with `prefix` (see [`KeySpec::new`]) and
@@ -195,7 +196,16 @@ impl<'a> ApiKeys<'a> {
         }
         let _turn = self.store.writing().await;
         let mut conn = self.store.pool().acquire().await?;
-        insert(&mut conn, &spec, owner, scopes, now, expires_at_ms).await
+        insert(
+            &mut conn,
+            self.tenant,
+            &spec,
+            owner,
+            scopes,
+            now,
+            expires_at_ms,
+        )
+        .await
     }
 
     /// Checks a presented key: its owner and scopes when it is known, not
@@ -221,11 +231,12 @@ impl<'a> ApiKeys<'a> {
         let row: Option<VerifyRow> = sqlx::query_as(
             "SELECT id, owner, prefix, scopes, display_id, expires_at, last_used_at \
              FROM api_keys \
-             WHERE key_hash = $1 AND revoked_at IS NULL \
+             WHERE key_hash = $1 AND tenant = $3 AND revoked_at IS NULL \
                AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(key.sha256_hex())
         .bind(now)
+        .bind(self.tenant)
         .fetch_optional(pool)
         .await?;
         let Some((id, owner, prefix, scopes, display_id, expires_at_ms, last_used)) = row else {
@@ -238,11 +249,12 @@ impl<'a> ApiKeys<'a> {
             let _turn = self.store.writing().await;
             sqlx::query(
                 "UPDATE api_keys SET last_used_at = $2 \
-                 WHERE id = $1 AND (last_used_at IS NULL OR last_used_at <= $3)",
+                 WHERE id = $1 AND tenant = $4 AND (last_used_at IS NULL OR last_used_at <= $3)",
             )
             .bind(&id)
             .bind(now)
             .bind(stale_before)
+            .bind(self.tenant)
             .execute(pool)
             .await?;
         }
@@ -272,12 +284,15 @@ impl<'a> ApiKeys<'a> {
         }
         let now = self.store.now_ms();
         let _turn = self.store.writing().await;
-        let done =
-            sqlx::query("UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE id = $1")
-                .bind(id)
-                .bind(now)
-                .execute(self.store.pool())
-                .await?;
+        let done = sqlx::query(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) \
+             WHERE id = $1 AND tenant = $3",
+        )
+        .bind(id)
+        .bind(now)
+        .bind(self.tenant)
+        .execute(self.store.pool())
+        .await?;
         if done.rows_affected() == 0 {
             return Err(StoreError::NotFound);
         }
@@ -298,9 +313,10 @@ impl<'a> ApiKeys<'a> {
         let rows: Vec<KeyInfoRow> = sqlx::query_as(
             "SELECT id, display_id, prefix, scopes, created_at, last_used_at, expires_at, \
                     revoked_at \
-             FROM api_keys WHERE owner = $1 ORDER BY created_at, id",
+             FROM api_keys WHERE tenant = $2 AND owner = $1 ORDER BY created_at, id",
         )
         .bind(owner)
+        .bind(self.tenant)
         .fetch_all(self.store.pool())
         .await?;
         Ok(rows
@@ -356,26 +372,29 @@ impl<'a> ApiKeys<'a> {
         // key inherits.
         let row: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
             "UPDATE api_keys SET expires_at = expires_at \
-             WHERE id = $1 AND revoked_at IS NULL \
+             WHERE id = $1 AND tenant = $3 AND revoked_at IS NULL \
                AND (expires_at IS NULL OR expires_at > $2) \
              RETURNING owner, prefix, scopes, expires_at",
         )
         .bind(id)
         .bind(now)
+        .bind(self.tenant)
         .fetch_optional(&mut *tx)
         .await?;
         let Some((owner, prefix, scopes, expires_at)) = row else {
             return Err(StoreError::NotFound);
         };
         let old_end = expires_at.map_or(grace_end, |e| e.min(grace_end));
-        sqlx::query("UPDATE api_keys SET expires_at = $2 WHERE id = $1")
+        sqlx::query("UPDATE api_keys SET expires_at = $2 WHERE id = $1 AND tenant = $3")
             .bind(id)
             .bind(old_end)
+            .bind(self.tenant)
             .execute(&mut *tx)
             .await?;
         let spec = key_spec(&prefix)?;
         let created = insert(
             &mut tx,
+            self.tenant,
             &spec,
             &owner,
             split_scopes(&scopes),
@@ -392,6 +411,7 @@ impl<'a> ApiKeys<'a> {
 /// Draws a key and stores its record.
 async fn insert(
     conn: &mut AnyConnection,
+    tenant: &str,
     spec: &KeySpec,
     owner: &str,
     scopes: Vec<String>,
@@ -404,8 +424,8 @@ async fn insert(
     let display_id = key.display_id();
     sqlx::query(
         "INSERT INTO api_keys \
-             (id, key_hash, display_id, owner, prefix, scopes, created_at, expires_at) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8)",
+             (id, key_hash, display_id, owner, prefix, scopes, created_at, expires_at, tenant) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
     )
     .bind(&id)
     .bind(key.sha256_hex())
@@ -415,6 +435,7 @@ async fn insert(
     .bind(scopes.join(" "))
     .bind(now)
     .bind(expires_at_ms)
+    .bind(tenant)
     .execute(&mut *conn)
     .await?;
     tracing::debug!(id, display_id, "API key created");

@@ -35,19 +35,19 @@ const MAX_ATTEMPTS: u32 = 20;
 /// Creates the subject's row, or locks it, and returns its failures only
 /// while they are under the limit ($2). On PostgreSQL the conflicting row
 /// is locked even when the guard fails, and a concurrent insert of the same
-/// subject waits for this one. `window_start` and `sends` are no longer used
-/// (see migration 0003) and are written as 0.
-const CLAIM_SUBJECT: &str = "INSERT INTO otp_subjects (subject, window_start, sends, failures) \
-     VALUES ($1, 0, 0, 0) \
-     ON CONFLICT (subject) DO UPDATE SET failures = otp_subjects.failures \
+/// subject waits for this one.
+const CLAIM_SUBJECT: &str = "INSERT INTO otp_subjects (tenant, subject, failures) \
+     VALUES ($3, $1, 0) \
+     ON CONFLICT (tenant, subject) DO UPDATE SET failures = otp_subjects.failures \
      WHERE otp_subjects.failures < $2 \
      RETURNING failures";
 
 /// Records a send at $2 only if fewer than $4 sends of the subject lie
 /// after $3 (now minus the window): the sliding-window claim. A row is
 /// inserted exactly when the claim succeeded.
-const CLAIM_SEND: &str = "INSERT INTO otp_sends (subject, sent_at) SELECT $1, $2 \
-     WHERE (SELECT COUNT(*) FROM otp_sends WHERE subject = $1 AND sent_at > $3) < $4";
+const CLAIM_SEND: &str = "INSERT INTO otp_sends (tenant, subject, sent_at) SELECT $5, $1, $2 \
+     WHERE (SELECT COUNT(*) FROM otp_sends \
+            WHERE tenant = $5 AND subject = $1 AND sent_at > $3) < $4";
 
 /// One-time-code challenges: [`start`](Challenges::start) one for a
 /// subject, deliver its code, then [`check`](Challenges::check) what the
@@ -99,6 +99,7 @@ const CLAIM_SEND: &str = "INSERT INTO otp_sends (subject, sent_at) SELECT $1, $2
 #[derive(Debug, Clone, Copy)]
 pub struct Challenges<'a> {
     store: &'a Store,
+    tenant: &'a str,
 }
 
 /// How a challenge is made. The defaults: 6 digits, 10 minutes, 5
@@ -242,8 +243,8 @@ type Counted = (String, String, i64, i64);
 type ChallengeState = (Option<i64>, i64, i64, i64, Option<i64>);
 
 impl<'a> Challenges<'a> {
-    pub(crate) fn new(store: &'a Store) -> Self {
-        Challenges { store }
+    pub(crate) fn new(store: &'a Store, tenant: &'a str) -> Self {
+        Challenges { store, tenant }
     }
 
     fn server_keys(&self) -> Result<&'a ServerKeys> {
@@ -309,6 +310,7 @@ impl<'a> Challenges<'a> {
         let failures: Option<i64> = sqlx::query_scalar(CLAIM_SUBJECT)
             .bind(subject)
             .bind(max_failures)
+            .bind(self.tenant)
             .fetch_optional(&mut *tx)
             .await?;
         if failures.is_none_or(|f| f >= max_failures) {
@@ -324,6 +326,7 @@ impl<'a> Challenges<'a> {
             .bind(now)
             .bind(window_cutoff)
             .bind(limit)
+            .bind(self.tenant)
             .execute(&mut *tx)
             .await?
             .rows_affected()
@@ -332,12 +335,13 @@ impl<'a> Challenges<'a> {
             // A start is allowed again once the limit-th most recent send
             // leaves the window.
             let blocking: Option<i64> = sqlx::query_scalar(
-                "SELECT sent_at FROM otp_sends WHERE subject = $1 AND sent_at > $2 \
+                "SELECT sent_at FROM otp_sends WHERE tenant = $4 AND subject = $1 AND sent_at > $2 \
                  ORDER BY sent_at DESC LIMIT 1 OFFSET $3",
             )
             .bind(subject)
             .bind(window_cutoff)
             .bind(limit - 1)
+            .bind(self.tenant)
             .fetch_optional(&mut *tx)
             .await?;
             tx.rollback().await?;
@@ -352,16 +356,19 @@ impl<'a> Challenges<'a> {
             });
         }
         sqlx::query(
-            "UPDATE otp_challenges SET closed_at = $2 WHERE subject = $1 AND closed_at IS NULL",
+            "UPDATE otp_challenges SET closed_at = $2 \
+             WHERE tenant = $3 AND subject = $1 AND closed_at IS NULL",
         )
         .bind(subject)
         .bind(now)
+        .bind(self.tenant)
         .execute(&mut *tx)
         .await?;
         sqlx::query(
             "INSERT INTO otp_challenges \
-                 (id, subject, code_hmac, key_id, created_at, expires_at, attempts, max_attempts) \
-             VALUES ($1, $2, $3, $4, $5, $6, 0, $7)",
+                 (id, subject, code_hmac, key_id, created_at, expires_at, attempts, max_attempts, \
+                  tenant) \
+             VALUES ($1, $2, $3, $4, $5, $6, 0, $7, $8)",
         )
         .bind(&id)
         .bind(subject)
@@ -370,6 +377,7 @@ impl<'a> Challenges<'a> {
         .bind(now)
         .bind(expires_at)
         .bind(i64::from(options.max_attempts))
+        .bind(self.tenant)
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -420,12 +428,14 @@ impl<'a> Challenges<'a> {
         let mut tx = self.store.pool().begin().await?;
         let subject: Option<(String, i64)> = sqlx::query_as(
             "UPDATE otp_subjects SET failures = failures + 1 \
-             WHERE subject = (SELECT subject FROM otp_challenges WHERE id = $1) \
+             WHERE tenant = $3 \
+               AND subject = (SELECT subject FROM otp_challenges WHERE id = $1 AND tenant = $3) \
                AND failures < $2 \
              RETURNING subject, failures",
         )
         .bind(challenge_id)
         .bind(max_failures)
+        .bind(self.tenant)
         .fetch_optional(&mut *tx)
         .await?;
         let Some((subject, failures)) = subject else {
@@ -434,11 +444,13 @@ impl<'a> Challenges<'a> {
         };
         let counted: Option<Counted> = sqlx::query_as(
             "UPDATE otp_challenges SET attempts = attempts + 1 \
-             WHERE id = $1 AND closed_at IS NULL AND expires_at > $2 AND attempts < max_attempts \
+             WHERE id = $1 AND tenant = $3 AND closed_at IS NULL AND expires_at > $2 \
+               AND attempts < max_attempts \
              RETURNING code_hmac, key_id, attempts, max_attempts",
         )
         .bind(challenge_id)
         .bind(now)
+        .bind(self.tenant)
         .fetch_optional(&mut *tx)
         .await?;
         let Some((code_hmac, key_id, attempts, max_attempts)) = counted else {
@@ -456,13 +468,15 @@ impl<'a> Challenges<'a> {
         if keysmith::compare_digest(mac.as_bytes(), code_hmac.as_bytes()) {
             // The counted attempt holds the challenge's row: no other
             // check can close it first.
-            sqlx::query("UPDATE otp_challenges SET closed_at = $2 WHERE id = $1")
+            sqlx::query("UPDATE otp_challenges SET closed_at = $2 WHERE id = $1 AND tenant = $3")
                 .bind(challenge_id)
                 .bind(now)
+                .bind(self.tenant)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE otp_subjects SET failures = 0 WHERE subject = $1")
+            sqlx::query("UPDATE otp_subjects SET failures = 0 WHERE tenant = $2 AND subject = $1")
                 .bind(&subject)
+                .bind(self.tenant)
                 .execute(&mut *tx)
                 .await?;
             tx.commit().await?;
@@ -486,10 +500,12 @@ impl<'a> Challenges<'a> {
     async fn why_not_counted(&self, challenge_id: &str, now: i64) -> Result<CheckOutcome> {
         let row: Option<ChallengeState> = sqlx::query_as(
             "SELECT c.closed_at, c.expires_at, c.attempts, c.max_attempts, s.failures \
-             FROM otp_challenges c LEFT JOIN otp_subjects s ON s.subject = c.subject \
-             WHERE c.id = $1",
+             FROM otp_challenges c \
+             LEFT JOIN otp_subjects s ON s.tenant = c.tenant AND s.subject = c.subject \
+             WHERE c.id = $1 AND c.tenant = $2",
         )
         .bind(challenge_id)
+        .bind(self.tenant)
         .fetch_optional(self.store.pool())
         .await?;
         let max_failures = i64::from(self.store.options().otp_max_failures);
@@ -520,12 +536,14 @@ impl<'a> Challenges<'a> {
         check_subject(subject)?;
         let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
-        sqlx::query("UPDATE otp_subjects SET failures = 0 WHERE subject = $1")
+        sqlx::query("UPDATE otp_subjects SET failures = 0 WHERE tenant = $2 AND subject = $1")
             .bind(subject)
+            .bind(self.tenant)
             .execute(&mut *tx)
             .await?;
-        sqlx::query("DELETE FROM otp_sends WHERE subject = $1")
+        sqlx::query("DELETE FROM otp_sends WHERE tenant = $2 AND subject = $1")
             .bind(subject)
+            .bind(self.tenant)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;

@@ -66,3 +66,9 @@ pub fn to_system_time(ms: i64) -> SystemTime {
         UNIX_EPOCH - Duration::from_millis(ms.unsigned_abs())
     }
 }
+
+/// A Unix-milliseconds time as RFC 3339 UTC, to the second
+/// (`2026-01-01T00:00:00Z`): how every answer and listing shows times.
+pub fn rfc3339(ms: i64) -> String {
+    humantime::format_rfc3339_seconds(to_system_time(ms)).to_string()
+}

@@ -6,7 +6,8 @@ use sqlx::{AnyPool, Connection, Executor};
 use std::sync::Once;
 use std::time::Duration;
 
-use crate::{Result, StoreError};
+use crate::clock::millis;
+use crate::{Result, StoreError, StoreOptions};
 
 /// The migrations in `migrations/`, compiled into the library.
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
@@ -36,23 +37,46 @@ impl Backend {
     }
 }
 
-/// `url` with any password replaced by `***`, for messages.
+/// `url` with any password replaced by `***`, for messages: the one in
+/// the authority (`user:PASSWORD@host`) and those given as query
+/// parameters (`?password=…`, `sslpassword=…`).
 pub fn redact_url(url: &str) -> String {
-    match (url.find("://"), url.rfind('@')) {
+    let (head, query) = match url.split_once('?') {
+        Some((h, q)) => (h, Some(q)),
+        None => (url, None),
+    };
+    let mut out = match (head.find("://"), head.rfind('@')) {
         (Some(scheme_end), Some(at)) if at > scheme_end => {
-            let userinfo = &url[scheme_end + 3..at];
+            let userinfo = &head[scheme_end + 3..at];
             match userinfo.find(':') {
                 Some(colon) => format!(
                     "{}{}:***{}",
-                    &url[..scheme_end + 3],
+                    &head[..scheme_end + 3],
                     &userinfo[..colon],
-                    &url[at..]
+                    &head[at..]
                 ),
-                None => url.to_string(),
+                None => head.to_string(),
             }
         }
-        _ => url.to_string(),
+        _ => head.to_string(),
+    };
+    if let Some(query) = query {
+        out.push('?');
+        let params: Vec<String> = query
+            .split('&')
+            .map(|kv| match kv.split_once('=') {
+                Some((k, _))
+                    if k.eq_ignore_ascii_case("password")
+                        || k.eq_ignore_ascii_case("sslpassword") =>
+                {
+                    format!("{k}=***")
+                }
+                _ => kv.to_string(),
+            })
+            .collect();
+        out.push_str(&params.join("&"));
     }
+    out
 }
 
 /// A pooled connection idle at least this long is pinged before use.
@@ -61,7 +85,7 @@ const PING_AFTER_IDLE: Duration = Duration::from_secs(10);
 /// Opens a pool on `url` and brings the schema up to date. SQLite files
 /// are created when missing and put in WAL mode with a busy timeout, so
 /// concurrent writers wait for each other instead of failing.
-pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<(AnyPool, Backend)> {
+pub(crate) async fn connect(url: &str, store: &StoreOptions) -> Result<(AnyPool, Backend)> {
     static DRIVERS: Once = Once::new();
     DRIVERS.call_once(install_default_drivers);
     let backend = Backend::of_url(url)?;
@@ -73,7 +97,7 @@ pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<(AnyPool,
         _ => url.to_string(),
     };
     let mut options = AnyPoolOptions::new()
-        .max_connections(max_connections.max(1))
+        .max_connections(store.max_connections.max(1))
         .acquire_timeout(Duration::from_secs(10))
         // By default every acquire pings the connection first: one more
         // round trip per statement outside a transaction, a third of all
@@ -90,6 +114,22 @@ pub(crate) async fn connect(url: &str, max_connections: u32) -> Result<(AnyPool,
                 Ok(true)
             })
         });
+    if backend == Backend::Postgres {
+        // Set per session: the URL may carry its own `options=`, and a
+        // stuck statement or lock wait must end either way.
+        let set = format!(
+            "SET statement_timeout = {}; SET lock_timeout = {};",
+            millis(store.statement_timeout).max(1),
+            millis(store.lock_timeout).max(1)
+        );
+        options = options.after_connect(move |conn, _meta| {
+            let set = set.clone();
+            Box::pin(async move {
+                conn.execute(sqlx::AssertSqlSafe(set)).await?;
+                Ok(())
+            })
+        });
+    }
     if backend == Backend::Sqlite {
         options = options.after_connect(|conn, _meta| {
             Box::pin(async move {
@@ -131,5 +171,13 @@ mod tests {
         );
         assert_eq!(redact_url("postgres://app@db/x"), "postgres://app@db/x");
         assert_eq!(redact_url("sqlite://a.db"), "sqlite://a.db");
+        assert_eq!(
+            redact_url("postgres://app@db/x?sslmode=require&password=s3cret&PassWord=x"),
+            "postgres://app@db/x?sslmode=require&password=***&PassWord=***"
+        );
+        assert_eq!(
+            redact_url("postgres://app:a@b@db/x?sslpassword=k"),
+            "postgres://app:***@db/x?sslpassword=***"
+        );
     }
 }

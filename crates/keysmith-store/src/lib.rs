@@ -15,6 +15,10 @@
 //!
 //! # Rules every flow keeps
 //!
+//! - **Every row has a tenant** ([`Tenant`]): flows are reached through
+//!   [`Store::tenant`], every row they write carries the tenant and every
+//!   statement they run filters by it. Only the sweeper, which deletes rows
+//!   by their own spent columns, works across tenants.
 //! - **Secrets at rest are hashed**: no table holds a token, code or key.
 //! - **The write is the claim**: single use and attempt limits are enforced
 //!   by one guarded `UPDATE … WHERE … RETURNING`, never by a read followed by
@@ -37,18 +41,22 @@ mod db;
 mod error;
 mod keys;
 mod reset;
+mod scope;
 mod service;
 mod sweep;
+mod tenant;
 
 pub use apikeys::{ApiKeys, CreatedKey, KeyInfo, VerifiedKey};
 pub use challenge::{Challenges, CheckOutcome, StartOptions, StartedChallenge};
-pub use clock::{Clock, ManualClock, SystemClock, to_system_time};
+pub use clock::{Clock, ManualClock, SystemClock, rfc3339, to_system_time};
 pub use db::{Backend, redact_url};
 pub use error::{Result, StoreError};
 pub use keys::{MIN_KEY_LEN, ServerKey, ServerKeys};
 pub use reset::{IssuedToken, ResetTokens};
+pub use scope::{ALL_SCOPES, Scope, Scopes};
 pub use service::{CreatedServiceKey, SERVICE_KEY_PREFIX, ServiceKeyInfo, ServiceKeys};
 pub use sweep::{API_KEY_RETENTION, SweepReport};
+pub use tenant::{DEFAULT_TENANT, Tenant, TenantStore};
 
 use sqlx::AnyPool;
 use std::fmt;
@@ -84,6 +92,12 @@ pub struct StoreOptions {
     pub last_used_granularity: Duration,
     /// The most database connections the store opens (10).
     pub max_connections: u32,
+    /// On PostgreSQL, the longest any one statement may run before the
+    /// server cancels it (5 s): a stuck query fails instead of holding a
+    /// connection and its locks.
+    pub statement_timeout: Duration,
+    /// On PostgreSQL, the longest a statement waits for a row lock (2 s).
+    pub lock_timeout: Duration,
 }
 
 impl Default for StoreOptions {
@@ -98,6 +112,8 @@ impl Default for StoreOptions {
             otp_max_failures: 100,
             last_used_granularity: Duration::from_secs(60),
             max_connections: 10,
+            statement_timeout: Duration::from_secs(5),
+            lock_timeout: Duration::from_secs(2),
         }
     }
 }
@@ -127,6 +143,8 @@ impl fmt::Debug for StoreOptions {
             .field("otp_max_failures", &self.otp_max_failures)
             .field("last_used_granularity", &self.last_used_granularity)
             .field("max_connections", &self.max_connections)
+            .field("statement_timeout", &self.statement_timeout)
+            .field("lock_timeout", &self.lock_timeout)
             .finish_non_exhaustive()
     }
 }
@@ -172,7 +190,7 @@ impl Store {
     /// Opens the database at `url` (`sqlite://PATH`, created if missing, or
     /// `postgres://…`) and migrates its schema.
     pub async fn open(url: &str, options: StoreOptions) -> Result<Store> {
-        let (pool, backend) = db::connect(url, options.max_connections).await?;
+        let (pool, backend) = db::connect(url, &options).await?;
         Ok(Store {
             inner: Arc::new(Inner {
                 pool,
@@ -221,21 +239,6 @@ impl Store {
     /// The store's clock, now, in Unix milliseconds.
     pub(crate) fn now_ms(&self) -> i64 {
         self.inner.options.clock.now_ms()
-    }
-
-    /// Password-reset tokens.
-    pub fn reset_tokens(&self) -> ResetTokens<'_> {
-        ResetTokens::new(self)
-    }
-
-    /// One-time-code challenges.
-    pub fn challenges(&self) -> Challenges<'_> {
-        Challenges::new(self)
-    }
-
-    /// API keys.
-    pub fn api_keys(&self) -> ApiKeys<'_> {
-        ApiKeys::new(self)
     }
 
     /// Service keys for `keysmith serve`.
@@ -300,7 +303,7 @@ mod tests {
         tokio::time::sleep(Duration::from_millis(200)).await;
         assert!(!redeem.is_finished(), "a write ran outside its turn");
         // Reads do not queue.
-        assert_eq!(store.service_keys().list().await.unwrap(), vec![]);
+        assert_eq!(store.service_keys().list(None).await.unwrap(), vec![]);
 
         drop(turn);
         assert_eq!(redeem.await.unwrap().unwrap(), "alice");

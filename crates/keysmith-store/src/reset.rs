@@ -36,24 +36,28 @@ const MAX_TOKEN_BYTES: usize = 512;
 /// write cannot be split; on PostgreSQL the conflicting row is locked and
 /// the guard re-evaluated on its newest version, which serializes
 /// concurrent issues for one user across instances.
-const CLAIM_THROTTLE: &str = "INSERT INTO reset_throttle (user_id, last_issued_at) VALUES ($1, $2) \
-     ON CONFLICT (user_id) DO UPDATE SET last_issued_at = excluded.last_issued_at \
+const CLAIM_THROTTLE: &str = "INSERT INTO reset_throttle (tenant, user_id, last_issued_at) \
+     VALUES ($4, $1, $2) \
+     ON CONFLICT (tenant, user_id) DO UPDATE SET last_issued_at = excluded.last_issued_at \
      WHERE reset_throttle.last_issued_at <= $3 \
      RETURNING user_id";
 
-const LAST_ISSUED: &str = "SELECT last_issued_at FROM reset_throttle WHERE user_id = $1";
+const LAST_ISSUED: &str =
+    "SELECT last_issued_at FROM reset_throttle WHERE user_id = $1 AND tenant = $2";
 
 /// Marks a user's open tokens used ("revoked"). Expired ones are already
 /// dead and are left to the sweeper.
 const REVOKE_OPEN: &str = "UPDATE reset_tokens SET used_at = $1 \
-     WHERE user_id = $2 AND used_at IS NULL AND expires_at > $3";
+     WHERE user_id = $2 AND tenant = $4 AND used_at IS NULL AND expires_at > $3";
 
 const INSERT_TOKEN: &str = "INSERT INTO reset_tokens \
-     (token_hash, user_id, created_at, expires_at, used_at) VALUES ($1, $2, $3, $4, NULL)";
+     (token_hash, user_id, created_at, expires_at, used_at, tenant) \
+     VALUES ($1, $2, $3, $4, NULL, $5)";
 
-/// The claim: the only way a token is ever accepted.
+/// The claim: the only way a token is ever accepted. Another tenant's
+/// token matches no row, exactly like an unknown one.
 const REDEEM: &str = "UPDATE reset_tokens SET used_at = $1 \
-     WHERE token_hash = $2 AND used_at IS NULL AND expires_at > $3 \
+     WHERE token_hash = $2 AND tenant = $4 AND used_at IS NULL AND expires_at > $3 \
      RETURNING user_id";
 
 /// Password-reset tokens: [`issue`](ResetTokens::issue) one for a user,
@@ -62,10 +66,12 @@ const REDEEM: &str = "UPDATE reset_tokens SET used_at = $1 \
 /// may be reset, and [`revoke_all`](ResetTokens::revoke_all) when the
 /// password changes.
 ///
-/// Get one from [`Store::reset_tokens`].
+/// Get one from [`TenantStore::reset_tokens`](crate::TenantStore::reset_tokens):
+/// tokens, users and throttles are the tenant's own.
 #[derive(Debug, Clone, Copy)]
 pub struct ResetTokens<'a> {
     store: &'a Store,
+    tenant: &'a str,
 }
 
 /// A newly issued reset token: the token to send to the user (shown once;
@@ -111,8 +117,8 @@ impl fmt::Debug for IssuedToken {
 }
 
 impl<'a> ResetTokens<'a> {
-    pub(crate) fn new(store: &'a Store) -> Self {
-        ResetTokens { store }
+    pub(crate) fn new(store: &'a Store, tenant: &'a str) -> Self {
+        ResetTokens { store, tenant }
     }
 
     /// Issues a new token for `user_id`, valid for `ttl` (default
@@ -153,12 +159,14 @@ impl<'a> ResetTokens<'a> {
             .bind(user_id)
             .bind(now)
             .bind(now.saturating_sub(throttle))
+            .bind(self.tenant)
             .fetch_optional(&mut *tx)
             .await?
             .is_some();
         if !claimed {
             let last: Option<i64> = sqlx::query_scalar(LAST_ISSUED)
                 .bind(user_id)
+                .bind(self.tenant)
                 .fetch_optional(&mut *tx)
                 .await?;
             tx.rollback().await?;
@@ -177,6 +185,7 @@ impl<'a> ResetTokens<'a> {
             .bind(now)
             .bind(user_id)
             .bind(now)
+            .bind(self.tenant)
             .execute(&mut *tx)
             .await?
             .rows_affected();
@@ -186,6 +195,7 @@ impl<'a> ResetTokens<'a> {
             .bind(user_id)
             .bind(now)
             .bind(expires_at_ms)
+            .bind(self.tenant)
             .execute(&mut *tx)
             .await?;
         tx.commit().await?;
@@ -219,6 +229,7 @@ impl<'a> ResetTokens<'a> {
             .bind(now)
             .bind(hash_token_hex(token))
             .bind(now)
+            .bind(self.tenant)
             .fetch_optional(self.store.pool())
             .await?;
         match user_id {
@@ -247,6 +258,7 @@ impl<'a> ResetTokens<'a> {
             .bind(now)
             .bind(user_id)
             .bind(now)
+            .bind(self.tenant)
             .execute(self.store.pool())
             .await?
             .rows_affected();

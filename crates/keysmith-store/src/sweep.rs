@@ -40,9 +40,11 @@ impl SweepReport {
 }
 
 impl Store {
-    /// Deletes every row that no flow can use any more. Each statement is
-    /// safe to run at any time, on any instance, concurrently with the
-    /// flows: a row is deleted only when its own columns say it is spent.
+    /// Deletes every row that no flow can use any more, of every tenant.
+    /// Each statement is safe to run at any time, on any instance,
+    /// concurrently with the flows: a row is deleted only when its own
+    /// columns say it is spent (and a subject's row only with no live row
+    /// of the same tenant and subject).
     pub async fn sweep(&self) -> Result<SweepReport> {
         let now = self.now_ms();
         let opts = self.options();
@@ -80,9 +82,11 @@ impl Store {
         let subjects = sqlx::query(
             "DELETE FROM otp_subjects WHERE failures = 0 \
              AND NOT EXISTS (SELECT 1 FROM otp_challenges c \
-                             WHERE c.subject = otp_subjects.subject AND c.closed_at IS NULL) \
+                             WHERE c.tenant = otp_subjects.tenant \
+                               AND c.subject = otp_subjects.subject AND c.closed_at IS NULL) \
              AND NOT EXISTS (SELECT 1 FROM otp_sends s \
-                             WHERE s.subject = otp_subjects.subject AND s.sent_at > $1)",
+                             WHERE s.tenant = otp_subjects.tenant \
+                               AND s.subject = otp_subjects.subject AND s.sent_at > $1)",
         )
         .bind(send_cutoff)
         .execute(pool)

@@ -93,3 +93,127 @@ async fn an_upgrade_keeps_each_subjects_sends_postgres() {
         None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
     }
 }
+
+/// A database made by the migrations before tenants, with live rows of
+/// every flow, upgraded: every row is tenant `default`'s and works as
+/// before, and its service key has every scope.
+async fn an_upgrade_to_tenants_keeps_live_rows(url: String) {
+    use keysmith::{KeySpec, Recipe};
+    use keysmith_store::{CheckOutcome, Scopes, ServerKey, Tenant};
+    migrate_up_to(&url, 3).await;
+    let pool = sqlx::AnyPool::connect(&url).await.unwrap();
+    let token = keysmith::token_urlsafe(32);
+    let api_key = KeySpec::new("sk_live").unwrap().generate();
+    let service_key = KeySpec::new("ks_svc").unwrap().generate();
+    let code = "123456";
+    let code_hmac = ServerKey::new("k1", [7u8; 32].to_vec())
+        .unwrap()
+        .mac_hex(&[b"ch_old", code.as_bytes()]);
+    sqlx::query(
+        "INSERT INTO reset_tokens (token_hash, user_id, created_at, expires_at) \
+         VALUES ($1, 'u-old', $2, $3)",
+    )
+    .bind(keysmith::reset::hash_token_hex(&token))
+    .bind(T0)
+    .bind(T0 + 20 * MIN)
+    .execute(&pool)
+    .await
+    .unwrap();
+    sqlx::query(
+        "INSERT INTO otp_challenges (id, subject, code_hmac, key_id, created_at, expires_at, \
+                                     attempts, max_attempts) \
+         VALUES ('ch_old', 'dave', $1, 'k1', $2, $3, 0, 5)",
+    )
+    .bind(code_hmac)
+    .bind(T0)
+    .bind(T0 + 20 * MIN)
+    .execute(&pool)
+    .await
+    .unwrap();
+    for (sql, hash) in [
+        (
+            "INSERT INTO api_keys (id, key_hash, display_id, owner, prefix, scopes, created_at) \
+             VALUES ('key_old', $1, 'd', 'acme', 'sk_live', 'read', $2)",
+            api_key.sha256_hex(),
+        ),
+        (
+            "INSERT INTO service_keys (id, key_hash, display_id, name, created_at) \
+             VALUES ('svc_old', $1, 'd', 'old', $2)",
+            service_key.sha256_hex(),
+        ),
+    ] {
+        sqlx::query(sql)
+            .bind(hash)
+            .bind(T0)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    for sql in [
+        "INSERT INTO reset_throttle (user_id, last_issued_at) VALUES ('u-old', $1)",
+        "INSERT INTO otp_subjects (subject, window_start, sends, failures) \
+         VALUES ('dave', $1, 1, 2)",
+    ] {
+        sqlx::query(sql).bind(T0).execute(&pool).await.unwrap();
+    }
+    pool.close().await;
+
+    let clock = Arc::new(ManualClock::new(T0 + MIN / 2));
+    let store = Store::open(&url, common::options(clock))
+        .await
+        .expect("the upgraded store opens");
+    let svc = store
+        .service_keys()
+        .verify(service_key.expose())
+        .await
+        .unwrap();
+    assert_eq!((svc.tenant, svc.scopes), (Tenant::default(), Scopes::all()));
+    let verified = store.api_keys().verify(api_key.expose()).await.unwrap();
+    assert_eq!(
+        (verified.id.as_str(), verified.scopes.as_slice()),
+        ("key_old", &["read".to_string()][..])
+    );
+    assert_eq!(store.api_keys().list("acme").await.unwrap().len(), 1);
+    // The throttle came along: u-old was issued a token 30 s ago.
+    assert!(matches!(
+        store.reset_tokens().issue("u-old", None).await,
+        Err(StoreError::Throttled { .. })
+    ));
+    assert_eq!(store.reset_tokens().redeem(&token).await.unwrap(), "u-old");
+    // So did dave's two failures: a wrong code leaves min(5 - 1, 100 - 3).
+    assert_eq!(
+        store.challenges().check("ch_old", "000000").await.unwrap(),
+        CheckOutcome::Denied { attempts_left: 4 }
+    );
+    assert_eq!(
+        store.challenges().check("ch_old", code).await.unwrap(),
+        CheckOutcome::Approved {
+            subject: "dave".into()
+        }
+    );
+    // Another tenant sees none of it.
+    let other = Tenant::new("other").unwrap();
+    assert!(
+        store
+            .tenant(&other)
+            .api_keys()
+            .verify(api_key.expose())
+            .await
+            .is_err()
+    );
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_upgrade_to_tenants_keeps_live_rows_sqlite() {
+    let (url, _dir) = common::empty_sqlite();
+    an_upgrade_to_tenants_keeps_live_rows(url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_upgrade_to_tenants_keeps_live_rows_postgres() {
+    match common::empty_postgres().await {
+        Some(url) => an_upgrade_to_tenants_keeps_live_rows(url).await,
+        None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
+    }
+}

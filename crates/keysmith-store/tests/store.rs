@@ -159,7 +159,14 @@ async fn nul_characters_are_refused_before_the_database(t: TestStore) {
     assert!(m.contains("scope"), "{m}");
     refused(s.api_keys().list("ac\0me").await.map(drop), "list");
     refused(
-        s.service_keys().create("n\0").await.map(drop),
+        s.service_keys()
+            .create(
+                &keysmith_store::Tenant::default(),
+                "n\0",
+                keysmith_store::Scopes::all(),
+            )
+            .await
+            .map(drop),
         "service key",
     );
     // Lookups by an id no record can have find nothing, as for any
@@ -175,7 +182,7 @@ async fn nul_characters_are_refused_before_the_database(t: TestStore) {
         Err(StoreError::NotFound)
     ));
     assert!(matches!(
-        s.service_keys().revoke("svc_\0").await,
+        s.service_keys().revoke("svc_\0", None).await,
         Err(StoreError::NotFound)
     ));
     // Nothing was stored.
@@ -230,4 +237,82 @@ async fn an_unreachable_database_is_a_database_error() {
         matches!(e, keysmith_store::StoreError::Database(_)),
         "{e:?}"
     );
+}
+
+/// PostgreSQL over TLS: `sslmode` and `sslrootcert` in the URL are
+/// honoured, and the store's own connections are encrypted (as the server
+/// sees them in `pg_stat_ssl`). The local server's certificate is Debian's
+/// self-signed one: verified against itself it is accepted, and checked
+/// against a name it does not carry it is refused.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_over_tls() {
+    const SNAKEOIL: &str = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
+    let Some(url) = common::empty_postgres().await else {
+        eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    assert!(
+        std::path::Path::new(SNAKEOIL).exists(),
+        "{SNAKEOIL} is missing: the TLS tests need the local PostgreSQL's certificate"
+    );
+    for mode in [
+        "sslmode=require".to_string(),
+        format!("sslmode=verify-ca&sslrootcert={SNAKEOIL}"),
+    ] {
+        let store = Store::open(&format!("{url}&{mode}"), StoreOptions::default())
+            .await
+            .unwrap_or_else(|e| panic!("{mode}: {e}"));
+        for _ in 0..3 {
+            let encrypted: bool =
+                sqlx::query_scalar("SELECT ssl FROM pg_stat_ssl WHERE pid = pg_backend_pid()")
+                    .fetch_one(store.pool())
+                    .await
+                    .unwrap();
+            assert!(encrypted, "{mode}: connection not encrypted");
+        }
+        store.close().await;
+    }
+    // Debian's certificate names the machine, never an IP address: asked
+    // to check the name against 127.0.0.1, the client refuses it.
+    assert!(
+        url.contains("@127.0.0.1"),
+        "the test URL connects to 127.0.0.1: {url}"
+    );
+    let refused = Store::open(
+        &format!("{url}&sslmode=verify-full&sslrootcert={SNAKEOIL}"),
+        StoreOptions::default(),
+    )
+    .await;
+    match refused {
+        Err(StoreError::Database(_)) => {}
+        other => panic!("a certificate for another name was accepted: {other:?}"),
+    }
+}
+
+/// PostgreSQL sessions get the store's statement and lock timeouts.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn postgres_sessions_have_timeouts() {
+    let Some(url) = common::empty_postgres().await else {
+        eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let mut options = StoreOptions::default();
+    options.statement_timeout = Duration::from_millis(1500);
+    options.lock_timeout = Duration::from_millis(700);
+    let store = Store::open(&url, options).await.unwrap();
+    let shown: (String, String) = sqlx::query_as(
+        "SELECT current_setting('statement_timeout'), current_setting('lock_timeout')",
+    )
+    .fetch_one(store.pool())
+    .await
+    .unwrap();
+    assert_eq!(shown, ("1500ms".to_string(), "700ms".to_string()));
+    let slow = sqlx::query("SELECT pg_sleep(5)")
+        .execute(store.pool())
+        .await;
+    assert!(
+        slow.unwrap_err().to_string().contains("statement timeout"),
+        "a 5 s statement outlived a 1.5 s timeout"
+    );
+    store.close().await;
 }

@@ -62,9 +62,9 @@ async fn seed(t: &TestStore) {
     // ago (outside the 10-minute send window).
     exec(
         t,
-        "INSERT INTO otp_subjects (subject, window_start, sends, failures) VALUES \
-         ('s-open', 0, 1, 0), ('s-old', 0, 1, 0), ('s-failing', 0, 1, 3), \
-         ('s-recent', 0, 0, 0)",
+        "INSERT INTO otp_subjects (tenant, subject, failures) VALUES \
+         ('default', 's-open', 0), ('default', 's-old', 0), ('default', 's-failing', 3), \
+         ('default', 's-recent', 0)",
     )
     .await;
     for (subject, sent_at) in [("s-recent", T0 - MIN), ("s-old", T0 - 11 * MIN)] {

@@ -4,10 +4,12 @@
 use crate::failure::Failure;
 use crate::output::Output;
 use keysmith_server::config::{
-    DEFAULT_DB, DEFAULT_LISTEN, ServeConfig, ServeFlags, StartError, sqlite_file,
+    DB_URL_ENV, DEFAULT_DB, DEFAULT_LISTEN, ServeConfig, ServeFlags, StartError, sqlite_file,
 };
+use keysmith_server::limits::{Limits, Rate};
 use keysmith_server::logging::{self, LogFormat};
-use keysmith_store::{Store, StoreError, StoreOptions};
+use keysmith_server::{CreatedServiceKeyBody, DEFAULT_SERVICE_KEY_NAME, ServiceKeyBody};
+use keysmith_store::{DEFAULT_TENANT, Scopes, Store, StoreError, StoreOptions, Tenant, rfc3339};
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -17,7 +19,8 @@ use std::time::Duration;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Every route but /healthz, /readyz, /metrics and /openapi.json needs
-`Authorization: Bearer <service key>`; make one with `keysmith service-key
+`Authorization: Bearer <service key>` with the scope the route names, and
+acts on that key's tenant only; make keys with `keysmith service-key
 create`. One-time codes are stored as HMACs under a server key: with
 SQLite it is kept beside the database (keysmith.db.server-key, created
 with mode 0600 on first start) unless --server-key-file or
@@ -25,19 +28,26 @@ KEYSMITH_SERVER_KEY says otherwise; with PostgreSQL one of those is
 required, so that every instance shares it. The key file holds lines of
 <id>:<64+ hex digits>, the first current, the others still accepted.
 
+Without --tls-cert/--tls-key the server speaks plain HTTP: on any address
+but loopback, put it behind a TLS terminator. The database URL may come
+from KEYSMITH_DB_URL instead of --db, so that its password is not in argv.
+Rate limits and the in-flight cap are per instance.
+
 Logs go to stderr; RUST_LOG filters them (default: info). SIGTERM or
-Ctrl-C stops the server after the requests in flight finish.
+Ctrl-C stops the server after the requests in flight finish (at most
+--shutdown-timeout).
 
 Examples:
   keysmith serve
-  keysmith serve --db sqlite:///var/lib/keysmith/keysmith.db --listen 0.0.0.0:8080
-  KEYSMITH_SERVER_KEY=\"k1:$(keysmith token 32 --hex)\" \\
-    keysmith serve --db postgres://keysmith@db/keysmith --log-format json
-  keysmith serve --server-key-file /etc/keysmith/server-key --sweep-interval 1m")]
+  keysmith serve --db sqlite:///var/lib/keysmith/keysmith.db --listen 0.0.0.0:8443 \\
+    --tls-cert /etc/keysmith/cert.pem --tls-key /etc/keysmith/key.pem
+  keysmith token 32 --hex | sed 's/^/k1:/' > /etc/keysmith/server-key  # once, then copy
+  KEYSMITH_DB_URL='postgres://keysmith:secret@db/keysmith?sslmode=verify-full' \\
+    keysmith serve --server-key-file /etc/keysmith/server-key --log-format json
+  keysmith serve --rate-limit 200/s --auth-failure-limit 20/m --trust-forwarded-for")]
 pub(crate) struct ServeArgs {
-    /// The database: sqlite://PATH (created if missing) or postgres://...
-    #[arg(long, value_name = "URL", default_value = DEFAULT_DB)]
-    db: String,
+    #[command(flatten)]
+    db: DbArg,
 
     /// The address and port to listen on.
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
@@ -55,6 +65,72 @@ pub(crate) struct ServeArgs {
     /// How often spent tokens, challenges and keys are purged: 30s, 5m, 1h ...
     #[arg(long, value_name = "DURATION", default_value = "5m", value_parser = parse_interval)]
     sweep_interval: Duration,
+
+    /// Serve HTTPS with this PEM certificate chain (needs --tls-key).
+    #[arg(long, value_name = "PEM", requires = "tls_key")]
+    tls_cert: Option<PathBuf>,
+
+    /// The PEM private key of --tls-cert.
+    #[arg(long, value_name = "PEM", requires = "tls_cert")]
+    tls_key: Option<PathBuf>,
+
+    /// Close a connection whose request head has not arrived in this long.
+    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.header_timeout.into(), value_parser = parse_positive)]
+    header_timeout: humantime::Duration,
+
+    /// End a request that takes longer than this (408, JSON).
+    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.request_timeout.into(), value_parser = parse_positive)]
+    request_timeout: humantime::Duration,
+
+    /// Requests handled at once; past it, 503 overloaded with Retry-After.
+    #[arg(long, value_name = "N", default_value_t = Limits::DEFAULT.max_in_flight as u32, value_parser = clap::value_parser!(u32).range(1..))]
+    max_in_flight: u32,
+
+    /// Requests per service key, per instance: N/s, N/m or off.
+    #[arg(long, value_name = "RATE", default_value_t = Limits::DEFAULT.rate_limit)]
+    rate_limit: Rate,
+
+    /// Failed authentications per client address, per instance: N/m, N/s
+    /// or off. Past it, the address gets 429 before any key lookup.
+    #[arg(long, value_name = "RATE", default_value_t = Limits::DEFAULT.auth_failure_limit)]
+    auth_failure_limit: Rate,
+
+    /// Take the client address from X-Forwarded-For (its last entry), for
+    /// a server behind a proxy that sets it.
+    #[arg(long)]
+    trust_forwarded_for: bool,
+
+    /// How long shutdown waits for requests in flight.
+    #[arg(long, value_name = "DURATION", default_value_t = Limits::DEFAULT.shutdown_timeout.into(), value_parser = parse_duration)]
+    shutdown_timeout: humantime::Duration,
+
+    /// PostgreSQL's statement_timeout for the server's connections.
+    #[arg(long, value_name = "DURATION", default_value_t = StoreOptions::default().statement_timeout.into(), value_parser = parse_positive)]
+    db_statement_timeout: humantime::Duration,
+
+    /// PostgreSQL's lock_timeout for the server's connections.
+    #[arg(long, value_name = "DURATION", default_value_t = StoreOptions::default().lock_timeout.into(), value_parser = parse_positive)]
+    db_lock_timeout: humantime::Duration,
+}
+
+/// A duration of at least 1 ms: 500ms, 10s, 1m ...
+fn parse_positive(s: &str) -> Result<humantime::Duration, String> {
+    let d = humantime::parse_duration(s.trim()).map_err(|e| e.to_string())?;
+    if d < Duration::from_millis(1) {
+        return Err("must be at least 1ms".into());
+    }
+    Ok(d.into())
+}
+
+fn parse_duration(s: &str) -> Result<humantime::Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map(Into::into)
+        .map_err(|e| e.to_string())
+}
+
+/// What the server's JSON answer types print as.
+fn json_of(v: &impl serde::Serialize) -> Result<serde_json::Value, Failure> {
+    serde_json::to_value(v).map_err(|e| Failure::Runtime(format!("cannot print JSON: {e}")))
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -84,13 +160,17 @@ fn parse_interval(s: &str) -> Result<Duration, String> {
 
 const SERVICE_KEY_EXAMPLES: &str = "\
 A service key is what an application presents to `keysmith serve` as
-`Authorization: Bearer <key>`. It is printed once, at creation; the
-database keeps only its SHA-256.
+`Authorization: Bearer <key>`. It acts for one tenant (an application
+sharing the deployment: it sees only its own tokens, challenges and keys)
+and may do what its scopes say. It is printed once, at creation; the
+database keeps only its SHA-256. These commands work on the database
+directly: they are the operator's way in.
 
 Examples:
-  keysmith service-key create --name billing
-  keysmith service-key create --db postgres://keysmith@db/keysmith --name web --json
-  keysmith service-key list
+  keysmith service-key create --tenant billing --name web
+  keysmith service-key create --tenant billing --scope otp:start,otp:check --json
+  keysmith service-key create --tenant billing --name ops --scope all
+  keysmith service-key list --tenant billing
   keysmith service-key revoke svc_0123456789abcdef0123456789abcdef";
 
 /// Create, list or revoke service keys.
@@ -106,23 +186,31 @@ enum KeyAction {
     /// Make a service key and print it, once.
     #[command(after_help = "\
 Prints the key alone on stdout (its id on stderr), or with --json
-{\"id\", \"key\", \"display_id\", \"name\"}. Store it where the application
-reads its secrets: it cannot be shown again.
+{\"id\", \"key\", \"display_id\", \"tenant\", \"name\", \"scopes\"}. Store it where
+the application reads its secrets: it cannot be shown again.
+
+The tenant is created on first use. Without --scope the key gets every
+scope but admin; --scope all gives every scope. Scopes:
+  reset-tokens:issue reset-tokens:redeem otp:start otp:check
+  api-keys:write api-keys:read api-keys:verify admin
 
 Examples:
-  keysmith service-key create --name billing
-  KEY=$(keysmith service-key create --db sqlite://keysmith.db --name web)
-  keysmith service-key create --name ci --json")]
+  keysmith service-key create --tenant shop --name web
+  KEY=$(keysmith service-key create --db sqlite://keysmith.db --tenant shop)
+  keysmith service-key create --tenant shop --scope api-keys:verify --json
+  keysmith service-key create --tenant shop --name ops --scope all")]
     Create(CreateArgs),
 
     /// List the service keys, without their secrets.
     #[command(after_help = "\
-Prints one line per key: id, display id, active or revoked, creation time
-and name; with --json one object per line with id, display_id, name,
-created_at and revoked_at (null while active).
+Prints one line per key: id, display id, tenant, active or revoked,
+creation time, name and scopes; with --json one object per line with id,
+display_id, tenant, name, scopes, created_at and revoked_at (null while
+active). Every tenant's keys unless --tenant says which.
 
 Examples:
   keysmith service-key list
+  keysmith service-key list --tenant shop
   keysmith service-key list --db postgres://keysmith@db/keysmith --json")]
     List(ListArgs),
 
@@ -136,10 +224,12 @@ Examples:
     Revoke(RevokeArgs),
 }
 
+/// `--db`, defined once for every command that opens the database.
 #[derive(Debug, clap::Args)]
 struct DbArg {
-    /// The database: sqlite://PATH or postgres://...
-    #[arg(long, value_name = "URL", default_value = DEFAULT_DB)]
+    /// The database: sqlite://PATH (created by serve if missing) or
+    /// postgres://... (sslmode and sslrootcert honoured).
+    #[arg(long, value_name = "URL", env = DB_URL_ENV, hide_env_values = true, default_value = DEFAULT_DB)]
     db: String,
 }
 
@@ -148,11 +238,22 @@ struct CreateArgs {
     #[command(flatten)]
     db: DbArg,
 
+    /// The tenant the key acts for (1-63 of a-z, 0-9 and -), created on
+    /// first use.
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_TENANT, value_parser = parse_tenant)]
+    tenant: Tenant,
+
     /// A name saying who uses the key (1 to 64 printable characters).
-    #[arg(long, value_name = "NAME", default_value = "default")]
+    #[arg(long, value_name = "NAME", default_value = DEFAULT_SERVICE_KEY_NAME)]
     name: String,
 
-    /// Print {"id", "key", "display_id", "name"} as one JSON line.
+    /// A scope the key gets (repeatable, or comma-separated); `all` for
+    /// every scope. Default: every scope but admin.
+    #[arg(long = "scope", value_name = "SCOPE")]
+    scopes: Vec<String>,
+
+    /// Print {"id", "key", "display_id", "tenant", "name", "scopes"} as
+    /// one JSON line.
     #[arg(long)]
     json: bool,
 }
@@ -162,9 +263,17 @@ struct ListArgs {
     #[command(flatten)]
     db: DbArg,
 
+    /// Only this tenant's keys.
+    #[arg(long, value_name = "NAME", value_parser = parse_tenant)]
+    tenant: Option<Tenant>,
+
     /// Print one JSON object per key.
     #[arg(long)]
     json: bool,
+}
+
+fn parse_tenant(s: &str) -> Result<Tenant, String> {
+    Tenant::new(s).map_err(|e| e.to_string())
 }
 
 #[derive(Debug, clap::Args)]
@@ -187,12 +296,25 @@ impl From<StartError> for Failure {
 }
 
 pub(crate) fn run_serve(args: ServeArgs) -> Result<ExitCode, Failure> {
+    let mut limits = Limits::DEFAULT;
+    limits.rate_limit = args.rate_limit;
+    limits.auth_failure_limit = args.auth_failure_limit;
+    limits.max_in_flight = args.max_in_flight as usize;
+    limits.request_timeout = *args.request_timeout;
+    limits.header_timeout = *args.header_timeout;
+    limits.shutdown_timeout = *args.shutdown_timeout;
+    limits.trust_forwarded_for = args.trust_forwarded_for;
     let config = ServeConfig::from_env(ServeFlags {
-        db: Some(args.db),
+        db: Some(args.db.db),
         listen: Some(args.listen),
         server_key_file: args.server_key_file,
         log_format: Some(args.log_format.into()),
         sweep_interval: Some(args.sweep_interval),
+        tls_cert: args.tls_cert,
+        tls_key: args.tls_key,
+        limits: Some(limits),
+        db_statement_timeout: Some(*args.db_statement_timeout),
+        db_lock_timeout: Some(*args.db_lock_timeout),
     })?;
     let filter = logging::filter_from_env().map_err(Failure::usage)?;
     logging::init(config.log_format, filter);
@@ -248,28 +370,27 @@ fn store_failure(e: StoreError) -> Failure {
     }
 }
 
-fn rfc3339(ms: i64) -> String {
-    humantime::format_rfc3339_seconds(keysmith_store::to_system_time(ms)).to_string()
-}
-
 async fn create(a: CreateArgs) -> Result<(), Failure> {
+    let scopes = if a.scopes.is_empty() {
+        Scopes::standard()
+    } else {
+        Scopes::parse_list(&a.scopes).map_err(store_failure)?
+    };
     let store = open(&a.db.db, true).await?;
-    let made = store.service_keys().create(&a.name).await;
+    let made = store
+        .service_keys()
+        .create(&a.tenant, &a.name, scopes)
+        .await;
     store.close().await;
     let made = made.map_err(store_failure)?;
     let mut out = Output::new(a.json);
     if a.json {
-        out.object(&serde_json::json!({
-            "id": made.id,
-            "key": made.key.expose(),
-            "display_id": made.display_id,
-            "name": made.name,
-        }))?;
+        out.object(&json_of(&CreatedServiceKeyBody::from(made))?)?;
     } else {
         out.text(made.key.expose())?;
         eprintln!(
-            "keysmith: created service key {} ({}); it is shown only this once",
-            made.id, made.display_id
+            "keysmith: created service key {} ({}) for tenant {}; it is shown only this once",
+            made.id, made.display_id, made.tenant
         );
     }
     out.finish()
@@ -277,31 +398,27 @@ async fn create(a: CreateArgs) -> Result<(), Failure> {
 
 async fn list(a: ListArgs) -> Result<(), Failure> {
     let store = open(&a.db.db, false).await?;
-    let keys = store.service_keys().list().await;
+    let keys = store.service_keys().list(a.tenant.as_ref()).await;
     store.close().await;
     let keys = keys.map_err(store_failure)?;
     let mut out = Output::new(a.json);
     for k in keys {
         if a.json {
-            out.object(&serde_json::json!({
-                "id": k.id,
-                "display_id": k.display_id,
-                "name": k.name,
-                "created_at": rfc3339(k.created_at_ms),
-                "revoked_at": k.revoked_at_ms.map(rfc3339),
-            }))?;
+            out.object(&json_of(&ServiceKeyBody::from(k))?)?;
         } else {
             let status = k.revoked_at_ms.map_or_else(
                 || "active".to_string(),
                 |t| format!("revoked {}", rfc3339(t)),
             );
             out.text(&format!(
-                "{}  {}  {}  {}  {}",
+                "{}  {}  {}  {}  {}  {}  {}",
                 k.id,
                 k.display_id,
+                k.tenant,
                 status,
                 rfc3339(k.created_at_ms),
-                k.name
+                k.name,
+                k.scopes.names().join(",")
             ))?;
         }
     }
@@ -310,7 +427,7 @@ async fn list(a: ListArgs) -> Result<(), Failure> {
 
 async fn revoke(a: RevokeArgs) -> Result<(), Failure> {
     let store = open(&a.db.db, false).await?;
-    let done = store.service_keys().revoke(&a.id).await;
+    let done = store.service_keys().revoke(&a.id, None).await;
     store.close().await;
     match done {
         Ok(()) => {

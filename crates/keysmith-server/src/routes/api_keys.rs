@@ -5,22 +5,35 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
-use keysmith_store::{CreatedKey, KeyInfo, VerifiedKey};
+use keysmith_store::{CreatedKey, KeyInfo, Scope, VerifiedKey, rfc3339};
 use serde::{Deserialize, Serialize};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
+use crate::auth::{Caller, scoped};
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
 use crate::openapi::ErrorBody;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/api-keys", get(list).post(create))
-        .route("/api-keys/verify", post(verify))
-        .route("/api-keys/{id}", delete(revoke))
-        .route("/api-keys/{id}/rotate", post(rotate))
+        .route(
+            "/api-keys",
+            scoped(Scope::ApiKeysRead, get(list)).merge(scoped(Scope::ApiKeysWrite, post(create))),
+        )
+        .route(
+            "/api-keys/verify",
+            scoped(Scope::ApiKeysVerify, post(verify)),
+        )
+        .route(
+            "/api-keys/{id}",
+            scoped(Scope::ApiKeysWrite, delete(revoke)),
+        )
+        .route(
+            "/api-keys/{id}/rotate",
+            scoped(Scope::ApiKeysWrite, post(rotate)),
+        )
 }
 
 /// A request for a new key.
@@ -187,17 +200,19 @@ pub(crate) struct ApiKeyRotateRequest {
         (status = 201, description = "Key made", body = CreatedApiKey),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
-    security(("service_key" = []))
+    security(("service_key" = ["api-keys:write"]))
 )]
 pub(crate) async fn create(
     State(state): State<AppState>,
+    caller: Caller,
     Json(req): Json<ApiKeyCreateRequest>,
 ) -> Result<(StatusCode, axum::Json<CreatedApiKey>), ApiError> {
     let expires_at_ms = req.expires_at.as_deref().map(parse_time).transpose()?;
     let scopes: Vec<&str> = req.scopes.iter().map(String::as_str).collect();
-    let created = state
-        .store
+    let created = caller
+        .flows(&state)
         .api_keys()
         .create(&req.owner, &req.prefix, &scopes, expires_at_ms)
         .await?;
@@ -215,14 +230,16 @@ pub(crate) async fn create(
         (status = 200, description = "The key works", body = VerifiedApiKey),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "`invalid_key` (malformed, unknown, expired or revoked alike), or `unauthorized` for a missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
-    security(("service_key" = []))
+    security(("service_key" = ["api-keys:verify"]))
 )]
 pub(crate) async fn verify(
     State(state): State<AppState>,
+    caller: Caller,
     Json(req): Json<ApiKeyVerifyRequest>,
 ) -> Result<axum::Json<VerifiedApiKey>, ApiError> {
-    let verified = state.store.api_keys().verify(&req.key).await?;
+    let verified = caller.flows(&state).api_keys().verify(&req.key).await?;
     Ok(axum::Json(verified.into()))
 }
 
@@ -237,14 +254,16 @@ pub(crate) async fn verify(
         (status = 200, description = "The owner's keys", body = ApiKeyList),
         (status = 400, description = "Missing or invalid owner", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
-    security(("service_key" = []))
+    security(("service_key" = ["api-keys:read"]))
 )]
 pub(crate) async fn list(
     State(state): State<AppState>,
+    caller: Caller,
     Query(query): Query<ListQuery>,
 ) -> Result<axum::Json<ApiKeyList>, ApiError> {
-    let keys = state.store.api_keys().list(&query.owner).await?;
+    let keys = caller.flows(&state).api_keys().list(&query.owner).await?;
     Ok(axum::Json(ApiKeyList {
         keys: keys.into_iter().map(ApiKeyInfo::from).collect(),
     }))
@@ -262,15 +281,17 @@ pub(crate) async fn list(
         (status = 204, description = "Revoked"),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 404, description = "No key has this id", body = ErrorBody),
     ),
-    security(("service_key" = []))
+    security(("service_key" = ["api-keys:write"]))
 )]
 pub(crate) async fn revoke(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
 ) -> Result<StatusCode, ApiError> {
-    state.store.api_keys().revoke(&id).await?;
+    caller.flows(&state).api_keys().revoke(&id).await?;
     Ok(StatusCode::NO_CONTENT)
 }
 
@@ -287,26 +308,23 @@ pub(crate) async fn revoke(
         (status = 201, description = "The new key", body = CreatedApiKey),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 404, description = "No working key has this id (unknown, revoked or expired)", body = ErrorBody),
     ),
-    security(("service_key" = []))
+    security(("service_key" = ["api-keys:write"]))
 )]
 pub(crate) async fn rotate(
     State(state): State<AppState>,
+    caller: Caller,
     Path(id): Path<String>,
     Json(req): Json<ApiKeyRotateRequest>,
 ) -> Result<(StatusCode, axum::Json<CreatedApiKey>), ApiError> {
-    let created = state
-        .store
+    let created = caller
+        .flows(&state)
         .api_keys()
         .rotate(&id, Duration::from_secs(req.grace_seconds))
         .await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
-}
-
-/// Unix milliseconds as RFC 3339, to the second.
-fn rfc3339(ms: i64) -> String {
-    humantime::format_rfc3339_seconds(keysmith_store::to_system_time(ms)).to_string()
 }
 
 /// An RFC 3339 UTC time as Unix milliseconds.

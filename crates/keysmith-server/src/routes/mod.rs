@@ -4,3 +4,4 @@ pub(crate) mod api_keys;
 pub(crate) mod health;
 pub(crate) mod otp;
 pub(crate) mod reset;
+pub(crate) mod service_keys;

@@ -6,20 +6,28 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use keysmith_store::{CheckOutcome, StartOptions};
+use keysmith_store::{CheckOutcome, Scope, StartOptions};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::{Caller, scoped};
 use crate::error::ApiError;
 use crate::extract::{Json, Path};
 use crate::openapi::ErrorBody;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/otp", post(start))
-        .route("/otp/{challenge_id}/check", post(check))
+        .route("/otp", scoped(Scope::OtpStart, post(start)))
+        .route(
+            "/otp/{challenge_id}/check",
+            scoped(Scope::OtpCheck, post(check)),
+        )
+        .route(
+            "/otp/subjects/{subject}/unlock",
+            scoped(Scope::Admin, post(unlock)),
+        )
 }
 
 /// A request for a challenge.
@@ -87,13 +95,15 @@ pub(crate) enum OtpCheckResult {
         (status = 201, description = "Challenge started", body = StartedOtpChallenge),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 429, description = "`throttled` (too many challenges for this subject; see Retry-After) or `subject_locked` (too many failed checks)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait, when throttled"))),
     ),
-    security(("service_key" = []))
+    security(("service_key" = ["otp:start"]))
 )]
 pub(crate) async fn start(
     State(state): State<AppState>,
+    caller: Caller,
     Json(req): Json<OtpStartRequest>,
 ) -> Result<(StatusCode, axum::Json<StartedOtpChallenge>), ApiError> {
     let mut options = StartOptions::default();
@@ -106,8 +116,8 @@ pub(crate) async fn start(
     if let Some(n) = req.max_attempts {
         options = options.with_max_attempts(n);
     }
-    let started = state
-        .store
+    let started = caller
+        .flows(&state)
         .challenges()
         .start(&req.subject, options)
         .await?;
@@ -135,18 +145,20 @@ pub(crate) async fn start(
         (status = 200, description = "`approved`, or `denied` with the attempts left", body = OtpCheckResult),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 410, description = "`expired`: no open challenge has this id (unknown, expired, approved or replaced)", body = ErrorBody),
         (status = 423, description = "`locked`: the challenge used up its attempts, or its subject reached the limit of failed checks in a row", body = ErrorBody),
     ),
-    security(("service_key" = []))
+    security(("service_key" = ["otp:check"]))
 )]
 pub(crate) async fn check(
     State(state): State<AppState>,
+    caller: Caller,
     Path(challenge_id): Path<String>,
     Json(req): Json<OtpCheckRequest>,
 ) -> Result<axum::Json<OtpCheckResult>, ApiError> {
-    match state
-        .store
+    match caller
+        .flows(&state)
         .challenges()
         .check(&challenge_id, &req.code)
         .await?
@@ -166,4 +178,35 @@ pub(crate) async fn check(
             "no more checks on this challenge: its attempts, or its subject's failed checks in a row, are used up",
         )),
     }
+}
+
+/// Clears a subject's consecutive failed checks and its recorded starts, as
+/// an administrator does once they know who is asking: the subject may
+/// start challenges again at once. Unknown subjects are fine (nothing to
+/// clear).
+#[utoipa::path(
+    post,
+    path = "/v1/otp/subjects/{subject}/unlock",
+    operation_id = "unlock_otp_subject",
+    tag = "one-time codes",
+    params(("subject" = String, Path, description = "The subject, as given to `POST /v1/otp`")),
+    responses(
+        (status = 204, description = "Unlocked"),
+        (status = 400, description = "Invalid subject", body = ErrorBody),
+        (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
+    ),
+    security(("service_key" = ["admin"]))
+)]
+pub(crate) async fn unlock(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(subject): Path<String>,
+) -> Result<StatusCode, ApiError> {
+    caller
+        .flows(&state)
+        .challenges()
+        .reset_subject(&subject)
+        .await?;
+    Ok(StatusCode::NO_CONTENT)
 }

@@ -5,11 +5,13 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
+use keysmith_store::Scope;
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::ToSchema;
 
 use crate::AppState;
+use crate::auth::{Caller, scoped};
 use crate::error::ApiError;
 use crate::extract::Json;
 use crate::openapi::ErrorBody;
@@ -20,8 +22,14 @@ const MAX_TTL_SECONDS: u64 = 7 * 24 * 60 * 60;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
-        .route("/reset-tokens", post(issue))
-        .route("/reset-tokens/redeem", post(redeem))
+        .route(
+            "/reset-tokens",
+            scoped(Scope::ResetTokensIssue, post(issue)),
+        )
+        .route(
+            "/reset-tokens/redeem",
+            scoped(Scope::ResetTokensRedeem, post(redeem)),
+        )
 }
 
 /// A request for a reset token.
@@ -72,13 +80,15 @@ pub(crate) struct RedeemedResetToken {
         (status = 201, description = "Token issued", body = IssuedResetToken),
         (status = 400, description = "Invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 429, description = "A token was issued to this user too recently; see Retry-After", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
-    security(("service_key" = []))
+    security(("service_key" = ["reset-tokens:issue"]))
 )]
 pub(crate) async fn issue(
     State(state): State<AppState>,
+    caller: Caller,
     Json(req): Json<ResetTokenRequest>,
 ) -> Result<(StatusCode, axum::Json<IssuedResetToken>), ApiError> {
     let ttl = match req.ttl_seconds {
@@ -90,7 +100,11 @@ pub(crate) async fn issue(
             )));
         }
     };
-    let issued = state.store.reset_tokens().issue(&req.user_id, ttl).await?;
+    let issued = caller
+        .flows(&state)
+        .reset_tokens()
+        .issue(&req.user_id, ttl)
+        .await?;
     let expires_at = humantime::format_rfc3339_seconds(issued.expires_at()).to_string();
     Ok((
         StatusCode::CREATED,
@@ -113,13 +127,19 @@ pub(crate) async fn issue(
         (status = 200, description = "Token redeemed", body = RedeemedResetToken),
         (status = 400, description = "`invalid_token` (unknown, used, revoked or expired) or an invalid request", body = ErrorBody),
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
-    security(("service_key" = []))
+    security(("service_key" = ["reset-tokens:redeem"]))
 )]
 pub(crate) async fn redeem(
     State(state): State<AppState>,
+    caller: Caller,
     Json(req): Json<RedeemRequest>,
 ) -> Result<axum::Json<RedeemedResetToken>, ApiError> {
-    let user_id = state.store.reset_tokens().redeem(&req.token).await?;
+    let user_id = caller
+        .flows(&state)
+        .reset_tokens()
+        .redeem(&req.token)
+        .await?;
     Ok(axum::Json(RedeemedResetToken { user_id }))
 }

@@ -3,8 +3,9 @@
 //! `KEYSMITH_TEST_POSTGRES_URL` is set), talked to over HTTP.
 #![allow(dead_code, unreachable_pub)]
 
-use keysmith_server::{AppState, router, serve};
-use keysmith_store::{ManualClock, ServerKey, ServerKeys, Store, StoreOptions};
+use keysmith_server::limits::Limits;
+use keysmith_server::{AppState, Listening, router, serve};
+use keysmith_store::{ManualClock, Scopes, ServerKey, ServerKeys, Store, StoreOptions, Tenant};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -13,7 +14,7 @@ pub const T0: i64 = 1_767_225_600_000;
 
 pub struct TestApp {
     pub addr: SocketAddr,
-    /// A working service key.
+    /// A working service key of tenant `default`, with every scope.
     pub key: String,
     pub client: reqwest::Client,
     pub store: Store,
@@ -51,6 +52,23 @@ impl TestApp {
         self.client.delete(self.url(path)).bearer_auth(&self.key)
     }
 
+    /// A new service key of `tenant` with `scopes`.
+    pub async fn key_for(&self, tenant: &str, scopes: Scopes) -> String {
+        self.store
+            .service_keys()
+            .create(&Tenant::new(tenant).unwrap(), "tests", scopes)
+            .await
+            .unwrap()
+            .key
+            .expose()
+            .to_string()
+    }
+
+    /// This app, seen through another service key.
+    pub fn with_key(&self, key: String) -> As<'_> {
+        As { app: self, key }
+    }
+
     /// Stops the server gracefully and waits for it.
     pub async fn stop(&mut self) {
         if let Some(tx) = self.shutdown.take() {
@@ -67,7 +85,7 @@ impl TestApp {
         let store = Store::open(&self.url, self.store.options().clone())
             .await
             .unwrap();
-        let (addr, shutdown, server) = start(store.clone()).await;
+        let (addr, shutdown, server) = start(store.clone(), Listening::default()).await;
         TestApp {
             addr,
             key: self.key.clone(),
@@ -89,8 +107,45 @@ fn options(clock: Arc<ManualClock>) -> StoreOptions {
         .with_server_keys(keys)
 }
 
+/// Requests with another service key.
+pub struct As<'a> {
+    app: &'a TestApp,
+    pub key: String,
+}
+
+impl As<'_> {
+    pub fn post(&self, path: &str) -> reqwest::RequestBuilder {
+        self.app
+            .client
+            .post(self.app.url(path))
+            .bearer_auth(&self.key)
+    }
+
+    pub fn get(&self, path: &str) -> reqwest::RequestBuilder {
+        self.app
+            .client
+            .get(self.app.url(path))
+            .bearer_auth(&self.key)
+    }
+
+    pub fn delete(&self, path: &str) -> reqwest::RequestBuilder {
+        self.app
+            .client
+            .delete(self.app.url(path))
+            .bearer_auth(&self.key)
+    }
+
+    pub fn request(&self, method: reqwest::Method, path: &str) -> reqwest::RequestBuilder {
+        self.app
+            .client
+            .request(method, self.app.url(path))
+            .bearer_auth(&self.key)
+    }
+}
+
 async fn start(
     store: Store,
+    listening: Listening,
 ) -> (
     SocketAddr,
     tokio::sync::oneshot::Sender<()>,
@@ -99,25 +154,25 @@ async fn start(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(AppState { store });
-    let server = tokio::spawn(serve(listener, app, async {
+    let app = router(AppState::new(store, listening.limits));
+    let server = tokio::spawn(serve(listener, app, listening, async {
         let _ = rx.await;
     }));
     (addr, tx, server)
 }
 
-async fn app_on(url: String, dir: Option<TempDir>) -> TestApp {
+async fn app_on(url: String, dir: Option<TempDir>, listening: Listening) -> TestApp {
     let clock = Arc::new(ManualClock::new(T0));
     let store = Store::open(&url, options(clock.clone())).await.unwrap();
     let key = store
         .service_keys()
-        .create("tests")
+        .create(&Tenant::default(), "tests", Scopes::all())
         .await
         .unwrap()
         .key
         .expose()
         .to_string();
-    let (addr, shutdown, server) = start(store.clone()).await;
+    let (addr, shutdown, server) = start(store.clone(), listening).await;
     TestApp {
         addr,
         key,
@@ -132,10 +187,22 @@ async fn app_on(url: String, dir: Option<TempDir>) -> TestApp {
 }
 
 pub async fn sqlite_app() -> TestApp {
+    sqlite_app_with(Listening::default()).await
+}
+
+/// An app on SQLite with these limits (and TLS, if set).
+pub async fn sqlite_app_with(listening: Listening) -> TestApp {
     let dir = std::env::temp_dir().join(format!("keysmith-server-{}", keysmith::token_hex(8)));
     std::fs::create_dir_all(&dir).unwrap();
     let url = format!("sqlite://{}", dir.join("test.db").display());
-    app_on(url, Some(TempDir(dir))).await
+    app_on(url, Some(TempDir(dir)), listening).await
+}
+
+/// `Limits::DEFAULT` with changes.
+pub fn limits(change: impl FnOnce(&mut Limits)) -> Listening {
+    let mut limits = Limits::DEFAULT;
+    change(&mut limits);
+    Listening { limits, tls: None }
 }
 
 pub async fn postgres_app() -> Option<TestApp> {
@@ -157,6 +224,7 @@ pub async fn postgres_app() -> Option<TestApp> {
         app_on(
             format!("{base}{sep}options=-c%20search_path%3D{schema}"),
             None,
+            Listening::default(),
         )
         .await,
     )
