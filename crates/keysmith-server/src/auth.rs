@@ -11,7 +11,7 @@ use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
 use axum::middleware::Next;
-use axum::response::Response;
+use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
 use axum_extra::headers::HeaderMapExt;
 use axum_extra::headers::authorization::{Authorization, Bearer};
@@ -121,16 +121,19 @@ pub async fn require_service_key(
         Err(StoreError::InvalidKey) => return Err(failed()),
         Err(other) => return Err(other.into()),
     };
-    if let Err(wait) = guards.request(&info.id) {
-        return Err(too_many(
-            "this service key is over its rate limit; see Retry-After",
-            wait,
-        ));
-    }
     let audit = Audit {
         tenant: info.tenant.to_string(),
         display_id: info.display_id.clone(),
     };
+    if let Err(wait) = guards.request(&info.id) {
+        let mut refused = too_many(
+            "this service key is over its rate limit; see Retry-After",
+            wait,
+        )
+        .into_response();
+        refused.extensions_mut().insert(audit);
+        return Ok(refused);
+    }
     req.extensions_mut().insert(Caller(Arc::new(info)));
     let mut response = next.run(req).await;
     response.extensions_mut().insert(audit);

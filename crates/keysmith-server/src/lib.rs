@@ -88,11 +88,6 @@ pub fn router(state: AppState) -> Router {
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_service_key,
-        ))
-        // Answers under /v1 hold secrets or say who holds them.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
         ));
     let app = Router::new()
         .route("/healthz", get(routes::health::healthz))
@@ -119,13 +114,15 @@ async fn method_not_allowed() -> error::ApiError {
 }
 
 /// `app` with `GET /metrics` (no key) and, around every route (innermost
-/// first): the request timeout and the in-flight cap, request metrics, one
-/// log event per request, the request id, and a JSON 500 for a panic.
-/// Layers added after the routes run after routing, so they see the route
-/// pattern that matched; the in-flight cap is one semaphore for all routes.
+/// first): a JSON 500 for a panic, the request timeout and the in-flight
+/// cap, request metrics, one log event per request, the request id, and
+/// `Cache-Control: no-store`. Layers added after the routes run after
+/// routing, so they see the route pattern that matched; the in-flight cap
+/// is one semaphore for all routes.
 fn observed(app: Router, limits: &Limits) -> Router {
     metrics::handle();
     app.route("/metrics", get(metrics::render))
+        .layer(CatchPanicLayer::custom(panicked))
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(overloaded_or_late))
@@ -140,7 +137,12 @@ fn observed(app: Router, limits: &Limits) -> Router {
         .layer(PropagateRequestIdLayer::new(REQUEST_ID))
         .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
         .layer(axum::middleware::from_fn(drop_insane_request_id))
-        .layer(CatchPanicLayer::custom(panicked))
+        // Answers hold secrets or say who holds them: no cache keeps any,
+        // whatever the route or the outcome.
+        .layer(SetResponseHeaderLayer::overriding(
+            header::CACHE_CONTROL,
+            HeaderValue::from_static("no-store"),
+        ))
 }
 
 /// 503 `overloaded` past the in-flight cap, 408 `request_timeout` past the

@@ -21,25 +21,28 @@ use std::fmt;
 use std::time::{Duration, SystemTime};
 
 use crate::clock::millis;
+use crate::subject::{Failures, check_subject};
 use crate::{Result, ServerKeys, Store, StoreError};
 
-/// The longest subject accepted, in bytes.
-const MAX_SUBJECT_LEN: usize = 256;
 /// The shortest and longest time to live of a challenge.
 const MIN_TTL: Duration = Duration::from_secs(1);
-const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
+pub(crate) const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
 /// The highest `max_attempts` accepted: more would let a guesser try too
 /// large a share of a short code's space.
 const MAX_ATTEMPTS: u32 = 20;
 
 /// Creates the subject's row, or locks it, and returns its failures only
-/// while they are under the limit ($2). On PostgreSQL the conflicting row
-/// is locked even when the guard fails, and a concurrent insert of the same
-/// subject waits for this one.
-const CLAIM_SUBJECT: &str = "INSERT INTO otp_subjects (tenant, subject, failures) \
-     VALUES ($3, $1, 0) \
-     ON CONFLICT (tenant, subject) DO UPDATE SET failures = otp_subjects.failures \
-     WHERE otp_subjects.failures < $2 \
+/// while the subject is not locked out: under the limit ($2), or at it
+/// since before the lockout's start ($5), which forgives them. On
+/// PostgreSQL the conflicting row is locked even when the guard fails, and
+/// a concurrent insert of the same subject waits for this one. Touching the
+/// row ($4) keeps the sweeper from deleting it under this start.
+const CLAIM_SUBJECT: &str = "INSERT INTO otp_subjects \
+         (tenant, subject, failures, last_failure_at, touched_at) VALUES ($3, $1, 0, 0, $4) \
+     ON CONFLICT (tenant, subject) DO UPDATE SET \
+         failures = CASE WHEN otp_subjects.failures >= $2 THEN 0 ELSE otp_subjects.failures END, \
+         touched_at = $4 \
+     WHERE otp_subjects.failures < $2 OR otp_subjects.last_failure_at <= $5 \
      RETURNING failures";
 
 /// Records a send at $2 only if fewer than $4 sends of the subject lie
@@ -239,8 +242,8 @@ impl CheckOutcome {
 type Counted = (String, String, i64, i64);
 
 /// A challenge's closed_at, expires_at, attempts and max_attempts, and its
-/// subject's failures.
-type ChallengeState = (Option<i64>, i64, i64, i64, Option<i64>);
+/// subject's failures and last failure.
+type ChallengeState = (Option<i64>, i64, i64, i64, Option<i64>, Option<i64>);
 
 impl<'a> Challenges<'a> {
     pub(crate) fn new(store: &'a Store, tenant: &'a str) -> Self {
@@ -311,6 +314,8 @@ impl<'a> Challenges<'a> {
             .bind(subject)
             .bind(max_failures)
             .bind(self.tenant)
+            .bind(now)
+            .bind(Failures::of(self.store, now).forgiven_before)
             .fetch_optional(&mut *tx)
             .await?;
         if failures.is_none_or(|f| f >= max_failures) {
@@ -413,6 +418,24 @@ impl<'a> Challenges<'a> {
     /// - [`StoreError::Database`] when the database fails: never an
     ///   approval, never a denial.
     pub async fn check(&self, challenge_id: &str, code: &str) -> Result<CheckOutcome> {
+        self.check_for(challenge_id, None, code).await
+    }
+
+    /// [`check`](Challenges::check), for the subject the application
+    /// expects: when `subject` is given and is not the challenge's, the
+    /// check is counted and denied without comparing the code. An
+    /// application that carries the challenge id through a browser cannot
+    /// then be handed an id someone approved for their own subject.
+    ///
+    /// # Errors
+    ///
+    /// As [`check`](Challenges::check).
+    pub async fn check_for(
+        &self,
+        challenge_id: &str,
+        subject: Option<&str>,
+        code: &str,
+    ) -> Result<CheckOutcome> {
         let keys = self.server_keys()?;
         if challenge_id.contains('\0') {
             // No id holds one (PostgreSQL could not even compare it): an
@@ -420,28 +443,32 @@ impl<'a> Challenges<'a> {
             return Ok(CheckOutcome::Expired);
         }
         let now = self.store.now_ms();
-        let max_failures = i64::from(self.store.options().otp_max_failures);
+        let budget = Failures::of(self.store, now);
+        let max_failures = budget.max;
 
-        // The subject's row first, then the challenge's: the order start()
-        // takes them in, so the two never deadlock.
+        // A challenge's subject never changes: read it, then take the
+        // subject's row before the challenge's, the order start() takes
+        // them in, so the two never deadlock.
+        let challenge_subject: Option<String> =
+            sqlx::query_scalar("SELECT subject FROM otp_challenges WHERE id = $1 AND tenant = $2")
+                .bind(challenge_id)
+                .bind(self.tenant)
+                .fetch_optional(self.store.pool())
+                .await?;
+        let Some(challenge_subject) = challenge_subject else {
+            return Ok(CheckOutcome::Expired);
+        };
         let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
-        let subject: Option<(String, i64)> = sqlx::query_as(
-            "UPDATE otp_subjects SET failures = failures + 1 \
-             WHERE tenant = $3 \
-               AND subject = (SELECT subject FROM otp_challenges WHERE id = $1 AND tenant = $3) \
-               AND failures < $2 \
-             RETURNING subject, failures",
-        )
-        .bind(challenge_id)
-        .bind(max_failures)
-        .bind(self.tenant)
-        .fetch_optional(&mut *tx)
-        .await?;
-        let Some((subject, failures)) = subject else {
+        let Some(failures) = budget
+            .claim(&mut tx, self.tenant, &challenge_subject, now)
+            .await?
+        else {
             tx.rollback().await?;
             return self.why_not_counted(challenge_id, now).await;
         };
+        let subject_matches = subject.is_none_or(|s| s == challenge_subject);
+        let subject = challenge_subject;
         let counted: Option<Counted> = sqlx::query_as(
             "UPDATE otp_challenges SET attempts = attempts + 1 \
              WHERE id = $1 AND tenant = $3 AND closed_at IS NULL AND expires_at > $2 \
@@ -465,7 +492,7 @@ impl<'a> Challenges<'a> {
         })?;
         let presented = code.trim_matches(|c: char| c.is_ascii_whitespace());
         let mac = key.mac_hex(&[challenge_id.as_bytes(), presented.as_bytes()]);
-        if keysmith::compare_digest(mac.as_bytes(), code_hmac.as_bytes()) {
+        if keysmith::compare_digest(mac.as_bytes(), code_hmac.as_bytes()) && subject_matches {
             // The counted attempt holds the challenge's row: no other
             // check can close it first.
             sqlx::query("UPDATE otp_challenges SET closed_at = $2 WHERE id = $1 AND tenant = $3")
@@ -474,11 +501,7 @@ impl<'a> Challenges<'a> {
                 .bind(self.tenant)
                 .execute(&mut *tx)
                 .await?;
-            sqlx::query("UPDATE otp_subjects SET failures = 0 WHERE tenant = $2 AND subject = $1")
-                .bind(&subject)
-                .bind(self.tenant)
-                .execute(&mut *tx)
-                .await?;
+            crate::subject::clear(&mut tx, self.tenant, &subject).await?;
             tx.commit().await?;
             tracing::debug!(challenge = %challenge_id, "one-time-code challenge approved");
             Ok(CheckOutcome::Approved { subject })
@@ -499,7 +522,8 @@ impl<'a> Challenges<'a> {
     /// [`CheckOutcome::Expired`].
     async fn why_not_counted(&self, challenge_id: &str, now: i64) -> Result<CheckOutcome> {
         let row: Option<ChallengeState> = sqlx::query_as(
-            "SELECT c.closed_at, c.expires_at, c.attempts, c.max_attempts, s.failures \
+            "SELECT c.closed_at, c.expires_at, c.attempts, c.max_attempts, s.failures, \
+                    s.last_failure_at \
              FROM otp_challenges c \
              LEFT JOIN otp_subjects s ON s.tenant = c.tenant AND s.subject = c.subject \
              WHERE c.id = $1 AND c.tenant = $2",
@@ -508,12 +532,14 @@ impl<'a> Challenges<'a> {
         .bind(self.tenant)
         .fetch_optional(self.store.pool())
         .await?;
-        let max_failures = i64::from(self.store.options().otp_max_failures);
+        let budget = Failures::of(self.store, now);
         Ok(match row {
-            Some((None, expires_at, attempts, max_attempts, failures))
+            Some((None, expires_at, attempts, max_attempts, failures, last_failure_at))
                 if expires_at > now
                     && (attempts >= max_attempts
-                        || failures.is_some_and(|f| f >= max_failures)) =>
+                        || failures
+                            .zip(last_failure_at)
+                            .is_some_and(|(f, at)| budget.locked(f, at))) =>
             {
                 CheckOutcome::Locked
             }
@@ -550,14 +576,4 @@ impl<'a> Challenges<'a> {
         tracing::info!("one-time-code subject reset");
         Ok(())
     }
-}
-
-fn check_subject(subject: &str) -> Result<()> {
-    if subject.is_empty() || subject.len() > MAX_SUBJECT_LEN {
-        return Err(StoreError::InvalidInput(format!(
-            "the subject must be 1 to {MAX_SUBJECT_LEN} bytes (got {})",
-            subject.len()
-        )));
-    }
-    crate::refuse_nul("the subject", subject)
 }

@@ -5,6 +5,7 @@ use sha2::Sha256;
 use std::fmt;
 
 use crate::{Result, StoreError};
+use zeroize::Zeroizing;
 
 /// The shortest server key accepted, in bytes.
 pub const MIN_KEY_LEN: usize = 32;
@@ -64,6 +65,21 @@ impl ServerKey {
     }
 }
 
+impl ServerKey {
+    /// A 32-byte key for one purpose, derived from this key by
+    /// HMAC-SHA256 with a label that no MAC input can equal (MAC inputs
+    /// start with an 8-byte length; labels start with `keysmith/`).
+    pub(crate) fn derive(&self, purpose: &str) -> Zeroizing<[u8; 32]> {
+        let mut mac = <Hmac<Sha256> as KeyInit>::new_from_slice(&self.key)
+            .expect("HMAC takes keys of any length");
+        mac.update(b"keysmith/derive/v1/");
+        mac.update(purpose.as_bytes());
+        let mut out = Zeroizing::new([0u8; 32]);
+        out.copy_from_slice(&mac.finalize().into_bytes());
+        out
+    }
+}
+
 impl fmt::Debug for ServerKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("ServerKey")
@@ -105,6 +121,11 @@ impl ServerKeys {
     /// The key new records use.
     pub fn current(&self) -> &ServerKey {
         &self.current
+    }
+
+    /// Every key, the current one first.
+    pub fn all(&self) -> impl Iterator<Item = &ServerKey> {
+        std::iter::once(&self.current).chain(&self.previous)
     }
 
     /// The key with this id, current or previous.

@@ -6,7 +6,11 @@
 //!   HMAC-SHA256 under a server key, with a time to live and an attempt
 //!   limit that concurrent guesses cannot exceed;
 //! - **API keys** ([`ApiKeys`]): stored as SHA-256, verified, listed,
-//!   revoked and rotated.
+//!   revoked and rotated;
+//! - **TOTP factors** ([`TotpFactors`]): secrets sealed with an AEAD,
+//!   codes verified by the server, each time step accepted once;
+//! - **recovery codes** ([`RecoveryCodeSets`]): HMAC'd under a server key,
+//!   each redeemed once.
 //!
 //! One async API over two backends through one code path (sqlx's `Any`
 //! driver with runtime queries and embedded migrations): an embedded SQLite
@@ -40,11 +44,15 @@ mod clock;
 mod db;
 mod error;
 mod keys;
+mod recovery;
 mod reset;
 mod scope;
+mod seal;
 mod service;
+mod subject;
 mod sweep;
 mod tenant;
+mod totp;
 
 pub use apikeys::{ApiKeys, CreatedKey, KeyInfo, VerifiedKey};
 pub use challenge::{Challenges, CheckOutcome, StartOptions, StartedChallenge};
@@ -52,16 +60,22 @@ pub use clock::{Clock, ManualClock, SystemClock, rfc3339, to_system_time};
 pub use db::{Backend, redact_url};
 pub use error::{Result, StoreError};
 pub use keys::{MIN_KEY_LEN, ServerKey, ServerKeys};
+pub use recovery::{IssuedCodes, RecoveryCodeSets, RedeemOutcome};
 pub use reset::{IssuedToken, ResetTokens};
 pub use scope::{ALL_SCOPES, Scope, Scopes};
 pub use service::{CreatedServiceKey, SERVICE_KEY_PREFIX, ServiceKeyInfo, ServiceKeys};
 pub use sweep::{API_KEY_RETENTION, SweepReport};
 pub use tenant::{DEFAULT_TENANT, Tenant, TenantStore};
+pub use totp::{ConfirmOutcome, Enrolment, FactorInfo, TotpFactors, TotpOptions, VerifyOutcome};
 
 use sqlx::AnyPool;
 use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
+
+/// The most TOTP steps [`StoreOptions::totp_skew`] may allow on either
+/// side of the current one.
+pub const MAX_TOTP_SKEW: u32 = 2;
 
 /// How a [`Store`] behaves. `StoreOptions::default()` gives the documented
 /// defaults on the system clock, without a server key (needed only by
@@ -84,9 +98,18 @@ pub struct StoreOptions {
     /// refused while the subject's last `otp_sends_per_window` starts all
     /// lie within this much time before now.
     pub otp_send_window: Duration,
-    /// Consecutive failed checks after which a subject may not start
-    /// challenges until a success or a reset (100, NIST SP 800-63B).
+    /// Consecutive failed checks (of challenges, TOTP codes and recovery
+    /// codes together) after which a subject is locked out: no new
+    /// challenge, no code compared (100, NIST SP 800-63B).
     pub otp_max_failures: u32,
+    /// How long a lockout lasts (1 hour): after it the subject counts from
+    /// zero. An administrator can end it sooner
+    /// ([`Challenges::reset_subject`]). A lockout without end would let
+    /// anyone who knows a subject lock its owner out for good.
+    pub otp_lockout: Duration,
+    /// TOTP time steps accepted on either side of the current one (1; at
+    /// most [`MAX_TOTP_SKEW`]).
+    pub totp_skew: u32,
     /// The finest interval at which an API key's last use is written
     /// (60 s), so verification does not write on every call.
     pub last_used_granularity: Duration,
@@ -110,6 +133,8 @@ impl Default for StoreOptions {
             otp_sends_per_window: 5,
             otp_send_window: Duration::from_secs(10 * 60),
             otp_max_failures: 100,
+            otp_lockout: Duration::from_secs(60 * 60),
+            totp_skew: 1,
             last_used_granularity: Duration::from_secs(60),
             max_connections: 10,
             statement_timeout: Duration::from_secs(5),
@@ -141,6 +166,8 @@ impl fmt::Debug for StoreOptions {
             .field("otp_sends_per_window", &self.otp_sends_per_window)
             .field("otp_send_window", &self.otp_send_window)
             .field("otp_max_failures", &self.otp_max_failures)
+            .field("otp_lockout", &self.otp_lockout)
+            .field("totp_skew", &self.totp_skew)
             .field("last_used_granularity", &self.last_used_granularity)
             .field("max_connections", &self.max_connections)
             .field("statement_timeout", &self.statement_timeout)

@@ -26,13 +26,21 @@ pub enum Scope {
     ApiKeysRead,
     /// `api-keys:verify`: verify presented API keys.
     ApiKeysVerify,
+    /// `totp:manage`: enrol, confirm, list and delete TOTP factors.
+    TotpManage,
+    /// `totp:verify`: verify TOTP codes.
+    TotpVerify,
+    /// `recovery-codes:manage`: make and count recovery codes.
+    RecoveryCodesManage,
+    /// `recovery-codes:redeem`: redeem a recovery code.
+    RecoveryCodesRedeem,
     /// `admin`: manage the tenant's service keys and unlock subjects.
     Admin,
 }
 
 impl Scope {
     /// Every scope, in the order they are listed.
-    pub const ALL: [Scope; 8] = [
+    pub const ALL: [Scope; 12] = [
         Scope::ResetTokensIssue,
         Scope::ResetTokensRedeem,
         Scope::OtpStart,
@@ -40,6 +48,10 @@ impl Scope {
         Scope::ApiKeysWrite,
         Scope::ApiKeysRead,
         Scope::ApiKeysVerify,
+        Scope::TotpManage,
+        Scope::TotpVerify,
+        Scope::RecoveryCodesManage,
+        Scope::RecoveryCodesRedeem,
         Scope::Admin,
     ];
 
@@ -53,6 +65,10 @@ impl Scope {
             Scope::ApiKeysWrite => "api-keys:write",
             Scope::ApiKeysRead => "api-keys:read",
             Scope::ApiKeysVerify => "api-keys:verify",
+            Scope::TotpManage => "totp:manage",
+            Scope::TotpVerify => "totp:verify",
+            Scope::RecoveryCodesManage => "recovery-codes:manage",
+            Scope::RecoveryCodesRedeem => "recovery-codes:redeem",
             Scope::Admin => "admin",
         }
     }

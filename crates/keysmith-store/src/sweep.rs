@@ -25,6 +25,10 @@ pub struct SweepReport {
     pub subjects: u64,
     /// API keys revoked or expired more than [`API_KEY_RETENTION`] ago.
     pub api_keys: u64,
+    /// TOTP factors left pending past their confirmation time.
+    pub totp_factors: u64,
+    /// Recovery codes already redeemed.
+    pub recovery_codes: u64,
 }
 
 impl SweepReport {
@@ -36,6 +40,8 @@ impl SweepReport {
             + self.otp_sends
             + self.subjects
             + self.api_keys
+            + self.totp_factors
+            + self.recovery_codes
     }
 }
 
@@ -78,9 +84,17 @@ impl Store {
             .await?
             .rows_affected();
         // A subject's row holds its failure count: keep it while it counts,
-        // and while the subject has an open challenge or sends in the window.
+        // while the subject has an open challenge or sends in the window,
+        // and while any flow touched it within the longest a challenge can
+        // live. That last guard is on the row itself: a start that has just
+        // taken the row holds its lock, and when it commits PostgreSQL
+        // re-checks this row's own columns (not the sub-selects, which keep
+        // their older snapshot under READ COMMITTED), so the new touch keeps
+        // it.
+        let untouched_since =
+            now.saturating_sub(millis(opts.otp_send_window.max(crate::challenge::MAX_TTL)));
         let subjects = sqlx::query(
-            "DELETE FROM otp_subjects WHERE failures = 0 \
+            "DELETE FROM otp_subjects WHERE failures = 0 AND touched_at <= $2 \
              AND NOT EXISTS (SELECT 1 FROM otp_challenges c \
                              WHERE c.tenant = otp_subjects.tenant \
                                AND c.subject = otp_subjects.subject AND c.closed_at IS NULL) \
@@ -89,9 +103,20 @@ impl Store {
                                AND s.subject = otp_subjects.subject AND s.sent_at > $1)",
         )
         .bind(send_cutoff)
+        .bind(untouched_since)
         .execute(pool)
         .await?
         .rows_affected();
+        let totp_factors =
+            sqlx::query("DELETE FROM totp_factors WHERE status = 'pending' AND expires_at <= $1")
+                .bind(now)
+                .execute(pool)
+                .await?
+                .rows_affected();
+        let recovery_codes = sqlx::query("DELETE FROM recovery_codes WHERE used_at IS NOT NULL")
+            .execute(pool)
+            .await?
+            .rows_affected();
         let cutoff = now.saturating_sub(millis(API_KEY_RETENTION));
         let api_keys = sqlx::query(
             "DELETE FROM api_keys WHERE (revoked_at IS NOT NULL AND revoked_at <= $1) \
@@ -108,6 +133,8 @@ impl Store {
             otp_sends,
             subjects,
             api_keys,
+            totp_factors,
+            recovery_codes,
         })
     }
 

@@ -6,7 +6,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use crate::{ApiKeys, Challenges, ResetTokens, Result, Store, StoreError};
+use crate::{
+    ApiKeys, Challenges, RecoveryCodeSets, ResetTokens, Result, Store, StoreError, TotpFactors,
+};
 
 /// The tenant of rows made before tenants existed, of
 /// [`Store::reset_tokens`] and its siblings, and of service keys made
@@ -137,6 +139,16 @@ impl<'a> TenantStore<'a> {
     /// API keys.
     pub fn api_keys(&self) -> ApiKeys<'a> {
         ApiKeys::new(self.store, self.tenant)
+    }
+
+    /// TOTP factors.
+    pub fn totp_factors(&self) -> TotpFactors<'a> {
+        TotpFactors::new(self.store, self.tenant)
+    }
+
+    /// Recovery codes.
+    pub fn recovery_codes(&self) -> RecoveryCodeSets<'a> {
+        RecoveryCodeSets::new(self.store, self.tenant)
     }
 }
 

@@ -141,6 +141,7 @@ pub mod otp;
 pub mod passphrase;
 pub mod password;
 mod random;
+pub mod recovery;
 pub mod reset;
 pub mod rng;
 pub mod sample;
