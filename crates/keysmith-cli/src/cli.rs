@@ -147,6 +147,9 @@ Examples:
     /// HOTP (RFC 4226): the code for a counter.
     Hotp(crate::commands::totp::HotpArgs),
 
+    /// Recovery codes: a set of single-use codes for when a second factor is lost.
+    RecoveryCodes(crate::commands::recovery_codes::RecoveryCodesArgs),
+
     /// API keys with a checksum: make, check, scan files for leaks.
     Apikey(crate::commands::apikey::ApikeyArgs),
 

@@ -192,6 +192,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Otp(a) => return commands::otp::run(a),
         Command::Totp(a) => return commands::totp::run_totp(a),
         Command::Hotp(a) => return commands::totp::run_hotp(a),
+        Command::RecoveryCodes(a) => return commands::recovery_codes::run(a),
         Command::Apikey(a) => return commands::apikey::run(a),
         Command::ResetLink(a) => return commands::reset_link::run(a),
         Command::Serve(a) => return commands::serve::run_serve(a),

@@ -8,8 +8,15 @@
 //! `<id>:<hex>`, at least 64 hex digits (32 bytes) each. The first key is
 //! current and protects new records; the others are previous keys, still
 //! accepted for records made before a rotation. Blank lines and lines
-//! starting with `#` are ignored. To rotate, put a new line with a new id
-//! first and keep the old one below it until its codes have expired.
+//! starting with `#` are ignored.
+//!
+//! Every instance sharing a database must have the same keys. To rotate
+//! without a moment where one instance cannot read another's records, in
+//! two phases: first add the new key as a *second* line on every instance
+//! (each restarted with it), then, once all have it, move it to the first
+//! line everywhere. Keep the old line until nothing made under it is left
+//! (one-time codes live at most a day; TOTP factors are sealed again under
+//! the current key when used).
 
 use keysmith_store::{Backend, MIN_KEY_LEN, ServerKey, ServerKeys, StoreOptions, redact_url};
 use std::fmt;
@@ -92,6 +99,10 @@ pub struct ServeFlags {
     pub db_statement_timeout: Option<Duration>,
     /// `--db-lock-timeout DURATION`.
     pub db_lock_timeout: Option<Duration>,
+    /// `--totp-skew STEPS`.
+    pub totp_skew: Option<u32>,
+    /// `--lockout-duration DURATION`.
+    pub lockout_duration: Option<Duration>,
 }
 
 /// Where the server keys come from.
@@ -141,6 +152,10 @@ pub struct ServeConfig {
     pub db_statement_timeout: Duration,
     /// PostgreSQL's `lock_timeout` for the server's sessions.
     pub db_lock_timeout: Duration,
+    /// TOTP steps accepted either side of the current one.
+    pub totp_skew: u32,
+    /// How long a subject's lockout lasts.
+    pub lockout_duration: Duration,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -155,6 +170,8 @@ impl fmt::Debug for ServeConfig {
             .field("limits", &self.limits)
             .field("db_statement_timeout", &self.db_statement_timeout)
             .field("db_lock_timeout", &self.db_lock_timeout)
+            .field("totp_skew", &self.totp_skew)
+            .field("lockout_duration", &self.lockout_duration)
             .finish()
     }
 }
@@ -232,7 +249,17 @@ impl ServeConfig {
                 "the database statement and lock timeouts must be at least 1ms".into(),
             ));
         }
+        let totp_skew = flags.totp_skew.unwrap_or(defaults.totp_skew);
+        if totp_skew > keysmith_store::MAX_TOTP_SKEW {
+            return Err(StartError::Config(format!(
+                "--totp-skew must be between 0 and {} steps",
+                keysmith_store::MAX_TOTP_SKEW
+            )));
+        }
+        let lockout_duration = flags.lockout_duration.unwrap_or(defaults.otp_lockout);
         Ok(ServeConfig {
+            totp_skew,
+            lockout_duration,
             db_url,
             listen: flags.listen.unwrap_or_else(|| DEFAULT_LISTEN.to_string()),
             server_key,
@@ -252,6 +279,8 @@ impl ServeConfig {
         let mut options = StoreOptions::default().with_server_keys(keys);
         options.statement_timeout = self.db_statement_timeout;
         options.lock_timeout = self.db_lock_timeout;
+        options.totp_skew = self.totp_skew;
+        options.otp_lockout = self.lockout_duration;
         options
     }
 }

@@ -85,6 +85,8 @@ pub fn router(state: AppState) -> Router {
         .merge(routes::otp::routes())
         .merge(routes::api_keys::routes())
         .merge(routes::service_keys::routes())
+        .merge(routes::totp::routes())
+        .merge(routes::recovery::routes())
         .layer(axum::middleware::from_fn_with_state(
             state.clone(),
             auth::require_service_key,

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::routes::{api_keys, otp, reset, service_keys};
+use crate::routes::{api_keys, otp, recovery, reset, service_keys, totp};
 
 /// The API's OpenAPI document: `ApiDoc::openapi()`.
 #[derive(Debug, OpenApi)]
@@ -32,6 +32,14 @@ use crate::routes::{api_keys, otp, reset, service_keys};
         service_keys::create,
         service_keys::list,
         service_keys::revoke,
+        totp::enrol,
+        totp::confirm,
+        totp::verify,
+        totp::list,
+        totp::remove,
+        recovery::generate,
+        recovery::redeem,
+        recovery::status,
     ),
     components(schemas(ErrorBody)),
     modifiers(&ServiceKeyAuth),
@@ -39,6 +47,7 @@ use crate::routes::{api_keys, otp, reset, service_keys};
         (name = "reset tokens", description = "Single-use password-reset tokens"),
         (name = "one-time codes", description = "Challenges with a code to deliver and check"),
         (name = "API keys", description = "Keys for an application's own clients"),
+        (name = "second factors", description = "TOTP factors verified by the server, and recovery codes"),
         (name = "service keys", description = "The tenant's own service keys (scope `admin`)"),
     )
 )]

@@ -208,10 +208,27 @@ async fn otp_denied_then_approved(app: TestApp) {
         json_of(r, StatusCode::OK).await,
         json!({"status": "denied", "attempts_left": 4})
     );
-    let r = check_otp(&app, id, code).await;
+    // The answer names the subject; a check for another subject is
+    // denied and counted, even with the right code.
+    let r = app
+        .post(&format!("/v1/otp/{}/check", id.as_str().unwrap()))
+        .json(&json!({"code": code, "subject": "mallory@example.com"}))
+        .send()
+        .await
+        .unwrap();
     assert_eq!(
         json_of(r, StatusCode::OK).await,
-        json!({"status": "approved"})
+        json!({"status": "denied", "attempts_left": 3})
+    );
+    let r = app
+        .post(&format!("/v1/otp/{}/check", id.as_str().unwrap()))
+        .json(&json!({"code": code, "subject": "alice@example.com"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(
+        json_of(r, StatusCode::OK).await,
+        json!({"status": "approved", "subject": "alice@example.com"})
     );
     // Used up.
     let r = check_otp(&app, id, code).await;
@@ -629,7 +646,7 @@ async fn bad_bodies_are_json_errors(app: TestApp) {
 /// Every operation, with the scope it needs. The test below checks this
 /// table against the OpenAPI document and against the server's answers,
 /// so the route table, the document and this list cannot drift apart.
-const OPERATIONS: [(&str, &str, &str); 13] = [
+const OPERATIONS: [(&str, &str, &str); 21] = [
     ("/v1/reset-tokens", "post", "reset-tokens:issue"),
     ("/v1/reset-tokens/redeem", "post", "reset-tokens:redeem"),
     ("/v1/otp", "post", "otp:start"),
@@ -643,12 +660,21 @@ const OPERATIONS: [(&str, &str, &str); 13] = [
     ("/v1/service-keys", "post", "admin"),
     ("/v1/service-keys", "get", "admin"),
     ("/v1/service-keys/{id}", "delete", "admin"),
+    ("/v1/totp", "post", "totp:manage"),
+    ("/v1/totp", "get", "totp:manage"),
+    ("/v1/totp/verify", "post", "totp:verify"),
+    ("/v1/totp/{factor_id}/confirm", "post", "totp:manage"),
+    ("/v1/totp/{factor_id}", "delete", "totp:manage"),
+    ("/v1/recovery-codes", "post", "recovery-codes:manage"),
+    ("/v1/recovery-codes", "get", "recovery-codes:manage"),
+    ("/v1/recovery-codes/redeem", "post", "recovery-codes:redeem"),
 ];
 
 fn request(app: &TestApp, key: &str, path: &str, method: &str) -> reqwest::RequestBuilder {
     let url = app.url(
         &path
             .replace("{challenge_id}", "ch_x")
+            .replace("{factor_id}", "tf_x")
             .replace("{subject}", "s1")
             .replace("{id}", "key_x"),
     );

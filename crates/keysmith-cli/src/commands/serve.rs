@@ -9,7 +9,9 @@ use keysmith_server::config::{
 use keysmith_server::limits::{Limits, Rate};
 use keysmith_server::logging::{self, LogFormat};
 use keysmith_server::{CreatedServiceKeyBody, DEFAULT_SERVICE_KEY_NAME, ServiceKeyBody};
-use keysmith_store::{DEFAULT_TENANT, Scopes, Store, StoreError, StoreOptions, Tenant, rfc3339};
+use keysmith_store::{
+    DEFAULT_TENANT, Scope, Scopes, Store, StoreError, StoreOptions, Tenant, rfc3339,
+};
 use std::future::Future;
 use std::path::PathBuf;
 use std::process::ExitCode;
@@ -21,12 +23,15 @@ use std::time::Duration;
 Every route but /healthz, /readyz, /metrics and /openapi.json needs
 `Authorization: Bearer <service key>` with the scope the route names, and
 acts on that key's tenant only; make keys with `keysmith service-key
-create`. One-time codes are stored as HMACs under a server key: with
-SQLite it is kept beside the database (keysmith.db.server-key, created
-with mode 0600 on first start) unless --server-key-file or
-KEYSMITH_SERVER_KEY says otherwise; with PostgreSQL one of those is
-required, so that every instance shares it. The key file holds lines of
-<id>:<64+ hex digits>, the first current, the others still accepted.
+create`. One-time and recovery codes are stored as HMACs, TOTP secrets
+sealed, under a server key: with SQLite it is kept beside the database
+(keysmith.db.server-key, created with mode 0600 on first start) unless
+--server-key-file or KEYSMITH_SERVER_KEY says otherwise; with PostgreSQL
+one of those is required, and every instance must have the same keys (a
+code made on one instance is checked on another). The key file holds lines
+of <id>:<64+ hex digits>, the first current, the others still accepted.
+To rotate: add the new key as a second line on every instance, restart
+them all, then move it to the first line everywhere.
 
 Without --tls-cert/--tls-key the server speaks plain HTTP: on any address
 but loopback, put it behind a TLS terminator. The database URL may come
@@ -41,7 +46,8 @@ Examples:
   keysmith serve
   keysmith serve --db sqlite:///var/lib/keysmith/keysmith.db --listen 0.0.0.0:8443 \\
     --tls-cert /etc/keysmith/cert.pem --tls-key /etc/keysmith/key.pem
-  keysmith token 32 --hex | sed 's/^/k1:/' > /etc/keysmith/server-key  # once, then copy
+  keysmith token 32 --hex | sed 's/^/k1:/' > /etc/keysmith/server-key
+      # once; copy the same file to every instance (see Server keys)
   KEYSMITH_DB_URL='postgres://keysmith:secret@db/keysmith?sslmode=verify-full' \\
     keysmith serve --server-key-file /etc/keysmith/server-key --log-format json
   keysmith serve --rate-limit 200/s --auth-failure-limit 20/m --trust-forwarded-for")]
@@ -108,6 +114,15 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value_t = StoreOptions::default().statement_timeout.into(), value_parser = parse_positive)]
     db_statement_timeout: humantime::Duration,
 
+    /// TOTP time steps accepted either side of the current one (0 to 2).
+    #[arg(long, value_name = "STEPS", default_value_t = StoreOptions::default().totp_skew, value_parser = clap::value_parser!(u32).range(0..=i64::from(keysmith_store::MAX_TOTP_SKEW)))]
+    totp_skew: u32,
+
+    /// How long a subject stays locked out after too many failed codes in
+    /// a row; then it counts from zero (admin unlock ends it sooner).
+    #[arg(long, value_name = "DURATION", default_value_t = StoreOptions::default().otp_lockout.into(), value_parser = parse_positive)]
+    lockout_duration: humantime::Duration,
+
     /// PostgreSQL's lock_timeout for the server's connections.
     #[arg(long, value_name = "DURATION", default_value_t = StoreOptions::default().lock_timeout.into(), value_parser = parse_positive)]
     db_lock_timeout: humantime::Duration,
@@ -173,6 +188,44 @@ Examples:
   keysmith service-key list --tenant billing
   keysmith service-key revoke svc_0123456789abcdef0123456789abcdef";
 
+/// `service-key create --help` after the options. The scopes are listed
+/// from [`Scope::ALL`], so the help names every scope this build has.
+fn create_after_help() -> String {
+    format!(
+        "\
+Prints the key alone on stdout (its id on stderr), or with --json
+{{\"id\", \"key\", \"display_id\", \"tenant\", \"name\", \"scopes\"}}. Store it where
+the application reads its secrets: it cannot be shown again.
+
+The tenant is created on first use. Without --scope the key gets every
+scope but admin; --scope all gives every scope. Scopes:
+{}
+
+Examples:
+  keysmith service-key create --tenant shop --name web
+  KEY=$(keysmith service-key create --db sqlite://keysmith.db --tenant shop)
+  keysmith service-key create --tenant shop --scope api-keys:verify --json
+  keysmith service-key create --tenant shop --name ops --scope all",
+        indented_words(Scope::ALL.map(Scope::as_str), 72)
+    )
+}
+
+/// `words` on lines of at most `width` columns (unless a word is longer),
+/// each indented by two spaces.
+fn indented_words<'a>(words: impl IntoIterator<Item = &'a str>, width: usize) -> String {
+    let mut lines: Vec<String> = Vec::new();
+    for word in words {
+        match lines.last_mut() {
+            Some(line) if line.len() + 1 + word.len() <= width => {
+                line.push(' ');
+                line.push_str(word);
+            }
+            _ => lines.push(format!("  {word}")),
+        }
+    }
+    lines.join("\n")
+}
+
 /// Create, list or revoke service keys.
 #[derive(Debug, clap::Args)]
 #[command(after_help = SERVICE_KEY_EXAMPLES)]
@@ -184,21 +237,7 @@ pub(crate) struct ServiceKeyArgs {
 #[derive(Debug, clap::Subcommand)]
 enum KeyAction {
     /// Make a service key and print it, once.
-    #[command(after_help = "\
-Prints the key alone on stdout (its id on stderr), or with --json
-{\"id\", \"key\", \"display_id\", \"tenant\", \"name\", \"scopes\"}. Store it where
-the application reads its secrets: it cannot be shown again.
-
-The tenant is created on first use. Without --scope the key gets every
-scope but admin; --scope all gives every scope. Scopes:
-  reset-tokens:issue reset-tokens:redeem otp:start otp:check
-  api-keys:write api-keys:read api-keys:verify admin
-
-Examples:
-  keysmith service-key create --tenant shop --name web
-  KEY=$(keysmith service-key create --db sqlite://keysmith.db --tenant shop)
-  keysmith service-key create --tenant shop --scope api-keys:verify --json
-  keysmith service-key create --tenant shop --name ops --scope all")]
+    #[command(after_help = create_after_help())]
     Create(CreateArgs),
 
     /// List the service keys, without their secrets.
@@ -315,6 +354,8 @@ pub(crate) fn run_serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         limits: Some(limits),
         db_statement_timeout: Some(*args.db_statement_timeout),
         db_lock_timeout: Some(*args.db_lock_timeout),
+        totp_skew: Some(args.totp_skew),
+        lockout_duration: Some(*args.lockout_duration),
     })?;
     let filter = logging::filter_from_env().map_err(Failure::usage)?;
     logging::init(config.log_format, filter);

@@ -3,5 +3,7 @@
 pub(crate) mod api_keys;
 pub(crate) mod health;
 pub(crate) mod otp;
+pub(crate) mod recovery;
 pub(crate) mod reset;
 pub(crate) mod service_keys;
+pub(crate) mod totp;

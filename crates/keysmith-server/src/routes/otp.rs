@@ -69,6 +69,10 @@ pub(crate) struct StartedOtpChallenge {
 pub(crate) struct OtpCheckRequest {
     /// The code the subject entered.
     code: String,
+    /// The subject the application expects: when it is not the
+    /// challenge's, the check is denied (and counted).
+    #[serde(default)]
+    subject: Option<String>,
 }
 
 /// What a check found, when the challenge was open.
@@ -76,7 +80,10 @@ pub(crate) struct OtpCheckRequest {
 #[serde(tag = "status", rename_all = "snake_case")]
 pub(crate) enum OtpCheckResult {
     /// The code is right; the challenge is used up.
-    Approved,
+    Approved {
+        /// Whom the challenge was started for.
+        subject: String,
+    },
     /// The code is wrong; the attempt counted.
     Denied {
         /// Checks left before the challenge locks.
@@ -160,10 +167,10 @@ pub(crate) async fn check(
     match caller
         .flows(&state)
         .challenges()
-        .check(&challenge_id, &req.code)
+        .check_for(&challenge_id, req.subject.as_deref(), &req.code)
         .await?
     {
-        CheckOutcome::Approved { .. } => Ok(axum::Json(OtpCheckResult::Approved)),
+        CheckOutcome::Approved { subject } => Ok(axum::Json(OtpCheckResult::Approved { subject })),
         CheckOutcome::Denied { attempts_left } => {
             Ok(axum::Json(OtpCheckResult::Denied { attempts_left }))
         }

@@ -1,0 +1,38 @@
+//! `keysmith recovery-codes`: a set of recovery codes to print or save.
+
+use crate::failure::Failure;
+use crate::output::Output;
+use keysmith::Recipe;
+use keysmith::recovery::RecoveryCodes;
+use std::process::ExitCode;
+
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Each code is 10 characters of Crockford's base32 (exactly 50 bits), shown as
+xxxxx-xxxxx. Typed back, case, spaces and hyphens do not matter, and I, L
+and O read as 1, 1 and 0. Store only keyed hashes of them (keysmith serve
+keeps HMACs under its server key).
+
+Examples:
+  keysmith recovery-codes             # 10 codes, one per line
+  keysmith recovery-codes --count 16
+  keysmith recovery-codes --json      # {\"value\", \"entropy_bits\"} per code")]
+pub(crate) struct RecoveryCodesArgs {
+    /// How many codes, 1 to 20.
+    #[arg(long, short = 'n', value_name = "N", default_value_t = RecoveryCodes::DEFAULT_COUNT)]
+    count: usize,
+
+    /// Print one JSON object per code: {"value", "entropy_bits"}.
+    #[arg(long)]
+    json: bool,
+}
+
+pub(crate) fn run(args: RecoveryCodesArgs) -> Result<ExitCode, Failure> {
+    let set = RecoveryCodes::new(args.count)?;
+    let mut out = Output::new(args.json);
+    for code in set.generate() {
+        out.secret(&code, RecoveryCodes::ENTROPY_BITS)?;
+    }
+    out.finish()?;
+    Ok(ExitCode::SUCCESS)
+}
