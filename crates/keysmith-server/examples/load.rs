@@ -1,13 +1,15 @@
 //! A bounded load generator for `keysmith serve`, for docs/benchmarks.md.
 //!
-//! Talks only to the URL it is given (meant for 127.0.0.1). Two workloads,
-//! each in two phases so that the figure for the second request is not
-//! mixed with the first:
+//! Talks only to the URL it is given (meant for 127.0.0.1). Three
+//! workloads; the first two in two phases so that the figure for the
+//! second request is not mixed with the first:
 //!
 //! - `reset`: issue N reset tokens (unique users, so no throttle), then
 //!   redeem them all;
 //! - `otp`: start N challenges (unique subjects), then check each with its
-//!   code.
+//!   code;
+//! - `verify`: create one API key (`POST /v1/api-keys`, not timed), then
+//!   verify it N times (`POST /v1/api-keys/verify`, expected: 200).
 //!
 //! Every phase runs N requests over C concurrent connections and prints one
 //! JSON line: requests, seconds, requests/s, p50/p99/max latency in ms, and
@@ -117,7 +119,7 @@ where
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 6 {
-        eprintln!("usage: load BASE_URL SERVICE_KEY reset|otp REQUESTS CLIENTS");
+        eprintln!("usage: load BASE_URL SERVICE_KEY reset|otp|verify REQUESTS CLIENTS");
         std::process::exit(2);
     }
     let base = args[1].trim_end_matches('/').to_string();
@@ -225,8 +227,58 @@ async fn main() {
             .await;
             println!("{}", check.report());
         }
+        "verify" => {
+            // One key, made before the clock starts; the server records a
+            // use at most once a minute, so nearly every verify is a read.
+            let made = client
+                .post(format!("{base}/v1/api-keys"))
+                .bearer_auth(&key)
+                .json(&serde_json::json!({ "owner": "load", "prefix": "sk_live" }))
+                .send()
+                .await;
+            let api_key = match made {
+                Ok(resp) if resp.status().is_success() => resp
+                    .json::<serde_json::Value>()
+                    .await
+                    .ok()
+                    .and_then(|v| v["key"].as_str().map(str::to_owned)),
+                Ok(resp) => {
+                    eprintln!("load: creating the API key answered {}", resp.status());
+                    None
+                }
+                Err(e) => {
+                    eprintln!("load: creating the API key failed: {e}");
+                    None
+                }
+            };
+            let Some(api_key) = api_key else {
+                std::process::exit(1);
+            };
+            let api_key = Arc::new(api_key);
+            let (c, b, k) = (client.clone(), base.clone(), key.clone());
+            let (mut verify, _) = run_phase("api-key verify", n, clients, move |_| {
+                let (c, b, k, api_key) = (c.clone(), b.clone(), k.clone(), api_key.clone());
+                async move {
+                    let resp = c
+                        .post(format!("{b}/v1/api-keys/verify"))
+                        .bearer_auth(&k)
+                        .json(&serde_json::json!({ "key": api_key.as_str() }))
+                        .send()
+                        .await;
+                    // Read the body, as for the other phases that keep
+                    // something, so the connection goes back clean.
+                    let ok = match resp {
+                        Ok(r) if r.status() == 200 => r.bytes().await.is_ok(),
+                        _ => false,
+                    };
+                    (ok, None::<()>)
+                }
+            })
+            .await;
+            println!("{}", verify.report());
+        }
         other => {
-            eprintln!("unknown workload '{other}': use reset or otp");
+            eprintln!("unknown workload '{other}': use reset, otp or verify");
             std::process::exit(2);
         }
     }

@@ -307,6 +307,9 @@ pub async fn run(
     sweeper.abort();
     upkeep.abort();
     shrinker.abort();
+    // A sweep cut off mid-way must not meet a closed pool (and log a
+    // failure on a clean stop): wait for the abort to land first.
+    let _ = sweeper.await;
     store.close().await;
     served.map_err(|e| StartError::Runtime(format!("the server failed: {e}")))?;
     tracing::info!("stopped");

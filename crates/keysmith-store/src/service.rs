@@ -102,6 +102,24 @@ impl<'a> ServiceKeys<'a> {
         ServiceKeys { store }
     }
 
+    /// Refuses a name [`create`](ServiceKeys::create) would refuse, so a
+    /// caller can check it before opening anything.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidInput`] unless `name` is 1 to
+    /// [`MAX_NAME_LEN`](ServiceKeys::MAX_NAME_LEN) printable characters.
+    pub fn check_name(name: &str) -> Result<()> {
+        if name.is_empty() || name.len() > Self::MAX_NAME_LEN || name.chars().any(char::is_control)
+        {
+            return Err(StoreError::InvalidInput(format!(
+                "a service key name must be 1 to {} printable characters",
+                Self::MAX_NAME_LEN
+            )));
+        }
+        Ok(())
+    }
+
     /// Makes a service key for `tenant` (created on first use), named
     /// `name` (1 to [`MAX_NAME_LEN`](ServiceKeys::MAX_NAME_LEN) printable
     /// characters), that may do `scopes`.
@@ -117,13 +135,7 @@ impl<'a> ServiceKeys<'a> {
         name: &str,
         scopes: Scopes,
     ) -> Result<CreatedServiceKey> {
-        if name.is_empty() || name.len() > Self::MAX_NAME_LEN || name.chars().any(char::is_control)
-        {
-            return Err(StoreError::InvalidInput(format!(
-                "a service key name must be 1 to {} printable characters",
-                Self::MAX_NAME_LEN
-            )));
-        }
+        Self::check_name(name)?;
         if scopes.is_empty() {
             return Err(StoreError::InvalidInput(
                 "a service key needs at least one scope".into(),

@@ -417,6 +417,7 @@ async fn create(a: CreateArgs) -> Result<(), Failure> {
     } else {
         Scopes::parse_list(&a.scopes).map_err(store_failure)?
     };
+    keysmith_store::ServiceKeys::check_name(&a.name).map_err(store_failure)?;
     let store = open(&a.db.db, true).await?;
     let made = store
         .service_keys()
