@@ -666,3 +666,67 @@ async fn oathtool_codes_are_accepted() {
         );
     }
 }
+
+/// A server-key rotation keeps factors working: a factor sealed under the
+/// previous key verifies and is sealed again under the current one, after
+/// which the previous key can go.
+async fn factors_survive_a_key_rotation(app: TestApp) {
+    use keysmith_store::{ServerKey, ServerKeys, Store, VerifyOutcome};
+    let now = (T0 / 1000) as u64;
+    let enrolled = enrol(&app, "jack").await;
+    let totp = totp_of(&enrolled);
+    let factor = enrolled["factor_id"].as_str().unwrap();
+    confirm(&app, factor, &totp.code_at(now)).await;
+    let k1 = ServerKey::new("k1", [7u8; 32].to_vec()).unwrap();
+    let k2 = ServerKey::new("k2", [9u8; 32].to_vec()).unwrap();
+    let open = |keys: ServerKeys| {
+        let mut options = app.store.options().clone();
+        options.server_keys = Some(keys);
+        Store::open(&app.url, options)
+    };
+    let key_id = || async {
+        sqlx::query_scalar::<_, String>("SELECT key_id FROM totp_factors WHERE id = $1")
+            .bind(factor)
+            .fetch_one(app.store.pool())
+            .await
+            .unwrap()
+    };
+    assert_eq!(key_id().await, "k1");
+    let rotated = open(ServerKeys::new(k2.clone()).with_previous(k1))
+        .await
+        .unwrap();
+    app.clock.advance(Duration::from_secs(30));
+    let outcome = verify_on(&rotated, "jack", &totp.code_at(now + 30)).await;
+    assert_eq!(
+        outcome,
+        VerifyOutcome::Approved {
+            factor_id: factor.to_string()
+        }
+    );
+    assert_eq!(key_id().await, "k2", "sealed again under the current key");
+    let only_new = open(ServerKeys::new(k2)).await.unwrap();
+    app.clock.advance(Duration::from_secs(30));
+    let outcome = verify_on(&only_new, "jack", &totp.code_at(now + 60)).await;
+    assert_eq!(
+        outcome,
+        VerifyOutcome::Approved {
+            factor_id: factor.to_string()
+        }
+    );
+}
+
+/// A verification on `store` directly, for the default tenant.
+async fn verify_on(
+    store: &keysmith_store::Store,
+    subject: &str,
+    code: &str,
+) -> keysmith_store::VerifyOutcome {
+    store
+        .default_tenant()
+        .totp_factors()
+        .verify(subject, code)
+        .await
+        .unwrap()
+}
+
+on_both_backends!(factors_survive_a_key_rotation);

@@ -236,6 +236,57 @@ async fn http_workflow(app: TestApp) -> Vec<String> {
         .await
         .unwrap();
     assert_eq!(r.status(), StatusCode::NO_CONTENT);
+
+    // Second factors: the TOTP secret, its codes and the recovery codes.
+    let r = app
+        .post("/v1/totp")
+        .json(&serde_json::json!({"subject": "user-7", "issuer": "Shop", "account": "u7"}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let enrolled: serde_json::Value = r.json().await.unwrap();
+    let secret = enrolled["secret"].as_str().unwrap().to_string();
+    let totp = keysmith::otp::Totp::new(keysmith::otp::Secret::from_base32(&secret).unwrap());
+    let now = (common::T0 / 1000) as u64;
+    let factor = enrolled["factor_id"].as_str().unwrap();
+    for (path, body) in [
+        (
+            format!("/v1/totp/{factor}/confirm"),
+            serde_json::json!({"code": totp.code_at(now)}),
+        ),
+        (
+            "/v1/totp/verify".into(),
+            serde_json::json!({"subject": "user-7", "code": totp.code_at(now + 30)}),
+        ),
+    ] {
+        let r = app.post(&path).json(&body).send().await.unwrap();
+        assert_eq!(r.status(), StatusCode::OK);
+    }
+    secrets.push(secret.clone());
+    secrets.push(secret.to_lowercase());
+    secrets.push(totp.code_at(now));
+    secrets.push(totp.code_at(now + 30));
+    let r = app
+        .post("/v1/recovery-codes")
+        .json(&serde_json::json!({"subject": "user-7", "count": 3}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::CREATED);
+    let made: serde_json::Value = r.json().await.unwrap();
+    for c in made["codes"].as_array().unwrap() {
+        let c = c.as_str().unwrap();
+        secrets.push(c.to_string());
+        secrets.push(keysmith::recovery::normalize(c).unwrap());
+    }
+    let r = app
+        .post("/v1/recovery-codes/redeem")
+        .json(&serde_json::json!({"subject": "user-7", "code": made["codes"][0]}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::OK);
     secrets
 }
 

@@ -300,12 +300,11 @@ impl<'a> Challenges<'a> {
         let id = format!("ch_{}", keysmith::token_urlsafe(16));
         let code = format.generate();
         let code_hmac = key.mac_hex(&[id.as_bytes(), code.as_bytes()]);
-        let now = self.store.now_ms();
-        let expires_at = now.saturating_add(millis(options.ttl));
-        let window_cutoff = now.saturating_sub(window);
-
         let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
+        let now = self.store.now_in(&mut tx).await?;
+        let expires_at = now.saturating_add(millis(options.ttl));
+        let window_cutoff = now.saturating_sub(window);
         // The subject's row serializes concurrent starts: this upsert
         // creates it or takes its row lock (held until commit on
         // PostgreSQL; SQLite has one writer at a time), and returns it only
@@ -442,9 +441,6 @@ impl<'a> Challenges<'a> {
             // unknown id, and nothing to count.
             return Ok(CheckOutcome::Expired);
         }
-        let now = self.store.now_ms();
-        let budget = Failures::of(self.store, now);
-        let max_failures = budget.max;
 
         // A challenge's subject never changes: read it, then take the
         // subject's row before the challenge's, the order start() takes
@@ -460,6 +456,9 @@ impl<'a> Challenges<'a> {
         };
         let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
+        let now = self.store.now_in(&mut tx).await?;
+        let budget = Failures::of(self.store, now);
+        let max_failures = budget.max;
         let Some(failures) = budget
             .claim(&mut tx, self.tenant, &challenge_subject, now)
             .await?

@@ -115,6 +115,12 @@ pub struct StoreOptions {
     pub last_used_granularity: Duration,
     /// The most database connections the store opens (10).
     pub max_connections: u32,
+    /// On PostgreSQL, take "now" from the database, inside the transaction
+    /// of each one-time-code, TOTP and recovery-code check and start, so
+    /// that instances whose clocks disagree still agree on expiry, send
+    /// windows and lockouts (true; [`with_clock`](StoreOptions::with_clock)
+    /// turns it off, since a given clock is meant to be used).
+    pub database_clock: bool,
     /// On PostgreSQL, the longest any one statement may run before the
     /// server cancels it (5 s): a stuck query fails instead of holding a
     /// connection and its locks.
@@ -137,6 +143,7 @@ impl Default for StoreOptions {
             totp_skew: 1,
             last_used_granularity: Duration::from_secs(60),
             max_connections: 10,
+            database_clock: true,
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(2),
         }
@@ -147,6 +154,7 @@ impl StoreOptions {
     /// These options with `clock`.
     pub fn with_clock(mut self, clock: Arc<dyn Clock>) -> Self {
         self.clock = clock;
+        self.database_clock = false;
         self
     }
 
@@ -170,6 +178,7 @@ impl fmt::Debug for StoreOptions {
             .field("totp_skew", &self.totp_skew)
             .field("last_used_granularity", &self.last_used_granularity)
             .field("max_connections", &self.max_connections)
+            .field("database_clock", &self.database_clock)
             .field("statement_timeout", &self.statement_timeout)
             .field("lock_timeout", &self.lock_timeout)
             .finish_non_exhaustive()
@@ -266,6 +275,21 @@ impl Store {
     /// The store's clock, now, in Unix milliseconds.
     pub(crate) fn now_ms(&self) -> i64 {
         self.inner.options.clock.now_ms()
+    }
+
+    /// Now, for a transaction whose guarded statements compare times: the
+    /// database's clock on PostgreSQL (one clock for every instance, see
+    /// [`StoreOptions::database_clock`]), else the store's.
+    pub(crate) async fn now_in(&self, conn: &mut sqlx::AnyConnection) -> Result<i64> {
+        if self.inner.backend == Backend::Postgres && self.inner.options.database_clock {
+            let now: i64 = sqlx::query_scalar(
+                "SELECT CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)",
+            )
+            .fetch_one(&mut *conn)
+            .await?;
+            return Ok(now);
+        }
+        Ok(self.now_ms())
     }
 
     /// Service keys for `keysmith serve`.

@@ -130,9 +130,9 @@ impl<'a> RecoveryCodeSets<'a> {
     pub async fn redeem(&self, subject: &str, code: &str) -> Result<RedeemOutcome> {
         check_subject(subject)?;
         let keys = self.keys()?;
-        let now = self.store.now_ms();
         let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
+        let now = self.store.now_in(&mut tx).await?;
         if Failures::of(self.store, now)
             .claim(&mut tx, self.tenant, subject, now)
             .await?

@@ -280,9 +280,9 @@ impl<'a> TotpFactors<'a> {
 
     /// The time step within the skew whose code is `code`, later than
     /// `after`. Every candidate is computed and compared in constant time.
-    fn matching_step(&self, totp: &Totp, code: &str, after: i64) -> Result<Option<i64>> {
+    fn matching_step(&self, totp: &Totp, code: &str, after: i64, now: i64) -> Result<Option<i64>> {
         let code = code.trim();
-        let now_s = u64::try_from(self.store.now_ms() / 1000).unwrap_or(0);
+        let now_s = u64::try_from(now / 1000).unwrap_or(0);
         let current = i64::try_from(totp.step_at(now_s)).unwrap_or(i64::MAX);
         let skew = i64::from(self.skew()?);
         let mut found = None;
@@ -309,10 +309,10 @@ impl<'a> TotpFactors<'a> {
         if factor_id.contains('\0') {
             return Ok(ConfirmOutcome::Gone);
         }
-        let now = self.store.now_ms();
         let max = i64::from(Self::MAX_CONFIRM_ATTEMPTS);
         let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
+        let now = self.store.now_in(&mut tx).await?;
         let claimed: Option<(String, String, String, String, i64, i64, i64)> = sqlx::query_as(
             "UPDATE totp_factors SET confirm_attempts = confirm_attempts + 1 \
              WHERE id = $1 AND tenant = $2 AND status = 'pending' AND expires_at > $3 \
@@ -339,7 +339,7 @@ impl<'a> TotpFactors<'a> {
             -1,
         );
         let totp = self.open(&row)?;
-        let Some(step) = self.matching_step(&totp, code, -1)? else {
+        let Some(step) = self.matching_step(&totp, code, -1, now)? else {
             if attempts >= max {
                 sqlx::query("DELETE FROM totp_factors WHERE id = $1 AND tenant = $2")
                     .bind(factor_id)
@@ -398,9 +398,9 @@ impl<'a> TotpFactors<'a> {
     pub async fn verify(&self, subject: &str, code: &str) -> Result<VerifyOutcome> {
         check_subject(subject)?;
         let keys = self.keys()?;
-        let now = self.store.now_ms();
         let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
+        let now = self.store.now_in(&mut tx).await?;
         let factor: Option<FactorRow> = sqlx::query_as(
             "SELECT id, sealed, key_id, algorithm, digits, period, last_step FROM totp_factors \
              WHERE tenant = $1 AND subject = $2 AND status = 'active'",
@@ -422,7 +422,7 @@ impl<'a> TotpFactors<'a> {
             return Err(StoreError::SubjectLocked);
         }
         let totp = self.open(&factor)?;
-        let Some(step) = self.matching_step(&totp, code, factor.6)? else {
+        let Some(step) = self.matching_step(&totp, code, factor.6, now)? else {
             tx.commit().await?;
             return Ok(VerifyOutcome::Denied);
         };

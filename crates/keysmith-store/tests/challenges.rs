@@ -844,7 +844,118 @@ async fn bad_inputs_are_refused(t: TestStore) {
     assert_eq!(n, 6);
 }
 
+/// A locked subject unlocks by itself after the lockout duration (1 h by
+/// default) and counts from zero.
+async fn a_lockout_ends_by_itself(t: TestStore) {
+    sqlx::query(
+        "INSERT INTO otp_subjects (tenant, subject, failures, last_failure_at, touched_at) \
+                 VALUES ('default', 'alice', 100, $1, $1)",
+    )
+    .bind(T0)
+    .execute(t.store.pool())
+    .await
+    .unwrap();
+    let refused = t
+        .store
+        .challenges()
+        .start("alice", StartOptions::default())
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::SubjectLocked)),
+        "{refused:?}"
+    );
+    t.clock.advance(Duration::from_secs(59 * 60));
+    let refused = t
+        .store
+        .challenges()
+        .start("alice", StartOptions::default())
+        .await;
+    assert!(
+        matches!(refused, Err(StoreError::SubjectLocked)),
+        "{refused:?}"
+    );
+    t.clock.advance(MINUTE);
+    let started = start(&t, "alice").await;
+    assert_eq!(stored_failures(&t, "alice").await, 0);
+    // From zero: a wrong code leaves the limit minus one.
+    assert_eq!(
+        check(&t.store, &started.id, &wrong(&started.code)).await,
+        CheckOutcome::Denied { attempts_left: 4 }
+    );
+    assert_eq!(stored_failures(&t, "alice").await, 1);
+}
+
+/// A check whose subject row is gone (swept, or never carried over)
+/// counts from zero failures instead of answering "expired".
+async fn a_check_without_a_subject_row_counts_from_zero(t: TestStore) {
+    let started = start(&t, "bob").await;
+    sqlx::query("DELETE FROM otp_subjects")
+        .execute(t.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(
+        check(&t.store, &started.id, &wrong(&started.code)).await,
+        CheckOutcome::Denied { attempts_left: 4 }
+    );
+    assert_eq!(stored_failures(&t, "bob").await, 1);
+    assert!(
+        check(&t.store, &started.id, &started.code)
+            .await
+            .is_approved()
+    );
+}
+
+/// The sweeper keeps a subject row any flow touched within a day, even
+/// with no challenge or send to show for it, and removes it after.
+async fn the_sweeper_keeps_recently_touched_subjects(t: TestStore) {
+    let started = start(&t, "carol").await;
+    assert!(
+        check(&t.store, &started.id, &started.code)
+            .await
+            .is_approved()
+    );
+    sqlx::query("DELETE FROM otp_sends")
+        .execute(t.store.pool())
+        .await
+        .unwrap();
+    t.store.sweep().await.unwrap();
+    assert_eq!(stored_failures(&t, "carol").await, 0, "the row is kept");
+    t.clock.advance(Duration::from_secs(24 * 3600 + 1));
+    t.store.sweep().await.unwrap();
+    let left: i64 = sqlx::query_scalar("SELECT COUNT(*) FROM otp_subjects")
+        .fetch_one(t.store.pool())
+        .await
+        .unwrap();
+    assert_eq!(left, 0);
+}
+
+/// A check naming another subject is denied and counted, even with the
+/// right code; naming the right one approves.
+async fn a_check_for_another_subject_is_denied(t: TestStore) {
+    let started = start(&t, "dave").await;
+    let c = t.store.challenges();
+    assert_eq!(
+        c.check_for(&started.id, Some("mallory"), &started.code)
+            .await
+            .unwrap(),
+        CheckOutcome::Denied { attempts_left: 4 }
+    );
+    assert_eq!(stored_attempts(&t, &started.id).await, 1);
+    assert_eq!(
+        c.check_for(&started.id, Some("dave"), &started.code)
+            .await
+            .unwrap(),
+        CheckOutcome::Approved {
+            subject: "dave".into()
+        }
+    );
+}
+
 on_both_backends!(
+    a_lockout_ends_by_itself,
+    a_check_without_a_subject_row_counts_from_zero,
+    the_sweeper_keeps_recently_touched_subjects,
+    a_check_for_another_subject_is_denied,
     right_code_is_approved_once,
     wrong_codes_count_down_then_lock,
     anything_presented_is_an_attempt,
@@ -866,3 +977,47 @@ on_both_backends!(
     database_failures_are_errors,
     bad_inputs_are_refused,
 );
+
+/// On PostgreSQL, instances whose own clocks disagree by decades agree on
+/// a challenge's expiry: both take "now" from the database.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn instances_with_skewed_clocks_share_the_databases_clock() {
+    use keysmith_store::ManualClock;
+    let Some(url) = common::empty_postgres().await else {
+        eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let at = |year_ms: i64| {
+        let mut o = common::options(Arc::new(ManualClock::new(year_ms)));
+        o.database_clock = true;
+        o
+    };
+    // 2000-01-01 and 2050-01-01.
+    let past = Store::open(&url, at(946_684_800_000)).await.unwrap();
+    let future = Store::open(&url, at(2_524_608_000_000)).await.unwrap();
+    let started = past
+        .challenges()
+        .start("alice", StartOptions::default())
+        .await
+        .unwrap();
+    let db_now: i64 = sqlx::query_scalar(
+        "SELECT CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)",
+    )
+    .fetch_one(past.pool())
+    .await
+    .unwrap();
+    let ten_minutes = 10 * 60 * 1000;
+    assert!(
+        (started.expires_at_ms - (db_now + ten_minutes)).abs() < 60_000,
+        "expiry from the database's clock: {} vs {}",
+        started.expires_at_ms,
+        db_now + ten_minutes
+    );
+    assert!(
+        check(&future, &started.id, &started.code)
+            .await
+            .is_approved()
+    );
+    past.close().await;
+    future.close().await;
+}

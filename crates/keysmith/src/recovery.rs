@@ -170,7 +170,14 @@ mod tests {
         assert_eq!(normalize("abcde-fghjk").as_deref(), Some("ABCDEFGHJK"));
         assert_eq!(normalize(" ABCDE FGHJK ").as_deref(), Some("ABCDEFGHJK"));
         assert_eq!(normalize("iLoIL-00000").as_deref(), Some("1101100000"));
-        for bad in ["", "abcde", "abcde-fghjkm", "abcde-fghju", "abcde_fghjk", "abcdé-fghjk"] {
+        for bad in [
+            "",
+            "abcde",
+            "abcde-fghjkm",
+            "abcde-fghju",
+            "abcde_fghjk",
+            "abcdé-fghjk",
+        ] {
             assert_eq!(normalize(bad), None, "{bad}");
         }
     }
