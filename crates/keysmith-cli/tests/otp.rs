@@ -586,3 +586,64 @@ fn hotp_bad_input() {
         "unknown algorithm",
     );
 }
+
+// ---- recovery-codes -------------------------------------------------------
+
+#[test]
+fn recovery_codes_are_ten_crockford_characters_each() {
+    let out = stdout_of(&["recovery-codes"]);
+    let codes = lines(&out);
+    assert_eq!(codes.len(), 10);
+    for c in &codes {
+        assert_eq!(c.len(), 11, "{c}");
+        assert_eq!(&c[5..6], "-", "{c}");
+        assert!(
+            c.chars()
+                .filter(|&ch| ch != '-')
+                .all(|ch| "0123456789abcdefghjkmnpqrstvwxyz".contains(ch)),
+            "{c}"
+        );
+    }
+    let mut unique = codes.clone();
+    unique.sort_unstable();
+    unique.dedup();
+    assert_eq!(unique.len(), 10, "codes repeat: {codes:?}");
+    assert_eq!(
+        lines(&stdout_of(&["recovery-codes", "--count", "20"])).len(),
+        20
+    );
+}
+
+#[test]
+fn recovery_codes_json_has_value_and_entropy() {
+    let out = stdout_of(&["recovery-codes", "-n", "3", "--json"]);
+    let rows = lines(&out);
+    assert_eq!(rows.len(), 3);
+    for row in rows {
+        let v: serde_json::Value = serde_json::from_str(row).unwrap();
+        assert_eq!(v["entropy_bits"], 50.0, "{v}");
+        let code = v["value"].as_str().unwrap();
+        assert_eq!(
+            keysmith::recovery::normalize(code).unwrap().len(),
+            10,
+            "{v}"
+        );
+        assert_eq!(v.as_object().unwrap().len(), 2, "{v}");
+    }
+}
+
+#[test]
+fn recovery_code_counts_are_checked() {
+    for n in ["0", "21", "-1", "x"] {
+        let out = keysmith()
+            .args(["recovery-codes", "--count", n])
+            .assert()
+            .code(2)
+            .get_output()
+            .clone();
+        assert!(out.stdout.is_empty(), "{n}");
+        let err = String::from_utf8(out.stderr).unwrap();
+        assert_eq!(err.lines().count(), 1, "{n}: {err}");
+    }
+    rejects(&["recovery-codes", "--count", "21"], "between 1 and 20");
+}
