@@ -18,7 +18,9 @@
 //! (one-time codes live at most a day; TOTP factors are sealed again under
 //! the current key when used).
 
-use keysmith_store::{Backend, MIN_KEY_LEN, ServerKey, ServerKeys, StoreOptions, redact_url};
+use keysmith_store::{
+    Backend, MIN_KEY_LEN, ServerKey, ServerKeys, StoreOptions, decode_hex, redact_url,
+};
 use std::fmt;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -425,19 +427,6 @@ pub fn parse_server_keys(text: &str, origin: &str) -> Result<ServerKeys, StartEr
         .next()
         .ok_or_else(|| bad("no key found: expected lines of <id>:<hex key>".into()))?;
     Ok(keys.fold(ServerKeys::new(current), ServerKeys::with_previous))
-}
-
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    hex.as_bytes()
-        .chunks(2)
-        .map(|pair| {
-            let digit = |b: u8| (b as char).to_digit(16);
-            Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
-        })
-        .collect()
 }
 
 #[cfg(test)]

@@ -251,11 +251,7 @@ impl<'a> Challenges<'a> {
     }
 
     fn server_keys(&self) -> Result<&'a ServerKeys> {
-        self.store
-            .options()
-            .server_keys
-            .as_ref()
-            .ok_or_else(|| StoreError::Config("one-time codes need a server key".into()))
+        self.store.server_keys("one-time codes")
     }
 
     /// Starts a challenge for `subject` (a user id, an address: whatever

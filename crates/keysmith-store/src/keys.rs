@@ -10,6 +10,22 @@ use zeroize::Zeroizing;
 /// The shortest server key accepted, in bytes.
 pub const MIN_KEY_LEN: usize = 32;
 
+/// The bytes lowercase or uppercase hex digits spell, or `None` for an odd
+/// count or any other character. (How server keys are written, and how
+/// sealed values are kept.)
+pub fn decode_hex(hex: &str) -> Option<Vec<u8>> {
+    if !hex.len().is_multiple_of(2) {
+        return None;
+    }
+    hex.as_bytes()
+        .chunks(2)
+        .map(|pair| {
+            let digit = |b: u8| (b as char).to_digit(16);
+            Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
+        })
+        .collect()
+}
+
 /// One server key with its id. `Debug` never shows the key.
 #[derive(Clone)]
 pub struct ServerKey {

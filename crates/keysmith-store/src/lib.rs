@@ -59,7 +59,7 @@ pub use challenge::{Challenges, CheckOutcome, StartOptions, StartedChallenge};
 pub use clock::{Clock, ManualClock, SystemClock, rfc3339, to_system_time};
 pub use db::{Backend, redact_url};
 pub use error::{Result, StoreError};
-pub use keys::{MIN_KEY_LEN, ServerKey, ServerKeys};
+pub use keys::{MIN_KEY_LEN, ServerKey, ServerKeys, decode_hex};
 pub use recovery::{IssuedCodes, RecoveryCodeSets, RedeemOutcome};
 pub use reset::{IssuedToken, ResetTokens};
 pub use scope::{ALL_SCOPES, Scope, Scopes};
@@ -270,6 +270,15 @@ impl Store {
             Some(gate) => Some(gate.lock().await),
             None => None,
         }
+    }
+
+    /// The server keys, which `flow` ("one-time codes", …) needs.
+    pub(crate) fn server_keys(&self, flow: &str) -> Result<&ServerKeys> {
+        self.inner
+            .options
+            .server_keys
+            .as_ref()
+            .ok_or_else(|| StoreError::Config(format!("{flow} need a server key")))
     }
 
     /// The store's clock, now, in Unix milliseconds.

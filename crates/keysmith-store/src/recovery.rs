@@ -67,11 +67,7 @@ impl<'a> RecoveryCodeSets<'a> {
     }
 
     fn keys(&self) -> Result<&'a ServerKeys> {
-        self.store
-            .options()
-            .server_keys
-            .as_ref()
-            .ok_or_else(|| StoreError::Config("recovery codes need a server key".into()))
+        self.store.server_keys("recovery codes")
     }
 
     /// Makes a set of `count` codes for `subject`, replacing the subject's

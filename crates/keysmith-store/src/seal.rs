@@ -62,7 +62,7 @@ pub(crate) fn open(
             key.id()
         ))
     };
-    let bytes = decode_hex(sealed).ok_or_else(corrupt)?;
+    let bytes = crate::decode_hex(sealed).ok_or_else(corrupt)?;
     if bytes.len() < NONCE_LEN {
         return Err(corrupt());
     }
@@ -79,19 +79,6 @@ pub(crate) fn open(
         )
         .map(zeroize_vec::Secret)
         .map_err(|_| corrupt())
-}
-
-fn decode_hex(hex: &str) -> Option<Vec<u8>> {
-    if !hex.len().is_multiple_of(2) {
-        return None;
-    }
-    hex.as_bytes()
-        .chunks(2)
-        .map(|pair| {
-            let digit = |b: u8| (b as char).to_digit(16);
-            Some((digit(pair[0])? * 16 + digit(pair[1])?) as u8)
-        })
-        .collect()
 }
 
 pub(crate) mod zeroize_vec {

@@ -164,11 +164,7 @@ impl<'a> TotpFactors<'a> {
     }
 
     fn keys(&self) -> Result<&'a ServerKeys> {
-        self.store
-            .options()
-            .server_keys
-            .as_ref()
-            .ok_or_else(|| StoreError::Config("TOTP factors need a server key".into()))
+        self.store.server_keys("TOTP factors")
     }
 
     fn skew(&self) -> Result<u32> {
