@@ -17,6 +17,8 @@ pub struct ApiError {
     pub message: String,
     /// Seconds to wait, for 429.
     pub retry_after: Option<u64>,
+    /// One more field of the body, such as the successor of a rotated key.
+    pub extra: Option<(&'static str, String)>,
 }
 
 impl ApiError {
@@ -27,6 +29,7 @@ impl ApiError {
             code,
             message: message.into(),
             retry_after: None,
+            extra: None,
         }
     }
 
@@ -79,7 +82,11 @@ impl ApiError {
 
 impl IntoResponse for ApiError {
     fn into_response(self) -> Response {
-        let body = Json(serde_json::json!({ "error": self.code, "message": self.message }));
+        let mut body = serde_json::json!({ "error": self.code, "message": self.message });
+        if let Some((field, value)) = self.extra {
+            body[field] = serde_json::Value::String(value);
+        }
+        let body = Json(body);
         let mut response = (self.status, body).into_response();
         // Only a missing or bad service key asks for one; a bad API key
         // sent to /v1/api-keys/verify is an answer, not a challenge.
@@ -111,6 +118,14 @@ impl From<StoreError> for ApiError {
                 "the API key is invalid, expired or revoked",
             ),
             StoreError::NotFound => ApiError::new(StatusCode::NOT_FOUND, "not_found", "not found"),
+            StoreError::AlreadyRotated { successor } => ApiError {
+                extra: Some(("successor_id", successor.clone())),
+                ..ApiError::new(
+                    StatusCode::CONFLICT,
+                    "already_rotated",
+                    format!("the key was rotated already: rotate its successor {successor}"),
+                )
+            },
             StoreError::Throttled { retry_after } => ApiError::too_many_requests(
                 "throttled",
                 "too many requests; see Retry-After",
@@ -119,7 +134,7 @@ impl From<StoreError> for ApiError {
             StoreError::SubjectLocked => ApiError::new(
                 StatusCode::TOO_MANY_REQUESTS,
                 "subject_locked",
-                "too many failed attempts; new challenges are refused until an administrator resets the subject",
+                "too many failed codes in a row: the subject is locked out until the lockout ends or an administrator unlocks it",
             ),
             StoreError::InvalidInput(m) => ApiError::bad_request(m),
             StoreError::Config(m) => {

@@ -469,9 +469,11 @@ async fn api_key_rotation(app: TestApp) {
     let r = verify_key(&app, &new["key"]).await;
     assert_eq!(json_of(r, StatusCode::OK).await["id"], new["id"]);
 
-    // A key past its grace, a revoked key and an unknown id: 404.
+    // A rotated key is not rotated again: 409 naming the successor.
     let r = rotate(&old["id"], 0).await.unwrap();
-    expect_error(r, StatusCode::NOT_FOUND, "not_found").await;
+    let body = expect_error(r, StatusCode::CONFLICT, "already_rotated").await;
+    assert_eq!(body["successor_id"], new["id"]);
+    // A revoked key and an unknown id: 404.
     let r = app
         .delete(&format!("/v1/api-keys/{}", new["id"].as_str().unwrap()))
         .send()

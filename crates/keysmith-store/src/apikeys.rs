@@ -1,23 +1,33 @@
-//! API keys: created once and shown once, stored as SHA-256, verified,
-//! listed, revoked and rotated.
+//! API keys: created once and shown once, stored as SHA-256, verified
+//! against their policies, listed, changed, revoked and rotated.
 //!
 //! A key is keysmith's checksummed format (`sk_live_` + 30 base62
 //! characters + CRC-32, at least 178 bits of entropy; see
 //! [`keysmith::apikey`]). The table keeps its SHA-256 under a unique index,
 //! never the key: with that much entropy an unsalted fast hash cannot be
 //! reversed by guessing, and the hash is what a lookup needs.
+//!
+//! A key's credits and rate limit live in its row and are spent by one
+//! guarded `UPDATE` per verification, which applies a due refill, counts
+//! the rate window and takes the cost, only when both allow it: exact
+//! across every instance sharing the database. A key with neither is only
+//! read (its last use is written at most once a
+//! [`last_used_granularity`](crate::StoreOptions::last_used_granularity)).
 
 use keysmith::apikey::ApiKey;
 use keysmith::{KeySpec, Recipe};
-use sqlx::AnyConnection;
+use sqlx::any::AnyRow;
+use sqlx::{AnyConnection, Row};
 use std::fmt;
 use std::time::Duration;
 
 use crate::clock::millis;
+use crate::policy::{KeyPolicy, RateLimit, Refill, RefillInterval};
 use crate::{Result, Store, StoreError};
 
 /// API keys in a [`Store`]: [`create`](ApiKeys::create),
-/// [`verify`](ApiKeys::verify), [`list`](ApiKeys::list),
+/// [`check`](ApiKeys::check), [`get`](ApiKeys::get),
+/// [`update`](ApiKeys::update), [`list_page`](ApiKeys::list_page),
 /// [`revoke`](ApiKeys::revoke) and [`rotate`](ApiKeys::rotate).
 #[derive(Debug, Clone, Copy)]
 pub struct ApiKeys<'a> {
@@ -92,8 +102,7 @@ impl VerifiedKey {
     }
 }
 
-/// One key as [`ApiKeys::list`] shows it: its record, never the key or
-/// its hash.
+/// One key's record: never the key or its hash.
 #[derive(Debug, Clone, PartialEq, Eq)]
 #[non_exhaustive]
 pub struct KeyInfo {
@@ -101,10 +110,14 @@ pub struct KeyInfo {
     pub id: String,
     /// The key's safe-to-show label.
     pub display_id: String,
+    /// Whom the key belongs to.
+    pub owner: String,
     /// The key's prefix, without the trailing `_`.
     pub prefix: String,
     /// What the key may do.
     pub scopes: Vec<String>,
+    /// Its name, metadata, credits, refill, rate limit and switch.
+    pub policy: KeyPolicy,
     /// When the key was made, in Unix milliseconds.
     pub created_at_ms: i64,
     /// When a verification last recorded a use, in Unix milliseconds, to
@@ -115,31 +128,172 @@ pub struct KeyInfo {
     pub expires_at_ms: Option<i64>,
     /// When the key was revoked, in Unix milliseconds.
     pub revoked_at_ms: Option<i64>,
+    /// When a leak report named the key, where and from what source.
+    pub exposure: Option<Exposure>,
+    /// The id of the key that replaced this one, once rotated.
+    pub rotated_to: Option<String>,
 }
 
-/// id, owner, prefix, scopes, display_id, expires_at, last_used_at
-type VerifyRow = (
-    String,
-    String,
-    String,
-    String,
-    String,
-    Option<i64>,
-    Option<i64>,
-);
+/// Where a leaked key was found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Exposure {
+    /// When it was reported (Unix ms).
+    pub at_ms: i64,
+    /// The URL the report gave.
+    pub url: Option<String>,
+    /// The source the report gave (`content`, `commit`, …).
+    pub source: Option<String>,
+}
 
-/// id, display_id, prefix, scopes, created_at, last_used_at, expires_at,
-/// revoked_at
-type KeyInfoRow = (
-    String,
-    String,
-    String,
-    String,
-    i64,
-    Option<i64>,
-    Option<i64>,
-    Option<i64>,
-);
+/// Why a verification was valid or not: Unkey's codes.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum VerifyCode {
+    /// The key works, and this use was counted.
+    Valid,
+    /// Malformed, a bad checksum, or no key of this tenant.
+    NotFound,
+    /// Past its expiry.
+    Expired,
+    /// Revoked (by a call, or by a leak report).
+    Revoked,
+    /// Switched off.
+    Disabled,
+    /// It lacks a scope the caller required.
+    InsufficientScopes,
+    /// Fewer credits left than the cost.
+    UsageExceeded,
+    /// Over its rate limit in the current window.
+    RateLimited,
+}
+
+impl VerifyCode {
+    /// `VALID`, `NOT_FOUND`, …
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VerifyCode::Valid => "VALID",
+            VerifyCode::NotFound => "NOT_FOUND",
+            VerifyCode::Expired => "EXPIRED",
+            VerifyCode::Revoked => "REVOKED",
+            VerifyCode::Disabled => "DISABLED",
+            VerifyCode::InsufficientScopes => "INSUFFICIENT_SCOPES",
+            VerifyCode::UsageExceeded => "USAGE_EXCEEDED",
+            VerifyCode::RateLimited => "RATE_LIMITED",
+        }
+    }
+}
+
+/// A rate limit's state after a verification.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub struct RateState {
+    /// Uses per window.
+    pub limit: u64,
+    /// Uses left in the current window.
+    pub remaining: u64,
+    /// When the current window ends (Unix ms).
+    pub reset_at_ms: i64,
+}
+
+/// What [`ApiKeys::check`] found.
+#[derive(Debug, Clone, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct Verification {
+    /// Why.
+    pub code: VerifyCode,
+    /// The key's record, when the key exists (with its credits after this
+    /// use).
+    pub key: Option<KeyInfo>,
+    /// The rate limit's state, for a key with one that got that far.
+    pub rate: Option<RateState>,
+}
+
+/// Changes to a key ([`ApiKeys::update`]): `None` leaves a field as it is;
+/// `Some(None)` clears an optional one.
+#[derive(Debug, Clone, Default, PartialEq, Eq)]
+#[non_exhaustive]
+pub struct KeyUpdate {
+    /// A new name.
+    pub name: Option<Option<String>>,
+    /// New metadata (a JSON object, serialised).
+    pub meta: Option<Option<String>>,
+    /// New scopes.
+    pub scopes: Option<Vec<String>>,
+    /// New credits.
+    pub remaining: Option<Option<u64>>,
+    /// A new refill.
+    pub refill: Option<Option<Refill>>,
+    /// A new rate limit (its window starts afresh).
+    pub rate_limit: Option<Option<RateLimit>>,
+    /// On or off.
+    pub enabled: Option<bool>,
+    /// A new expiry (Unix ms).
+    pub expires_at_ms: Option<Option<i64>>,
+}
+
+/// The columns [`key_info`] reads.
+const KEY_COLUMNS: &str = "id, display_id, owner, prefix, scopes, created_at, last_used_at, \
+     expires_at, revoked_at, name, meta, remaining, refill_amount, refill_interval, rate_limit, \
+     rate_window_ms, enabled, exposed_at, exposure_url, exposure_source, rotated_to";
+
+fn key_info(row: &AnyRow) -> Result<KeyInfo> {
+    let u = |v: Option<i64>| v.map(|n| u64::try_from(n).unwrap_or(0));
+    let refill = match (
+        row.try_get::<Option<i64>, _>("refill_amount")?,
+        row.try_get::<Option<String>, _>("refill_interval")?,
+    ) {
+        (Some(amount), Some(interval)) => RefillInterval::parse(&interval).map(|interval| Refill {
+            amount: u64::try_from(amount).unwrap_or(0),
+            interval,
+        }),
+        _ => None,
+    };
+    let rate_limit = match (
+        row.try_get::<Option<i64>, _>("rate_limit")?,
+        row.try_get::<Option<i64>, _>("rate_window_ms")?,
+    ) {
+        (Some(limit), Some(window)) => Some(RateLimit {
+            limit: u64::try_from(limit).unwrap_or(0),
+            window: Duration::from_millis(u64::try_from(window).unwrap_or(0)),
+        }),
+        _ => None,
+    };
+    let exposure = row
+        .try_get::<Option<i64>, _>("exposed_at")?
+        .map(|at_ms| -> Result<Exposure> {
+            Ok(Exposure {
+                at_ms,
+                url: row.try_get("exposure_url")?,
+                source: row.try_get("exposure_source")?,
+            })
+        })
+        .transpose()?;
+    Ok(KeyInfo {
+        id: row.try_get("id")?,
+        display_id: row.try_get("display_id")?,
+        owner: row.try_get("owner")?,
+        prefix: row.try_get("prefix")?,
+        scopes: split_scopes(&row.try_get::<String, _>("scopes")?),
+        policy: KeyPolicy {
+            name: row.try_get("name")?,
+            meta: row.try_get("meta")?,
+            remaining: u(row.try_get("remaining")?),
+            refill,
+            rate_limit,
+            enabled: row.try_get::<i64, _>("enabled")? != 0,
+        },
+        created_at_ms: row.try_get("created_at")?,
+        last_used_at_ms: row.try_get("last_used_at")?,
+        expires_at_ms: row.try_get("expires_at")?,
+        revoked_at_ms: row.try_get("revoked_at")?,
+        exposure,
+        rotated_to: row.try_get("rotated_to")?,
+    })
+}
+
+/// The highest `limit` [`ApiKeys::list_page`] takes, and its default.
+pub const MAX_PAGE: usize = 100;
+/// See [`MAX_PAGE`].
+pub const DEFAULT_PAGE: usize = 50;
 
 impl ApiKeys<'_> {
     /// The longest grace period [`rotate`](ApiKeys::rotate) accepts: 30
@@ -163,8 +317,25 @@ impl<'a> ApiKeys<'a> {
 
     /// Makes a key for `owner` with `prefix` (see [`KeySpec::new`]) and
     /// `scopes`, working until `expires_at_ms` (Unix milliseconds) or, with
-    /// `None`, until revoked. The key is in the result and nowhere else:
-    /// the store keeps its SHA-256, a display id, and the metadata.
+    /// `None`, until revoked; the default policy (unlimited, enabled).
+    ///
+    /// # Errors
+    ///
+    /// As [`create_with`](ApiKeys::create_with).
+    pub async fn create(
+        &self,
+        owner: &str,
+        prefix: &str,
+        scopes: &[&str],
+        expires_at_ms: Option<i64>,
+    ) -> Result<CreatedKey> {
+        self.create_with(owner, prefix, scopes, expires_at_ms, &KeyPolicy::default())
+            .await
+    }
+
+    /// [`create`](ApiKeys::create) with a policy. The key is in the result
+    /// and nowhere else: the store keeps its SHA-256, a display id, and the
+    /// record.
     ///
     /// # Errors
     ///
@@ -174,18 +345,21 @@ impl<'a> ApiKeys<'a> {
     /// are more than [`MAX_SCOPES`](ApiKeys::MAX_SCOPES) scopes, or a scope
     /// is empty, longer than [`MAX_SCOPE_LEN`](ApiKeys::MAX_SCOPE_LEN)
     /// bytes, contains whitespace or control characters, or appears twice;
-    /// when `expires_at_ms` is not in the future. [`StoreError::Database`]
-    /// when the database fails.
-    pub async fn create(
+    /// when `expires_at_ms` is not in the future; when the policy is
+    /// refused by [`KeyPolicy::check`]. [`StoreError::Database`] when the
+    /// database fails.
+    pub async fn create_with(
         &self,
         owner: &str,
         prefix: &str,
         scopes: &[&str],
         expires_at_ms: Option<i64>,
+        policy: &KeyPolicy,
     ) -> Result<CreatedKey> {
         check_owner(owner)?;
         let spec = key_spec(prefix)?;
         let scopes = check_scopes(scopes)?;
+        policy.check()?;
         let now = self.store.now_ms();
         if let Some(t) = expires_at_ms
             && t <= now
@@ -198,74 +372,369 @@ impl<'a> ApiKeys<'a> {
         let mut conn = self.store.pool().acquire().await?;
         insert(
             &mut conn,
-            self.tenant,
-            &spec,
-            owner,
-            scopes,
-            now,
-            expires_at_ms,
+            &NewKey {
+                tenant: self.tenant,
+                spec: &spec,
+                owner,
+                scopes,
+                now,
+                expires_at_ms,
+                policy,
+            },
         )
         .await
     }
 
-    /// Checks a presented key: its owner and scopes when it is known, not
-    /// revoked and not expired.
+    /// Checks a presented key, as Unkey's verify does: a [`VerifyCode`]
+    /// saying why it is valid or not, and the key's record when it exists.
+    /// `cost` credits are taken on a [`VerifyCode::Valid`] answer only.
     ///
-    /// The key's format and checksum are checked first, without any
-    /// database access, so mistyped and made-up keys cost nothing. A valid
-    /// key is looked up by its SHA-256. Its last use is written at most
-    /// once per
-    /// [`last_used_granularity`](crate::StoreOptions::last_used_granularity)
-    /// (60 s by default) by a guarded update, so verifying does not write on
-    /// every call, even when many instances verify the same key at once.
+    /// The format and checksum are checked first, without any database
+    /// access. A key with credits or a rate limit is spent by one guarded
+    /// update (refill, rate window and cost together, or nothing).
     ///
     /// # Errors
     ///
-    /// [`StoreError::InvalidKey`] for a malformed key, a bad checksum, and
-    /// an unknown, revoked or expired key alike. [`StoreError::Database`]
-    /// when the database fails: never `InvalidKey`, never a success.
-    pub async fn verify(&self, key: &str) -> Result<VerifiedKey> {
-        let key = ApiKey::parse(key).map_err(|_| StoreError::InvalidKey)?;
+    /// [`StoreError::Database`] when the database fails: never a code.
+    pub async fn check(
+        &self,
+        key: &str,
+        required_scopes: &[&str],
+        cost: u64,
+    ) -> Result<Verification> {
+        let not_found = Verification {
+            code: VerifyCode::NotFound,
+            key: None,
+            rate: None,
+        };
+        let Ok(key) = ApiKey::parse(key) else {
+            return Ok(not_found);
+        };
         let now = self.store.now_ms();
         let pool = self.store.pool();
-        let row: Option<VerifyRow> = sqlx::query_as(
-            "SELECT id, owner, prefix, scopes, display_id, expires_at, last_used_at \
-             FROM api_keys \
-             WHERE key_hash = $1 AND tenant = $3 AND revoked_at IS NULL \
-               AND (expires_at IS NULL OR expires_at > $2)",
-        )
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = $1 AND tenant = $2"
+        )))
         .bind(key.sha256_hex())
-        .bind(now)
         .bind(self.tenant)
         .fetch_optional(pool)
         .await?;
-        let Some((id, owner, prefix, scopes, display_id, expires_at_ms, last_used)) = row else {
-            return Err(StoreError::InvalidKey);
+        let Some(row) = row else {
+            return Ok(not_found);
         };
+        let info = key_info(&row)?;
+        let refused = |code| {
+            Ok(Verification {
+                code,
+                key: Some(info.clone()),
+                rate: None,
+            })
+        };
+        if info.revoked_at_ms.is_some() {
+            return refused(VerifyCode::Revoked);
+        }
+        if info.expires_at_ms.is_some_and(|t| t <= now) {
+            return refused(VerifyCode::Expired);
+        }
+        if !info.policy.enabled {
+            return refused(VerifyCode::Disabled);
+        }
+        if !required_scopes
+            .iter()
+            .all(|r| info.scopes.iter().any(|s| s == r))
+        {
+            return refused(VerifyCode::InsufficientScopes);
+        }
+        if info.policy.remaining.is_none() && info.policy.rate_limit.is_none() {
+            self.record_use(&info, now).await?;
+            return Ok(Verification {
+                code: VerifyCode::Valid,
+                key: Some(info),
+                rate: None,
+            });
+        }
+        self.spend(info, cost, now).await
+    }
+
+    /// Writes a plain key's last use, at most once per granularity: the
+    /// read spares the write when the last use is recent; the guard makes
+    /// concurrent verifications write at most once.
+    async fn record_use(&self, info: &KeyInfo, now: i64) -> Result<()> {
         let stale_before = now.saturating_sub(millis(self.store.options().last_used_granularity));
-        // The read above spares the write when the last use is recent; the
-        // guard makes concurrent verifications write at most once.
-        if last_used.is_none_or(|t| t <= stale_before) {
+        if info.last_used_at_ms.is_none_or(|t| t <= stale_before) {
             let _turn = self.store.writing().await;
             sqlx::query(
                 "UPDATE api_keys SET last_used_at = $2 \
                  WHERE id = $1 AND tenant = $4 AND (last_used_at IS NULL OR last_used_at <= $3)",
             )
-            .bind(&id)
+            .bind(&info.id)
             .bind(now)
             .bind(stale_before)
             .bind(self.tenant)
-            .execute(pool)
+            .execute(self.store.pool())
             .await?;
         }
-        Ok(VerifiedKey {
-            id,
-            owner,
-            scopes: split_scopes(&scopes),
-            prefix,
-            display_id,
-            expires_at_ms,
+        Ok(())
+    }
+
+    /// The claim of a key with credits or a rate limit.
+    async fn spend(&self, mut info: KeyInfo, cost: u64, now: i64) -> Result<Verification> {
+        let cost = i64::try_from(cost).unwrap_or(i64::MAX);
+        let day = RefillInterval::Daily.period(now);
+        let month = RefillInterval::Monthly.period(now);
+        // `due` is the credits after any refill now due; every SET reads
+        // the row as it was, so the same expression serves guard and SET.
+        const DUE: &str = "(CASE WHEN refill_interval IS NOT NULL AND refill_period <> \
+             (CASE refill_interval WHEN 'daily' THEN $4 ELSE $5 END) \
+             THEN refill_amount ELSE remaining END)";
+        const WINDOW: &str = "($3 - ($3 % rate_window_ms))";
+        let sql = format!(
+            "UPDATE api_keys SET \
+                 remaining = CASE WHEN remaining IS NULL THEN NULL ELSE {DUE} - $6 END, \
+                 refill_period = CASE refill_interval WHEN 'daily' THEN $4 \
+                                 WHEN 'monthly' THEN $5 ELSE refill_period END, \
+                 rate_count = CASE WHEN rate_limit IS NULL THEN NULL \
+                              WHEN rate_window_start = {WINDOW} THEN rate_count + 1 ELSE 1 END, \
+                 rate_window_start = CASE WHEN rate_limit IS NULL THEN NULL ELSE {WINDOW} END, \
+                 last_used_at = $3 \
+             WHERE id = $1 AND tenant = $2 AND revoked_at IS NULL AND enabled <> 0 \
+               AND (remaining IS NULL OR {DUE} >= $6) \
+               AND (rate_limit IS NULL OR rate_window_start IS NULL \
+                    OR rate_window_start <> {WINDOW} OR rate_count < rate_limit) \
+             RETURNING remaining, rate_count, rate_window_start"
+        );
+        let _turn = self.store.writing().await;
+        let spent: Option<(Option<i64>, Option<i64>, Option<i64>)> =
+            sqlx::query_as(sqlx::AssertSqlSafe(sql))
+                .bind(&info.id)
+                .bind(self.tenant)
+                .bind(now)
+                .bind(day)
+                .bind(month)
+                .bind(cost)
+                .fetch_optional(self.store.pool())
+                .await?;
+        let rate_of = |count: Option<i64>, start: Option<i64>, rl: Option<RateLimit>| {
+            rl.map(|rl| {
+                let window = millis(rl.window);
+                let start = start.unwrap_or(now - now.rem_euclid(window.max(1)));
+                let used = u64::try_from(count.unwrap_or(0)).unwrap_or(0);
+                RateState {
+                    limit: rl.limit,
+                    remaining: rl.limit.saturating_sub(used),
+                    reset_at_ms: start.saturating_add(window),
+                }
+            })
+        };
+        if let Some((remaining, count, start)) = spent {
+            info.policy.remaining = remaining.map(|r| u64::try_from(r).unwrap_or(0));
+            let rate = rate_of(count, start, info.policy.rate_limit);
+            return Ok(Verification {
+                code: VerifyCode::Valid,
+                key: Some(info),
+                rate,
+            });
+        }
+        // Refused: say why, from the row as it is now.
+        let row: Option<SpendState> =
+            sqlx::query_as(
+                "SELECT remaining, refill_amount, refill_period, refill_interval, rate_count, \
+                        rate_window_start, rate_window_ms FROM api_keys WHERE id = $1 AND tenant = $2",
+            )
+            .bind(&info.id)
+            .bind(self.tenant)
+            .fetch_optional(self.store.pool())
+            .await?;
+        let Some((remaining, refill_amount, refill_period, interval, count, start, window)) = row
+        else {
+            return Ok(Verification {
+                code: VerifyCode::NotFound,
+                key: None,
+                rate: None,
+            });
+        };
+        let due = match interval.as_deref().and_then(RefillInterval::parse) {
+            Some(i) if refill_period != Some(i.period(now)) => refill_amount,
+            _ => remaining,
+        };
+        info.policy.remaining = due.map(|r| u64::try_from(r).unwrap_or(0));
+        let current_window = window.map(|w| now - now.rem_euclid(w.max(1)));
+        let in_window = start.is_some() && start == current_window;
+        let rate = rate_of(
+            if in_window { count } else { Some(0) },
+            current_window,
+            info.policy.rate_limit,
+        );
+        let code = if due.is_some_and(|d| d < cost) {
+            VerifyCode::UsageExceeded
+        } else {
+            VerifyCode::RateLimited
+        };
+        Ok(Verification {
+            code,
+            key: Some(info),
+            rate,
         })
+    }
+
+    /// Checks a presented key: its record when it is
+    /// [`VerifyCode::Valid`] at a cost of 1.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidKey`] for every other code (malformed, unknown,
+    /// revoked, expired, disabled, out of credits, rate limited);
+    /// [`StoreError::Database`] when the database fails.
+    pub async fn verify(&self, key: &str) -> Result<VerifiedKey> {
+        let v = self.check(key, &[], 1).await?;
+        match (v.code, v.key) {
+            (VerifyCode::Valid, Some(k)) => Ok(VerifiedKey {
+                id: k.id,
+                owner: k.owner,
+                scopes: k.scopes,
+                prefix: k.prefix,
+                display_id: k.display_id,
+                expires_at_ms: k.expires_at_ms,
+            }),
+            _ => Err(StoreError::InvalidKey),
+        }
+    }
+
+    /// The key with record id `id`.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`] when the tenant has no such key.
+    pub async fn get(&self, id: &str) -> Result<KeyInfo> {
+        if id.contains('\0') {
+            return Err(StoreError::NotFound);
+        }
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1 AND tenant = $2"
+        )))
+        .bind(id)
+        .bind(self.tenant)
+        .fetch_optional(self.store.pool())
+        .await?;
+        key_info(&row.ok_or(StoreError::NotFound)?)
+    }
+
+    /// Changes the fields `update` names, and only those (a verification
+    /// spending credits at the same time keeps its own write).
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::NotFound`] when the tenant has no such key;
+    /// [`StoreError::InvalidInput`] for a change [`create_with`] would
+    /// refuse.
+    ///
+    /// [`create_with`]: ApiKeys::create_with
+    pub async fn update(&self, id: &str, update: &KeyUpdate) -> Result<KeyInfo> {
+        let current = self.get(id).await?;
+        let mut policy = current.policy.clone();
+        if let Some(v) = &update.name {
+            policy.name.clone_from(v);
+        }
+        if let Some(v) = &update.meta {
+            policy.meta.clone_from(v);
+        }
+        if let Some(v) = update.remaining {
+            policy.remaining = v;
+        }
+        if let Some(v) = update.refill {
+            policy.refill = v;
+        }
+        if let Some(v) = update.rate_limit {
+            policy.rate_limit = v;
+        }
+        if let Some(v) = update.enabled {
+            policy.enabled = v;
+        }
+        policy.check()?;
+        let scopes = match &update.scopes {
+            Some(s) => Some(check_scopes(
+                &s.iter().map(String::as_str).collect::<Vec<_>>(),
+            )?),
+            None => None,
+        };
+        let now = self.store.now_ms();
+        if let Some(Some(t)) = update.expires_at_ms
+            && t <= now
+        {
+            return Err(StoreError::InvalidInput(
+                "the key's expiry must be in the future".into(),
+            ));
+        }
+        // The statement sets exactly the named columns; values are bound.
+        enum V {
+            Text(Option<String>),
+            Int(Option<i64>),
+        }
+        let int = |v: Option<u64>| V::Int(v.map(|n| i64::try_from(n).unwrap_or(i64::MAX)));
+        let mut set: Vec<(&str, V)> = Vec::new();
+        if update.name.is_some() {
+            set.push(("name", V::Text(policy.name.clone())));
+        }
+        if update.meta.is_some() {
+            set.push(("meta", V::Text(policy.meta.clone())));
+        }
+        if let Some(s) = scopes {
+            set.push(("scopes", V::Text(Some(s.join(" ")))));
+        }
+        if update.remaining.is_some() {
+            set.push(("remaining", int(policy.remaining)));
+        }
+        if update.refill.is_some() {
+            set.push(("refill_amount", int(policy.refill.map(|r| r.amount))));
+            set.push((
+                "refill_interval",
+                V::Text(policy.refill.map(|r| r.interval.as_str().to_owned())),
+            ));
+            set.push((
+                "refill_period",
+                V::Int(policy.refill.map(|r| r.interval.period(now))),
+            ));
+        }
+        if update.rate_limit.is_some() {
+            set.push(("rate_limit", int(policy.rate_limit.map(|r| r.limit))));
+            set.push((
+                "rate_window_ms",
+                V::Int(policy.rate_limit.map(|r| millis(r.window))),
+            ));
+            set.push(("rate_window_start", V::Int(None)));
+            set.push(("rate_count", V::Int(None)));
+        }
+        if let Some(e) = update.enabled {
+            set.push(("enabled", V::Int(Some(i64::from(e)))));
+        }
+        if let Some(e) = update.expires_at_ms {
+            set.push(("expires_at", V::Int(e)));
+        }
+        if !set.is_empty() {
+            let assignments: Vec<String> = set
+                .iter()
+                .enumerate()
+                .map(|(i, (col, _))| format!("{col} = ${}", i + 3))
+                .collect();
+            let sql = format!(
+                "UPDATE api_keys SET {} WHERE id = $1 AND tenant = $2",
+                assignments.join(", ")
+            );
+            let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
+                .bind(id)
+                .bind(self.tenant);
+            for (_, v) in set {
+                q = match v {
+                    V::Text(t) => q.bind(t),
+                    V::Int(n) => q.bind(n),
+                };
+            }
+            let _turn = self.store.writing().await;
+            if q.execute(self.store.pool()).await?.rows_affected() == 0 {
+                return Err(StoreError::NotFound);
+            }
+        }
+        self.get(id).await
     }
 
     /// Revokes the key with record id `id`: from now on it fails
@@ -302,56 +771,85 @@ impl<'a> ApiKeys<'a> {
 
     /// Every key of `owner`, revoked and expired ones included (until the
     /// sweeper purges them), oldest first (by creation time, then id).
-    /// Shows neither keys nor hashes.
     ///
     /// # Errors
     ///
-    /// [`StoreError::InvalidInput`] for an owner [`create`](ApiKeys::create)
-    /// would refuse. [`StoreError::Database`] when the database fails.
+    /// As [`list_page`](ApiKeys::list_page).
     pub async fn list(&self, owner: &str) -> Result<Vec<KeyInfo>> {
-        check_owner(owner)?;
-        let rows: Vec<KeyInfoRow> = sqlx::query_as(
-            "SELECT id, display_id, prefix, scopes, created_at, last_used_at, expires_at, \
-                    revoked_at \
-             FROM api_keys WHERE tenant = $2 AND owner = $1 ORDER BY created_at, id",
-        )
-        .bind(owner)
-        .bind(self.tenant)
-        .fetch_all(self.store.pool())
-        .await?;
-        Ok(rows
-            .into_iter()
-            .map(
-                |(id, display_id, prefix, scopes, created, last_used, expires, revoked)| KeyInfo {
-                    id,
-                    display_id,
-                    prefix,
-                    scopes: split_scopes(&scopes),
-                    created_at_ms: created,
-                    last_used_at_ms: last_used,
-                    expires_at_ms: expires,
-                    revoked_at_ms: revoked,
-                },
-            )
-            .collect())
+        let mut all = Vec::new();
+        let mut cursor = None;
+        loop {
+            let (page, next) = self.list_page(owner, MAX_PAGE, cursor.as_deref()).await?;
+            all.extend(page);
+            match next {
+                Some(c) => cursor = Some(c),
+                None => return Ok(all),
+            }
+        }
     }
 
-    /// Replaces the key with record id `id` by a new one with the same
-    /// owner, prefix, scopes and expiry, and lets the old key work for
-    /// `grace` more (or until its own expiry, if that is sooner). Both
-    /// happen in one transaction: either the old key is shortened and the
-    /// new key exists, or nothing changed.
+    /// One page of `owner`'s keys, `limit` (1 to [`MAX_PAGE`]) at most, in
+    /// a stable order (creation time, then id), after `cursor` (what the
+    /// previous page returned). The second value is the cursor of the next
+    /// page, or `None` after the last. Keys existing when the paging began
+    /// appear exactly once, whatever is created meanwhile.
     ///
-    /// Only a working key (not revoked, not expired) can be rotated. A key
-    /// in its grace period still works, so rotating it again gives another
-    /// new key and shortens its grace to the new `grace` if that is sooner.
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidInput`] for a bad owner, limit or cursor;
+    /// [`StoreError::Database`].
+    pub async fn list_page(
+        &self,
+        owner: &str,
+        limit: usize,
+        cursor: Option<&str>,
+    ) -> Result<(Vec<KeyInfo>, Option<String>)> {
+        check_owner(owner)?;
+        if !(1..=MAX_PAGE).contains(&limit) {
+            return Err(StoreError::InvalidInput(format!(
+                "limit must be between 1 and {MAX_PAGE}"
+            )));
+        }
+        let (after_time, after_id) = match cursor {
+            None => (i64::MIN, String::new()),
+            Some(c) => parse_cursor(c)?,
+        };
+        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant = $1 AND owner = $2 \
+               AND (created_at > $3 OR (created_at = $3 AND id > $4)) \
+             ORDER BY created_at, id LIMIT $5"
+        )))
+        .bind(self.tenant)
+        .bind(owner)
+        .bind(after_time)
+        .bind(after_id)
+        .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .fetch_all(self.store.pool())
+        .await?;
+        let mut keys = rows.iter().map(key_info).collect::<Result<Vec<_>>>()?;
+        let next = if keys.len() > limit {
+            keys.truncate(limit);
+            keys.last().map(|k| format!("{}.{}", k.created_at_ms, k.id))
+        } else {
+            None
+        };
+        Ok((keys, next))
+    }
+
+    /// Replaces the key with record id `id` by a new one that inherits its
+    /// owner, prefix, scopes, expiry, name, metadata, credits and limits,
+    /// and lets the old key work for `grace` more (or until its own expiry,
+    /// if that is sooner). Both happen in one transaction: either the old
+    /// key is shortened and the new key exists, or nothing changed.
     ///
     /// # Errors
     ///
     /// [`StoreError::InvalidInput`] when `grace` is more than
     /// [`MAX_ROTATION_GRACE`](ApiKeys::MAX_ROTATION_GRACE) (30 days).
-    /// [`StoreError::NotFound`] when there is no working key with this id.
-    /// [`StoreError::Database`] when the database fails.
+    /// [`StoreError::AlreadyRotated`] when the key was rotated before (it
+    /// names the successor). [`StoreError::NotFound`] when there is no
+    /// working key with this id. [`StoreError::Database`] when the
+    /// database fails.
     pub async fn rotate(&self, id: &str, grace: Duration) -> Result<CreatedKey> {
         if grace > Self::MAX_ROTATION_GRACE {
             return Err(StoreError::InvalidInput(format!(
@@ -367,40 +865,68 @@ impl<'a> ApiKeys<'a> {
         let _turn = self.store.writing().await;
         let mut tx = self.store.pool().begin().await?;
         // The claim: a guarded write that locks the row (PostgreSQL waits
-        // for a concurrent rotation or revocation and re-checks the guard)
-        // and, changing nothing yet, returns the old expiry, which the new
-        // key inherits.
-        let row: Option<(String, String, String, Option<i64>)> = sqlx::query_as(
+        // for a concurrent rotation or revocation and re-checks the guard),
+        // changing nothing yet.
+        let claimed = sqlx::query(
             "UPDATE api_keys SET expires_at = expires_at \
-             WHERE id = $1 AND tenant = $3 AND revoked_at IS NULL \
-               AND (expires_at IS NULL OR expires_at > $2) \
-             RETURNING owner, prefix, scopes, expires_at",
+             WHERE id = $1 AND tenant = $3 AND revoked_at IS NULL AND rotated_to IS NULL \
+               AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(id)
         .bind(now)
         .bind(self.tenant)
+        .execute(&mut *tx)
+        .await?
+        .rows_affected()
+            == 1;
+        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
+            "SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1 AND tenant = $2"
+        )))
+        .bind(id)
+        .bind(self.tenant)
         .fetch_optional(&mut *tx)
         .await?;
-        let Some((owner, prefix, scopes, expires_at)) = row else {
-            return Err(StoreError::NotFound);
+        let old = row.as_ref().map(key_info).transpose()?;
+        let old = match (claimed, old) {
+            (true, Some(old)) => old,
+            (
+                false,
+                Some(KeyInfo {
+                    rotated_to: Some(successor),
+                    ..
+                }),
+            ) => {
+                tx.rollback().await?;
+                return Err(StoreError::AlreadyRotated { successor });
+            }
+            _ => {
+                tx.rollback().await?;
+                return Err(StoreError::NotFound);
+            }
         };
-        let old_end = expires_at.map_or(grace_end, |e| e.min(grace_end));
-        sqlx::query("UPDATE api_keys SET expires_at = $2 WHERE id = $1 AND tenant = $3")
-            .bind(id)
-            .bind(old_end)
-            .bind(self.tenant)
-            .execute(&mut *tx)
-            .await?;
-        let spec = key_spec(&prefix)?;
+        let spec = key_spec(&old.prefix)?;
         let created = insert(
             &mut tx,
-            self.tenant,
-            &spec,
-            &owner,
-            split_scopes(&scopes),
-            now,
-            expires_at,
+            &NewKey {
+                tenant: self.tenant,
+                spec: &spec,
+                owner: &old.owner,
+                scopes: old.scopes.clone(),
+                now,
+                expires_at_ms: old.expires_at_ms,
+                policy: &old.policy,
+            },
         )
+        .await?;
+        let old_end = old.expires_at_ms.map_or(grace_end, |e| e.min(grace_end));
+        sqlx::query(
+            "UPDATE api_keys SET expires_at = $2, rotated_to = $4 WHERE id = $1 AND tenant = $3",
+        )
+        .bind(id)
+        .bind(old_end)
+        .bind(self.tenant)
+        .bind(&created.id)
+        .execute(&mut *tx)
         .await?;
         tx.commit().await?;
         tracing::debug!(old = id, new = %created.id, "API key rotated");
@@ -408,45 +934,132 @@ impl<'a> ApiKeys<'a> {
     }
 }
 
-/// Draws a key and stores its record.
-async fn insert(
-    conn: &mut AnyConnection,
-    tenant: &str,
-    spec: &KeySpec,
-    owner: &str,
+impl Store {
+    /// Revokes the key `key` is, of whatever tenant (a leak report does
+    /// not know tenants), API key or service key, and records where it was
+    /// found; `Ok(true)` when it is a key of this store. Reporting a key
+    /// again changes nothing. This and the sweeper are the only statements
+    /// that act across tenants.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::Database`].
+    pub async fn revoke_exposed(
+        &self,
+        key: &ApiKey,
+        url: Option<&str>,
+        source: Option<&str>,
+    ) -> Result<bool> {
+        let now = self.now_ms();
+        let hash = key.sha256_hex();
+        let _turn = self.writing().await;
+        let api = sqlx::query(
+            "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2), \
+                 exposed_at = COALESCE(exposed_at, $2), \
+                 exposure_url = CASE WHEN exposed_at IS NULL THEN $3 ELSE exposure_url END, \
+                 exposure_source = CASE WHEN exposed_at IS NULL THEN $4 ELSE exposure_source END \
+             WHERE key_hash = $1",
+        )
+        .bind(&hash)
+        .bind(now)
+        .bind(url)
+        .bind(source)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        let service = sqlx::query(
+            "UPDATE service_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE key_hash = $1",
+        )
+        .bind(&hash)
+        .bind(now)
+        .execute(self.pool())
+        .await?
+        .rows_affected();
+        if api + service > 0 {
+            tracing::warn!(display_id = %key.display_id(), "a leaked key was reported and revoked");
+        }
+        Ok(api + service > 0)
+    }
+}
+
+fn parse_cursor(c: &str) -> Result<(i64, String)> {
+    let bad = || StoreError::InvalidInput("cursor is not one this server returned".into());
+    let (time, id) = c.split_once('.').ok_or_else(bad)?;
+    let time = time.parse::<i64>().map_err(|_| bad())?;
+    if id.is_empty() || id.len() > 64 || !id.bytes().all(|b| b.is_ascii_alphanumeric() || b == b'_')
+    {
+        return Err(bad());
+    }
+    Ok((time, id.to_owned()))
+}
+
+/// remaining, refill_amount, refill_period, refill_interval, rate_count,
+/// rate_window_start, rate_window_ms
+type SpendState = (
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+    Option<String>,
+    Option<i64>,
+    Option<i64>,
+    Option<i64>,
+);
+
+/// What [`insert`] stores.
+struct NewKey<'k> {
+    tenant: &'k str,
+    spec: &'k KeySpec,
+    owner: &'k str,
     scopes: Vec<String>,
     now: i64,
     expires_at_ms: Option<i64>,
-) -> Result<CreatedKey> {
-    let key = spec.generate();
+    policy: &'k KeyPolicy,
+}
+
+/// Draws a key and stores its record.
+async fn insert(conn: &mut AnyConnection, new: &NewKey<'_>) -> Result<CreatedKey> {
+    let key = new.spec.generate();
     // 128 random bits: ids do not collide.
     let id = format!("key_{}", keysmith::token_hex(16));
     let display_id = key.display_id();
+    let p = new.policy;
+    let int = |v: Option<u64>| v.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
     sqlx::query(
         "INSERT INTO api_keys \
-             (id, key_hash, display_id, owner, prefix, scopes, created_at, expires_at, tenant) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9)",
+             (id, key_hash, display_id, owner, prefix, scopes, created_at, expires_at, tenant, \
+              name, meta, remaining, refill_amount, refill_interval, refill_period, \
+              rate_limit, rate_window_ms, enabled) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
     )
     .bind(&id)
     .bind(key.sha256_hex())
     .bind(&display_id)
-    .bind(owner)
-    .bind(spec.prefix())
-    .bind(scopes.join(" "))
-    .bind(now)
-    .bind(expires_at_ms)
-    .bind(tenant)
+    .bind(new.owner)
+    .bind(new.spec.prefix())
+    .bind(new.scopes.join(" "))
+    .bind(new.now)
+    .bind(new.expires_at_ms)
+    .bind(new.tenant)
+    .bind(p.name.as_deref())
+    .bind(p.meta.as_deref())
+    .bind(int(p.remaining))
+    .bind(int(p.refill.map(|r| r.amount)))
+    .bind(p.refill.map(|r| r.interval.as_str()))
+    .bind(p.refill.map(|r| r.interval.period(new.now)))
+    .bind(int(p.rate_limit.map(|r| r.limit)))
+    .bind(p.rate_limit.map(|r| millis(r.window)))
+    .bind(i64::from(p.enabled))
     .execute(&mut *conn)
     .await?;
     tracing::debug!(id, display_id, "API key created");
     Ok(CreatedKey {
         id,
         display_id,
-        owner: owner.to_owned(),
-        prefix: spec.prefix().to_owned(),
-        scopes,
-        created_at_ms: now,
-        expires_at_ms,
+        owner: new.owner.to_owned(),
+        prefix: new.spec.prefix().to_owned(),
+        scopes: new.scopes.clone(),
+        created_at_ms: new.now,
+        expires_at_ms: new.expires_at_ms,
         key,
     })
 }

@@ -418,7 +418,8 @@ impl<'a> Challenges<'a> {
 
     /// [`check`](Challenges::check), for the subject the application
     /// expects: when `subject` is given and is not the challenge's, the
-    /// check is counted and denied without comparing the code. An
+    /// check is counted and denied, whatever the code (it is compared all
+    /// the same, so the answer takes as long). An
     /// application that carries the challenge id through a browser cannot
     /// then be handed an id someone approved for their own subject.
     ///

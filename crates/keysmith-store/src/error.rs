@@ -18,14 +18,21 @@ pub enum StoreError {
     InvalidKey,
     /// No such record (an API key id, for example).
     NotFound,
+    /// The API key was rotated already; rotate its successor instead.
+    AlreadyRotated {
+        /// The id of the key that replaced it.
+        successor: String,
+    },
     /// Too many requests for this user or subject; try again after
     /// `retry_after`.
     Throttled {
         /// How long until a new request can succeed.
         retry_after: Duration,
     },
-    /// The subject failed too many times in a row and may not start new
-    /// challenges until it succeeds or an administrator resets it.
+    /// The subject failed too many times in a row: no challenge is started
+    /// and no code compared until the lockout
+    /// ([`otp_lockout`](crate::StoreOptions::otp_lockout)) ends or an
+    /// administrator resets the subject.
     SubjectLocked,
     /// An argument the flow cannot accept, phrased for the user.
     InvalidInput(String),
@@ -44,13 +51,19 @@ impl fmt::Display for StoreError {
             StoreError::InvalidToken => f.write_str("invalid token"),
             StoreError::InvalidKey => f.write_str("invalid API key"),
             StoreError::NotFound => f.write_str("not found"),
+            StoreError::AlreadyRotated { successor } => {
+                write!(
+                    f,
+                    "the key was rotated already; its successor is {successor}"
+                )
+            }
             StoreError::Throttled { retry_after } => write!(
                 f,
                 "too many requests; try again in {} s",
                 retry_after.as_secs().max(1)
             ),
             StoreError::SubjectLocked => {
-                f.write_str("too many failed attempts; new challenges are refused")
+                f.write_str("too many failed codes in a row; the subject is locked out for now")
             }
             StoreError::InvalidInput(m) | StoreError::Config(m) => f.write_str(m),
             StoreError::Database(e) => write!(f, "database error: {e}"),

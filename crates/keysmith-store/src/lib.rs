@@ -44,6 +44,7 @@ mod clock;
 mod db;
 mod error;
 mod keys;
+mod policy;
 mod recovery;
 mod reset;
 mod scope;
@@ -54,12 +55,19 @@ mod sweep;
 mod tenant;
 mod totp;
 
-pub use apikeys::{ApiKeys, CreatedKey, KeyInfo, VerifiedKey};
+pub use apikeys::{
+    ApiKeys, CreatedKey, DEFAULT_PAGE, Exposure, KeyInfo, KeyUpdate, MAX_PAGE, RateState,
+    Verification, VerifiedKey, VerifyCode,
+};
 pub use challenge::{Challenges, CheckOutcome, StartOptions, StartedChallenge};
 pub use clock::{Clock, ManualClock, SystemClock, rfc3339, to_system_time};
 pub use db::{Backend, redact_url};
 pub use error::{Result, StoreError};
 pub use keys::{MIN_KEY_LEN, ServerKey, ServerKeys, decode_hex};
+pub use policy::{
+    KeyPolicy, MAX_CREDITS, MAX_KEY_NAME_LEN, MAX_META_BYTES, MAX_RATE_LIMIT, RATE_WINDOWS,
+    RateLimit, Refill, RefillInterval,
+};
 pub use recovery::{IssuedCodes, RecoveryCodeSets, RedeemOutcome};
 pub use reset::{IssuedToken, ResetTokens};
 pub use scope::{ALL_SCOPES, Scope, Scopes};

@@ -224,9 +224,11 @@ impl<'a> TotpFactors<'a> {
             &self.row_identity(&factor_id),
             totp.secret().as_bytes(),
         );
-        let now = self.store.now_ms();
-        let expires_at_ms = now.saturating_add(millis(Self::PENDING_TTL));
         let _turn = self.store.writing().await;
+        let mut conn = self.store.pool().acquire().await?;
+        // The clock confirmation compares this expiry with.
+        let now = self.store.now_in(&mut conn).await?;
+        let expires_at_ms = now.saturating_add(millis(Self::PENDING_TTL));
         sqlx::query(
             "INSERT INTO totp_factors (id, tenant, subject, status, sealed, key_id, algorithm, \
                                        digits, period, created_at, expires_at, \
@@ -243,7 +245,7 @@ impl<'a> TotpFactors<'a> {
         .bind(options.period as i64)
         .bind(now)
         .bind(expires_at_ms)
-        .execute(self.store.pool())
+        .execute(&mut *conn)
         .await?;
         tracing::debug!(factor = %factor_id, "TOTP factor enrolled");
         Ok(Enrolment {

@@ -344,9 +344,12 @@ async fn rotation_keeps_the_old_key_for_the_grace_period(t: TestStore) {
     assert!(matches!(e, StoreError::InvalidKey), "{e:?}");
     keys.verify(new.key.as_str()).await.unwrap();
 
-    // An expired key cannot be rotated.
+    // A rotated key is not rotated again: the answer names its successor.
     let e = keys.rotate(&old.id, HOUR).await.unwrap_err();
-    assert!(matches!(e, StoreError::NotFound), "{e:?}");
+    assert!(
+        matches!(&e, StoreError::AlreadyRotated { successor } if *successor == new.id),
+        "{e:?}"
+    );
     let list = keys.list("alice").await.unwrap();
     assert_eq!(list.len(), 2);
 }

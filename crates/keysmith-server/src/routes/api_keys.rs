@@ -295,8 +295,9 @@ pub(crate) async fn revoke(
     Ok(StatusCode::NO_CONTENT)
 }
 
-/// Replaces a working key by a new one with the same owner, prefix, scopes
-/// and expiry; the old key keeps working for the grace period.
+/// Replaces a working key by a new one that inherits its owner, prefix,
+/// scopes, expiry, name, metadata and limits; the old key keeps working
+/// for the grace period. A key is rotated once.
 #[utoipa::path(
     post,
     path = "/v1/api-keys/{id}/rotate",
@@ -310,6 +311,7 @@ pub(crate) async fn revoke(
         (status = 401, description = "Missing or bad service key", body = ErrorBody),
         (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 404, description = "No working key has this id (unknown, revoked or expired)", body = ErrorBody),
+        (status = 409, description = "`already_rotated`: the key was rotated before; `successor_id` names the key that replaced it", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:write"]))
 )]
