@@ -29,6 +29,8 @@ use crate::routes::{api_keys, otp, recovery, reset, service_keys, totp};
         api_keys::list,
         api_keys::revoke,
         api_keys::rotate,
+        api_keys::show,
+        api_keys::update,
         service_keys::create,
         service_keys::list,
         service_keys::revoke,

@@ -5,8 +5,12 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{delete, get, post};
-use keysmith_store::{CreatedKey, KeyInfo, Scope, VerifiedKey, rfc3339};
+use keysmith_store::{
+    CreatedKey, DEFAULT_PAGE, KeyInfo, KeyPolicy, KeyUpdate, MAX_PAGE, RateLimit, Refill,
+    RefillInterval, Scope, Verification, rfc3339,
+};
 use serde::{Deserialize, Serialize};
+use serde_json::Value;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use utoipa::{IntoParams, ToSchema};
 
@@ -28,7 +32,8 @@ pub(crate) fn routes() -> Router<AppState> {
         )
         .route(
             "/api-keys/{id}",
-            scoped(Scope::ApiKeysWrite, delete(revoke)),
+            scoped(Scope::ApiKeysWrite, delete(revoke).patch(update))
+                .merge(scoped(Scope::ApiKeysRead, get(show))),
         )
         .route(
             "/api-keys/{id}/rotate",
@@ -53,6 +58,112 @@ pub(crate) struct ApiKeyCreateRequest {
     #[serde(default)]
     #[schema(format = DateTime)]
     expires_at: Option<String>,
+    /// A name for people.
+    #[serde(default)]
+    #[schema(min_length = 1, max_length = 256)]
+    name: Option<String>,
+    /// Any JSON object, at most 4 KiB serialised, returned by verify.
+    #[serde(default)]
+    #[schema(value_type = Option<Object>)]
+    meta: Option<serde_json::Map<String, Value>>,
+    /// Uses left (absent or null: unlimited); each valid verification
+    /// takes its cost.
+    #[serde(default)]
+    remaining: Option<u64>,
+    /// Credits set back to `amount` at each UTC day or month.
+    #[serde(default)]
+    refill: Option<RefillBody>,
+    /// At most `limit` verifications per fixed window, across instances.
+    #[serde(default)]
+    rate_limit: Option<RateLimitBody>,
+    /// Whether the key verifies at all (default true).
+    #[serde(default)]
+    enabled: Option<bool>,
+}
+
+/// A refill.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RefillBody {
+    /// What `remaining` is set to, 1 or more.
+    #[schema(minimum = 1)]
+    amount: u64,
+    /// When: `daily` (each UTC midnight) or `monthly` (each first of the
+    /// month, UTC).
+    interval: IntervalName,
+}
+
+/// A refill interval.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(rename_all = "lowercase")]
+pub(crate) enum IntervalName {
+    /// Each UTC midnight.
+    Daily,
+    /// Each first of the month, UTC.
+    Monthly,
+}
+
+/// A rate limit: a fixed window aligned to the Unix epoch.
+#[derive(Debug, Clone, Copy, Serialize, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct RateLimitBody {
+    /// Uses per window, 1 to 1,000,000.
+    #[schema(minimum = 1, maximum = 1_000_000)]
+    limit: u64,
+    /// The window, 1 s to 30 days.
+    #[schema(minimum = 1, maximum = 2_592_000)]
+    window_seconds: u64,
+}
+
+impl From<RefillBody> for Refill {
+    fn from(r: RefillBody) -> Self {
+        Refill {
+            amount: r.amount,
+            interval: match r.interval {
+                IntervalName::Daily => RefillInterval::Daily,
+                IntervalName::Monthly => RefillInterval::Monthly,
+            },
+        }
+    }
+}
+
+impl From<Refill> for RefillBody {
+    fn from(r: Refill) -> Self {
+        RefillBody {
+            amount: r.amount,
+            interval: match r.interval {
+                RefillInterval::Daily => IntervalName::Daily,
+                RefillInterval::Monthly => IntervalName::Monthly,
+            },
+        }
+    }
+}
+
+impl From<RateLimitBody> for RateLimit {
+    fn from(r: RateLimitBody) -> Self {
+        RateLimit {
+            limit: r.limit,
+            window: Duration::from_secs(r.window_seconds),
+        }
+    }
+}
+
+impl From<RateLimit> for RateLimitBody {
+    fn from(r: RateLimit) -> Self {
+        RateLimitBody {
+            limit: r.limit,
+            window_seconds: r.window.as_secs(),
+        }
+    }
+}
+
+fn meta_text(meta: Option<&serde_json::Map<String, Value>>) -> Option<String> {
+    meta.map(|m| Value::Object(m.clone()).to_string())
+}
+
+fn meta_value(meta: Option<&str>) -> Value {
+    meta.and_then(|m| serde_json::from_str(m).ok())
+        .unwrap_or(Value::Null)
 }
 
 /// A key just made. The key is shown only here.
@@ -99,44 +210,144 @@ impl From<CreatedKey> for CreatedApiKey {
 pub(crate) struct ApiKeyVerifyRequest {
     /// The key an application's client presented.
     key: String,
+    /// Scopes the key must all have (default none).
+    #[serde(default)]
+    required_scopes: Vec<String>,
+    /// Credits a valid verification takes (default 1).
+    #[serde(default)]
+    cost: Option<u64>,
 }
 
-/// A working key.
-#[derive(Serialize, ToSchema)]
-pub(crate) struct VerifiedApiKey {
-    /// The key's record id.
-    id: String,
-    /// Whom the key belongs to.
-    owner: String,
-    /// What the key may do.
-    scopes: Vec<String>,
+/// Why a key is valid or not (Unkey's codes).
+#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub(crate) enum VerifyCodeName {
+    /// The key works; this use was counted.
+    Valid,
+    /// Malformed, a bad checksum, or no key of this tenant.
+    NotFound,
+    /// Past its expiry.
+    Expired,
+    /// Revoked, or reported leaked.
+    Revoked,
+    /// Switched off.
+    Disabled,
+    /// It lacks a required scope.
+    InsufficientScopes,
+    /// Fewer credits left than the cost.
+    UsageExceeded,
+    /// Over its rate limit in this window.
+    RateLimited,
 }
 
-impl From<VerifiedKey> for VerifiedApiKey {
-    fn from(k: VerifiedKey) -> Self {
-        VerifiedApiKey {
-            id: k.id,
-            owner: k.owner,
-            scopes: k.scopes,
+impl From<keysmith_store::VerifyCode> for VerifyCodeName {
+    fn from(c: keysmith_store::VerifyCode) -> Self {
+        use keysmith_store::VerifyCode as C;
+        match c {
+            C::Valid => VerifyCodeName::Valid,
+            C::NotFound => VerifyCodeName::NotFound,
+            C::Expired => VerifyCodeName::Expired,
+            C::Revoked => VerifyCodeName::Revoked,
+            C::Disabled => VerifyCodeName::Disabled,
+            C::InsufficientScopes => VerifyCodeName::InsufficientScopes,
+            C::UsageExceeded => VerifyCodeName::UsageExceeded,
+            C::RateLimited => VerifyCodeName::RateLimited,
         }
     }
 }
 
-/// Whose keys to list.
+/// What a verification found. Always 200 for a well-formed request; the
+/// key's fields are present when the key exists.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct ApiKeyVerification {
+    /// Whether the key may be used now (this use was counted).
+    valid: bool,
+    /// Why.
+    code: VerifyCodeName,
+    /// The key's record, when it exists.
+    #[serde(flatten, skip_serializing_if = "Option::is_none")]
+    key: Option<VerifiedFields>,
+}
+
+/// The fields of an existing key in a verification.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct VerifiedFields {
+    id: String,
+    owner: String,
+    #[schema(required = true)]
+    name: Option<String>,
+    #[schema(value_type = Option<Object>, required = true)]
+    meta: Value,
+    scopes: Vec<String>,
+    /// Credits left after this use; null for unlimited.
+    #[schema(required = true)]
+    remaining: Option<u64>,
+    /// When the key stops working (shortened by a rotation), or null.
+    #[schema(format = DateTime, required = true)]
+    expires_at: Option<String>,
+    /// The rate limit's state, for a key with one.
+    #[serde(skip_serializing_if = "Option::is_none")]
+    rate_limit: Option<RateBody>,
+}
+
+/// A rate limit's state.
+#[derive(Serialize, ToSchema)]
+pub(crate) struct RateBody {
+    limit: u64,
+    /// Uses left in this window.
+    remaining: u64,
+    /// When this window ends (RFC 3339).
+    #[schema(format = DateTime)]
+    reset_at: String,
+}
+
+impl From<Verification> for ApiKeyVerification {
+    fn from(v: Verification) -> Self {
+        let rate = v.rate;
+        ApiKeyVerification {
+            valid: v.code == keysmith_store::VerifyCode::Valid,
+            code: v.code.into(),
+            key: v.key.map(|k| VerifiedFields {
+                id: k.id,
+                owner: k.owner,
+                meta: meta_value(k.policy.meta.as_deref()),
+                name: k.policy.name,
+                scopes: k.scopes,
+                remaining: k.policy.remaining,
+                expires_at: k.expires_at_ms.map(rfc3339),
+                rate_limit: rate.map(|r| RateBody {
+                    limit: r.limit,
+                    remaining: r.remaining,
+                    reset_at: rfc3339(r.reset_at_ms),
+                }),
+            }),
+        }
+    }
+}
+
+/// Whose keys to list, and which page.
 #[derive(Debug, Deserialize, IntoParams)]
 #[serde(deny_unknown_fields)]
 #[into_params(parameter_in = Query)]
 pub(crate) struct ListQuery {
     /// The owner whose keys to list.
     owner: String,
+    /// Keys per page, 1 to 100 (default 50).
+    #[param(minimum = 1, maximum = 100)]
+    limit: Option<usize>,
+    /// The `next_cursor` of the previous page.
+    cursor: Option<String>,
 }
 
-/// An owner's keys.
+/// A page of an owner's keys.
 #[derive(Serialize, ToSchema)]
 pub(crate) struct ApiKeyList {
     /// Oldest first; revoked and expired keys included until they are
     /// purged.
     keys: Vec<ApiKeyInfo>,
+    /// Give it as `cursor` for the next page; null after the last.
+    #[schema(required = true)]
+    next_cursor: Option<String>,
 }
 
 /// One key's record: never the key, never its hash.
@@ -146,8 +357,31 @@ pub(crate) struct ApiKeyInfo {
     id: String,
     /// A label that is safe to show and log.
     display_id: String,
+    /// Whom the key belongs to.
+    owner: String,
     /// The key's prefix.
     prefix: String,
+    #[schema(required = true)]
+    name: Option<String>,
+    #[schema(value_type = Option<Object>, required = true)]
+    meta: Value,
+    /// Credits left; null for unlimited.
+    #[schema(required = true)]
+    remaining: Option<u64>,
+    #[schema(required = true)]
+    refill: Option<RefillBody>,
+    #[schema(required = true)]
+    rate_limit: Option<RateLimitBody>,
+    enabled: bool,
+    /// When a leak report named the key, or null.
+    #[schema(format = DateTime, required = true)]
+    exposed_at: Option<String>,
+    /// Where the report found it.
+    #[schema(required = true)]
+    exposure_url: Option<String>,
+    /// What the report says it was (`content`, `commit`, …).
+    #[schema(required = true)]
+    exposure_source: Option<String>,
     /// What the key may do.
     scopes: Vec<String>,
     /// When the key was made (RFC 3339).
@@ -167,10 +401,21 @@ pub(crate) struct ApiKeyInfo {
 
 impl From<KeyInfo> for ApiKeyInfo {
     fn from(k: KeyInfo) -> Self {
+        let exposure = k.exposure;
         ApiKeyInfo {
             id: k.id,
             display_id: k.display_id,
+            owner: k.owner,
             prefix: k.prefix,
+            meta: meta_value(k.policy.meta.as_deref()),
+            name: k.policy.name,
+            remaining: k.policy.remaining,
+            refill: k.policy.refill.map(RefillBody::from),
+            rate_limit: k.policy.rate_limit.map(RateLimitBody::from),
+            enabled: k.policy.enabled,
+            exposed_at: exposure.as_ref().map(|e| rfc3339(e.at_ms)),
+            exposure_url: exposure.as_ref().and_then(|e| e.url.clone()),
+            exposure_source: exposure.and_then(|e| e.source),
             scopes: k.scopes,
             created_at: rfc3339(k.created_at_ms),
             last_used_at: k.last_used_at_ms.map(rfc3339),
@@ -211,10 +456,17 @@ pub(crate) async fn create(
 ) -> Result<(StatusCode, axum::Json<CreatedApiKey>), ApiError> {
     let expires_at_ms = req.expires_at.as_deref().map(parse_time).transpose()?;
     let scopes: Vec<&str> = req.scopes.iter().map(String::as_str).collect();
+    let mut policy = KeyPolicy::default();
+    policy.name = req.name;
+    policy.meta = meta_text(req.meta.as_ref());
+    policy.remaining = req.remaining;
+    policy.refill = req.refill.map(Refill::from);
+    policy.rate_limit = req.rate_limit.map(RateLimit::from);
+    policy.enabled = req.enabled.unwrap_or(true);
     let created = caller
         .flows(&state)
         .api_keys()
-        .create(&req.owner, &req.prefix, &scopes, expires_at_ms)
+        .create_with(&req.owner, &req.prefix, &scopes, expires_at_ms, &policy)
         .await?;
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
@@ -227,9 +479,9 @@ pub(crate) async fn create(
     tag = "API keys",
     request_body = ApiKeyVerifyRequest,
     responses(
-        (status = 200, description = "The key works", body = VerifiedApiKey),
+        (status = 200, description = "`valid` and a `code` saying why; the key's fields when it exists", body = ApiKeyVerification),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "`invalid_key` (malformed, unknown, expired or revoked alike), or `unauthorized` for a missing or bad service key", body = ErrorBody),
+        (status = 401, description = "Missing or bad service key", body = ErrorBody),
         (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:verify"]))
@@ -238,9 +490,14 @@ pub(crate) async fn verify(
     State(state): State<AppState>,
     caller: Caller,
     Json(req): Json<ApiKeyVerifyRequest>,
-) -> Result<axum::Json<VerifiedApiKey>, ApiError> {
-    let verified = caller.flows(&state).api_keys().verify(&req.key).await?;
-    Ok(axum::Json(verified.into()))
+) -> Result<axum::Json<ApiKeyVerification>, ApiError> {
+    let required: Vec<&str> = req.required_scopes.iter().map(String::as_str).collect();
+    let checked = caller
+        .flows(&state)
+        .api_keys()
+        .check(&req.key, &required, req.cost.unwrap_or(1))
+        .await?;
+    Ok(axum::Json(checked.into()))
 }
 
 /// Lists an owner's keys, without the keys.
@@ -263,9 +520,18 @@ pub(crate) async fn list(
     caller: Caller,
     Query(query): Query<ListQuery>,
 ) -> Result<axum::Json<ApiKeyList>, ApiError> {
-    let keys = caller.flows(&state).api_keys().list(&query.owner).await?;
+    let (keys, next_cursor) = caller
+        .flows(&state)
+        .api_keys()
+        .list_page(
+            &query.owner,
+            query.limit.unwrap_or(DEFAULT_PAGE).min(MAX_PAGE + 1),
+            query.cursor.as_deref(),
+        )
+        .await?;
     Ok(axum::Json(ApiKeyList {
         keys: keys.into_iter().map(ApiKeyInfo::from).collect(),
+        next_cursor,
     }))
 }
 
@@ -339,4 +605,109 @@ fn parse_time(s: &str) -> Result<i64, ApiError> {
     let t: SystemTime = humantime::parse_rfc3339(s).map_err(|_| bad())?;
     let since = t.duration_since(UNIX_EPOCH).map_err(|_| bad())?;
     i64::try_from(since.as_millis()).map_err(|_| bad())
+}
+
+/// One key's record.
+#[utoipa::path(
+    get,
+    path = "/v1/api-keys/{id}",
+    operation_id = "get_api_key",
+    tag = "API keys",
+    params(("id" = String, Path, description = "The key's record id")),
+    responses(
+        (status = 200, description = "The key, without its secret", body = ApiKeyInfo),
+        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
+        (status = 404, description = "No key has this id", body = ErrorBody),
+    ),
+    security(("service_key" = ["api-keys:read"]))
+)]
+pub(crate) async fn show(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+) -> Result<axum::Json<ApiKeyInfo>, ApiError> {
+    Ok(axum::Json(
+        caller.flows(&state).api_keys().get(&id).await?.into(),
+    ))
+}
+
+/// `Some(value)` for a field that is present, `null` included: with
+/// `#[serde(default)]`, an absent field stays `None`.
+fn present<'de, D, T>(d: D) -> Result<Option<Option<T>>, D::Error>
+where
+    D: serde::Deserializer<'de>,
+    T: Deserialize<'de>,
+{
+    Option::<T>::deserialize(d).map(Some)
+}
+
+/// Changes to a key: only the fields given change; `null` clears one.
+#[derive(Debug, Deserialize, ToSchema)]
+#[serde(deny_unknown_fields)]
+pub(crate) struct ApiKeyPatch {
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>)]
+    name: Option<Option<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<Object>)]
+    meta: Option<Option<serde_json::Map<String, Value>>>,
+    #[serde(default)]
+    scopes: Option<Vec<String>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<u64>)]
+    remaining: Option<Option<u64>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RefillBody>)]
+    refill: Option<Option<RefillBody>>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<RateLimitBody>)]
+    rate_limit: Option<Option<RateLimitBody>>,
+    #[serde(default)]
+    enabled: Option<bool>,
+    #[serde(default, deserialize_with = "present")]
+    #[schema(value_type = Option<String>, format = DateTime)]
+    expires_at: Option<Option<String>>,
+}
+
+/// Changes a key's name, meta, scopes, credits, refill, rate limit, switch
+/// or expiry.
+#[utoipa::path(
+    patch,
+    path = "/v1/api-keys/{id}",
+    operation_id = "update_api_key",
+    tag = "API keys",
+    params(("id" = String, Path, description = "The key's record id")),
+    request_body = ApiKeyPatch,
+    responses(
+        (status = 200, description = "The key as it is now", body = ApiKeyInfo),
+        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 401, description = "Missing or bad service key", body = ErrorBody),
+        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
+        (status = 404, description = "No key has this id", body = ErrorBody),
+    ),
+    security(("service_key" = ["api-keys:write"]))
+)]
+pub(crate) async fn update(
+    State(state): State<AppState>,
+    caller: Caller,
+    Path(id): Path<String>,
+    Json(req): Json<ApiKeyPatch>,
+) -> Result<axum::Json<ApiKeyInfo>, ApiError> {
+    let mut change = KeyUpdate::default();
+    change.name = req.name;
+    change.meta = req.meta.map(|m| meta_text(m.as_ref()));
+    change.scopes = req.scopes;
+    change.remaining = req.remaining;
+    change.refill = req.refill.map(|r| r.map(Refill::from));
+    change.rate_limit = req.rate_limit.map(|r| r.map(RateLimit::from));
+    change.enabled = req.enabled;
+    change.expires_at_ms = match req.expires_at {
+        None => None,
+        Some(None) => Some(None),
+        Some(Some(t)) => Some(Some(parse_time(&t)?)),
+    };
+    let info = caller.flows(&state).api_keys().update(&id, &change).await?;
+    Ok(axum::Json(info.into()))
 }
