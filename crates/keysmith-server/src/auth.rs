@@ -4,7 +4,7 @@
 //! [`require_service_key`] runs around every `/v1` route: it refuses an
 //! address over its failure limit before any database lookup, looks the
 //! key up, spends one request of the key's rate, and hands the route a
-//! [`Caller`]. [`scoped`] wraps a route where it is registered, so a new
+//! [`Caller`]. `scoped` wraps a route where it is registered, so a new
 //! route cannot be added without naming its scope.
 
 use axum::extract::connect_info::ConnectInfo;
