@@ -105,6 +105,8 @@ pub struct ServeFlags {
     pub totp_skew: Option<u32>,
     /// `--lockout-duration DURATION`.
     pub lockout_duration: Option<Duration>,
+    /// `--github-scanning-keys PATH`.
+    pub github_scanning_keys: Option<PathBuf>,
 }
 
 /// Where the server keys come from.
@@ -158,6 +160,8 @@ pub struct ServeConfig {
     pub totp_skew: u32,
     /// How long a subject's lockout lasts.
     pub lockout_duration: Duration,
+    /// GitHub's secret-scanning public keys (JSON), for the leak route.
+    pub github_scanning_keys: Option<PathBuf>,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -174,6 +178,7 @@ impl fmt::Debug for ServeConfig {
             .field("db_lock_timeout", &self.db_lock_timeout)
             .field("totp_skew", &self.totp_skew)
             .field("lockout_duration", &self.lockout_duration)
+            .field("github_scanning_keys", &self.github_scanning_keys)
             .finish()
     }
 }
@@ -260,6 +265,7 @@ impl ServeConfig {
         }
         let lockout_duration = flags.lockout_duration.unwrap_or(defaults.otp_lockout);
         Ok(ServeConfig {
+            github_scanning_keys: flags.github_scanning_keys,
             totp_skew,
             lockout_duration,
             db_url,

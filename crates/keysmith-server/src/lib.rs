@@ -21,6 +21,7 @@ pub mod logging;
 pub mod metrics;
 
 pub use listen::{Listening, serve};
+pub use routes::leaks::{KEY_ID_HEADER, LEAK_BODY_LIMIT, SIGNATURE_HEADER, ScanningKeys};
 pub use routes::service_keys::{CreatedServiceKeyBody, DEFAULT_SERVICE_KEY_NAME, ServiceKeyBody};
 
 use axum::Router;
@@ -63,6 +64,9 @@ pub struct AppState {
     pub store: Store,
     /// The instance's rate limits and their state.
     pub guards: Arc<Guards>,
+    /// The public keys GitHub signs leak reports with; without them the
+    /// leak route is not there.
+    pub scanning_keys: Option<Arc<routes::leaks::ScanningKeys>>,
 }
 
 impl AppState {
@@ -71,7 +75,14 @@ impl AppState {
         AppState {
             store,
             guards: Arc::new(Guards::new(limits)),
+            scanning_keys: None,
         }
+    }
+
+    /// This state, receiving GitHub's leak reports signed by `keys`.
+    pub fn with_scanning_keys(mut self, keys: ScanningKeys) -> AppState {
+        self.scanning_keys = Some(Arc::new(keys));
+        self
     }
 }
 
@@ -91,7 +102,17 @@ pub fn router(state: AppState) -> Router {
             state.clone(),
             auth::require_service_key,
         ));
-    let app = Router::new()
+    let mut app = Router::new();
+    if state.scanning_keys.is_some() {
+        // Outside /v1's bearer check: the report's signature authenticates
+        // it. Without keys the route is absent (404 from the fallback).
+        app = app.route(
+            "/v1/leaks/github",
+            axum::routing::post(routes::leaks::github)
+                .layer(DefaultBodyLimit::max(routes::leaks::LEAK_BODY_LIMIT)),
+        );
+    }
+    let app = app
         .route("/healthz", get(routes::health::healthz))
         .route("/readyz", get(routes::health::readyz))
         .route("/openapi.json", get(openapi::openapi_json))
@@ -277,7 +298,10 @@ pub async fn run(
              terminator, or give --tls-cert and --tls-key"
         );
     }
-    let state = AppState::new(store.clone(), config.limits);
+    let mut state = AppState::new(store.clone(), config.limits);
+    if let Some(path) = &config.github_scanning_keys {
+        state = state.with_scanning_keys(ScanningKeys::load(path).map_err(StartError::Config)?);
+    }
     let sweeper = store.spawn_sweeper(config.sweep_interval);
     let upkeep = metrics::spawn_upkeep(std::time::Duration::from_secs(5));
     let guards = state.guards.clone();

@@ -7,7 +7,7 @@ use std::sync::LazyLock;
 use utoipa::openapi::security::{Http, HttpAuthScheme, SecurityScheme};
 use utoipa::{Modify, OpenApi, ToSchema};
 
-use crate::routes::{api_keys, otp, recovery, reset, service_keys, totp};
+use crate::routes::{api_keys, leaks, otp, recovery, reset, service_keys, totp};
 
 /// The API's OpenAPI document: `ApiDoc::openapi()`.
 #[derive(Debug, OpenApi)]
@@ -31,6 +31,7 @@ use crate::routes::{api_keys, otp, recovery, reset, service_keys, totp};
         api_keys::rotate,
         api_keys::show,
         api_keys::update,
+        leaks::github,
         service_keys::create,
         service_keys::list,
         service_keys::revoke,

@@ -123,6 +123,12 @@ pub(crate) struct ServeArgs {
     #[arg(long, value_name = "DURATION", default_value_t = StoreOptions::default().otp_lockout.into(), value_parser = parse_positive)]
     lockout_duration: humantime::Duration,
 
+    /// Receive GitHub's secret-scanning leak reports at POST
+    /// /v1/leaks/github, verified against the public keys in this file (the
+    /// JSON of GitHub's /meta/public_keys/secret_scanning).
+    #[arg(long, value_name = "PATH")]
+    github_scanning_keys: Option<PathBuf>,
+
     /// PostgreSQL's lock_timeout for the server's connections.
     #[arg(long, value_name = "DURATION", default_value_t = StoreOptions::default().lock_timeout.into(), value_parser = parse_positive)]
     db_lock_timeout: humantime::Duration,
@@ -356,6 +362,7 @@ pub(crate) fn run_serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         db_lock_timeout: Some(*args.db_lock_timeout),
         totp_skew: Some(args.totp_skew),
         lockout_duration: Some(*args.lockout_duration),
+        github_scanning_keys: args.github_scanning_keys,
     })?;
     let filter = logging::filter_from_env().map_err(Failure::usage)?;
     logging::init(config.log_format, filter);

@@ -4,7 +4,7 @@
 #![allow(dead_code, unreachable_pub)]
 
 use keysmith_server::limits::Limits;
-use keysmith_server::{AppState, Listening, router, serve};
+use keysmith_server::{AppState, Listening, ScanningKeys, router, serve};
 use keysmith_store::{ManualClock, Scopes, ServerKey, ServerKeys, Store, StoreOptions, Tenant};
 use std::net::SocketAddr;
 use std::sync::Arc;
@@ -85,7 +85,7 @@ impl TestApp {
         let store = Store::open(&self.url, self.store.options().clone())
             .await
             .unwrap();
-        let (addr, shutdown, server) = start(store.clone(), Listening::default()).await;
+        let (addr, shutdown, server) = start(store.clone(), Listening::default(), None).await;
         TestApp {
             addr,
             key: self.key.clone(),
@@ -146,6 +146,7 @@ impl As<'_> {
 async fn start(
     store: Store,
     listening: Listening,
+    scanning: Option<ScanningKeys>,
 ) -> (
     SocketAddr,
     tokio::sync::oneshot::Sender<()>,
@@ -154,7 +155,11 @@ async fn start(
     let listener = tokio::net::TcpListener::bind("127.0.0.1:0").await.unwrap();
     let addr = listener.local_addr().unwrap();
     let (tx, rx) = tokio::sync::oneshot::channel::<()>();
-    let app = router(AppState::new(store, listening.limits));
+    let mut state = AppState::new(store, listening.limits);
+    if let Some(keys) = scanning {
+        state = state.with_scanning_keys(keys);
+    }
+    let app = router(state);
     let server = tokio::spawn(serve(listener, app, listening, async {
         let _ = rx.await;
     }));
@@ -162,6 +167,15 @@ async fn start(
 }
 
 async fn app_on(url: String, dir: Option<TempDir>, listening: Listening) -> TestApp {
+    app_with(url, dir, listening, None).await
+}
+
+async fn app_with(
+    url: String,
+    dir: Option<TempDir>,
+    listening: Listening,
+    scanning: Option<ScanningKeys>,
+) -> TestApp {
     let clock = Arc::new(ManualClock::new(T0));
     let store = Store::open(&url, options(clock.clone())).await.unwrap();
     let key = store
@@ -172,7 +186,7 @@ async fn app_on(url: String, dir: Option<TempDir>, listening: Listening) -> Test
         .key
         .expose()
         .to_string();
-    let (addr, shutdown, server) = start(store.clone(), listening).await;
+    let (addr, shutdown, server) = start(store.clone(), listening, scanning).await;
     TestApp {
         addr,
         key,
@@ -205,7 +219,22 @@ pub fn limits(change: impl FnOnce(&mut Limits)) -> Listening {
     Listening { limits, tls: None }
 }
 
-pub async fn postgres_app() -> Option<TestApp> {
+/// An app that receives leak reports signed by `keys`, on SQLite, or on
+/// PostgreSQL when `postgres` is set (and configured).
+pub async fn scanning_app(keys: ScanningKeys, postgres: bool) -> Option<TestApp> {
+    if postgres {
+        let url = postgres_url().await?;
+        Some(app_with(url, None, Listening::default(), Some(keys)).await)
+    } else {
+        let dir = std::env::temp_dir().join(format!("keysmith-server-{}", keysmith::token_hex(8)));
+        std::fs::create_dir_all(&dir).unwrap();
+        let url = format!("sqlite://{}", dir.join("test.db").display());
+        Some(app_with(url, Some(TempDir(dir)), Listening::default(), Some(keys)).await)
+    }
+}
+
+/// A new PostgreSQL schema's URL, or `None` without PostgreSQL.
+async fn postgres_url() -> Option<String> {
     let base = std::env::var("KEYSMITH_TEST_POSTGRES_URL")
         .ok()
         .filter(|u| !u.is_empty())?;
@@ -220,14 +249,12 @@ pub async fn postgres_app() -> Option<TestApp> {
         .unwrap();
     admin.close().await;
     let sep = if base.contains('?') { '&' } else { '?' };
-    Some(
-        app_on(
-            format!("{base}{sep}options=-c%20search_path%3D{schema}"),
-            None,
-            Listening::default(),
-        )
-        .await,
-    )
+    Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
+}
+
+pub async fn postgres_app() -> Option<TestApp> {
+    let url = postgres_url().await?;
+    Some(app_on(url, None, Listening::default()).await)
 }
 
 /// Runs `async fn f(app: TestApp)` against SQLite and PostgreSQL.
