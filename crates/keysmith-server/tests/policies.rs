@@ -408,7 +408,32 @@ async fn successors_inherit(app: TestApp) {
     );
 }
 
+/// A refill due but not taken before a rotation goes to the successor.
+async fn a_due_refill_survives_rotation(app: TestApp) {
+    let spent = create(
+        &app,
+        json!({"owner": "o", "prefix": "sk_live", "remaining": 1,
+               "refill": {"amount": 5, "interval": "daily"}}),
+    )
+    .await;
+    assert_eq!(verify_key(&app, &spent["key"]).await["remaining"], 0);
+    app.clock.advance(Duration::from_secs(24 * 3600));
+    let r = app
+        .post(&format!(
+            "/v1/api-keys/{}/rotate",
+            spent["id"].as_str().unwrap()
+        ))
+        .json(&json!({"grace_seconds": 0}))
+        .send()
+        .await
+        .unwrap();
+    let next = json_of(r, StatusCode::CREATED).await;
+    let v = verify_key(&app, &next["key"]).await;
+    assert_eq!((&v["code"], &v["remaining"]), (&json!("VALID"), &json!(4)));
+}
+
 on_both_backends!(
+    a_due_refill_survives_rotation,
     every_verify_code,
     credits_and_rates_are_exact_across_instances,
     refills_come_at_the_boundary,
@@ -547,7 +572,10 @@ async fn leaked_keys_are_revoked(postgres: bool) {
     assert_eq!(r.status(), StatusCode::BAD_REQUEST);
     let big = format!("[{}]", "\"x\",".repeat(300_000));
     let r = report(&app, "k-1", &github, &big).await;
-    assert_eq!(r.status(), StatusCode::PAYLOAD_TOO_LARGE);
+    assert_eq!(
+        json_of(r, StatusCode::PAYLOAD_TOO_LARGE).await["error"],
+        "payload_too_large"
+    );
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]

@@ -168,6 +168,18 @@ pub enum VerifyCode {
 }
 
 impl VerifyCode {
+    /// Every code.
+    pub const ALL: [VerifyCode; 8] = [
+        VerifyCode::Valid,
+        VerifyCode::NotFound,
+        VerifyCode::Expired,
+        VerifyCode::Revoked,
+        VerifyCode::Disabled,
+        VerifyCode::InsufficientScopes,
+        VerifyCode::UsageExceeded,
+        VerifyCode::RateLimited,
+    ];
+
     /// `VALID`, `NOT_FOUND`, …
     pub fn as_str(self) -> &'static str {
         match self {
@@ -477,8 +489,16 @@ impl<'a> ApiKeys<'a> {
         Ok(())
     }
 
-    /// The claim of a key with credits or a rate limit.
+    /// The claim of a key with credits or a rate limit. On PostgreSQL its
+    /// windows and refill days follow the database's clock, like every
+    /// other count that must agree across instances.
     async fn spend(&self, mut info: KeyInfo, cost: u64, now: i64) -> Result<Verification> {
+        let mut conn = self.store.pool().acquire().await?;
+        let now = if self.store.options().database_clock {
+            self.store.now_in(&mut conn).await?
+        } else {
+            now
+        };
         let cost = i64::try_from(cost).unwrap_or(i64::MAX);
         let day = RefillInterval::Daily.period(now);
         let month = RefillInterval::Monthly.period(now);
@@ -512,7 +532,7 @@ impl<'a> ApiKeys<'a> {
                 .bind(day)
                 .bind(month)
                 .bind(cost)
-                .fetch_optional(self.store.pool())
+                .fetch_optional(&mut *conn)
                 .await?;
         let rate_of = |count: Option<i64>, start: Option<i64>, rl: Option<RateLimit>| {
             rl.map(|rl| {
@@ -543,7 +563,7 @@ impl<'a> ApiKeys<'a> {
             )
             .bind(&info.id)
             .bind(self.tenant)
-            .fetch_optional(self.store.pool())
+            .fetch_optional(&mut *conn)
             .await?;
         let Some((remaining, refill_amount, refill_period, interval, count, start, window)) = row
         else {
@@ -887,7 +907,7 @@ impl<'a> ApiKeys<'a> {
         .fetch_optional(&mut *tx)
         .await?;
         let old = row.as_ref().map(key_info).transpose()?;
-        let old = match (claimed, old) {
+        let mut old = match (claimed, old) {
             (true, Some(old)) => old,
             (
                 false,
@@ -904,6 +924,19 @@ impl<'a> ApiKeys<'a> {
                 return Err(StoreError::NotFound);
             }
         };
+        // A refill due but not yet taken goes to the successor, which is
+        // marked refilled for this period.
+        let period: Option<i64> =
+            sqlx::query_scalar("SELECT refill_period FROM api_keys WHERE id = $1 AND tenant = $2")
+                .bind(id)
+                .bind(self.tenant)
+                .fetch_one(&mut *tx)
+                .await?;
+        if let Some(refill) = old.policy.refill
+            && period != Some(refill.interval.period(now))
+        {
+            old.policy.remaining = Some(refill.amount);
+        }
         let spec = key_spec(&old.prefix)?;
         let created = insert(
             &mut tx,

@@ -218,42 +218,14 @@ pub(crate) struct ApiKeyVerifyRequest {
     cost: Option<u64>,
 }
 
-/// Why a key is valid or not (Unkey's codes).
-#[derive(Debug, Clone, Copy, Serialize, ToSchema)]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub(crate) enum VerifyCodeName {
-    /// The key works; this use was counted.
-    Valid,
-    /// Malformed, a bad checksum, or no key of this tenant.
-    NotFound,
-    /// Past its expiry.
-    Expired,
-    /// Revoked, or reported leaked.
-    Revoked,
-    /// Switched off.
-    Disabled,
-    /// It lacks a required scope.
-    InsufficientScopes,
-    /// Fewer credits left than the cost.
-    UsageExceeded,
-    /// Over its rate limit in this window.
-    RateLimited,
-}
-
-impl From<keysmith_store::VerifyCode> for VerifyCodeName {
-    fn from(c: keysmith_store::VerifyCode) -> Self {
-        use keysmith_store::VerifyCode as C;
-        match c {
-            C::Valid => VerifyCodeName::Valid,
-            C::NotFound => VerifyCodeName::NotFound,
-            C::Expired => VerifyCodeName::Expired,
-            C::Revoked => VerifyCodeName::Revoked,
-            C::Disabled => VerifyCodeName::Disabled,
-            C::InsufficientScopes => VerifyCodeName::InsufficientScopes,
-            C::UsageExceeded => VerifyCodeName::UsageExceeded,
-            C::RateLimited => VerifyCodeName::RateLimited,
-        }
-    }
+/// The schema of a verification's `code`: the store's codes, listed from
+/// the one definition of them.
+fn verify_code_schema() -> utoipa::openapi::Object {
+    utoipa::openapi::ObjectBuilder::new()
+        .schema_type(utoipa::openapi::schema::Type::String)
+        .enum_values(Some(keysmith_store::VerifyCode::ALL.map(|c| c.as_str())))
+        .description(Some("Why the key is valid or not (Unkey's codes)"))
+        .build()
 }
 
 /// What a verification found. Always 200 for a well-formed request; the
@@ -263,7 +235,8 @@ pub(crate) struct ApiKeyVerification {
     /// Whether the key may be used now (this use was counted).
     valid: bool,
     /// Why.
-    code: VerifyCodeName,
+    #[schema(schema_with = verify_code_schema)]
+    code: &'static str,
     /// The key's record, when it exists.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     key: Option<VerifiedFields>,
@@ -306,7 +279,7 @@ impl From<Verification> for ApiKeyVerification {
         let rate = v.rate;
         ApiKeyVerification {
             valid: v.code == keysmith_store::VerifyCode::Valid,
-            code: v.code.into(),
+            code: v.code.as_str(),
             key: v.key.map(|k| VerifiedFields {
                 id: k.id,
                 owner: k.owner,

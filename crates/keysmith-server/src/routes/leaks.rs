@@ -168,8 +168,19 @@ fn unauthorized() -> ApiError {
 pub(crate) async fn github(
     State(state): State<AppState>,
     headers: HeaderMap,
-    body: Bytes,
+    body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<axum::Json<Vec<TokenFeedback>>, ApiError> {
+    let body = body.map_err(|e| {
+        if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
+            ApiError::new(
+                StatusCode::PAYLOAD_TOO_LARGE,
+                "payload_too_large",
+                format!("the report is larger than {LEAK_BODY_LIMIT} bytes"),
+            )
+        } else {
+            ApiError::bad_request("the report's body could not be read")
+        }
+    })?;
     let Some(keys) = &state.scanning_keys else {
         return Err(ApiError::new(
             StatusCode::NOT_FOUND,
