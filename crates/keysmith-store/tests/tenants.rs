@@ -103,11 +103,15 @@ async fn challenges_are_per_tenant(t: TestStore) {
         Err(StoreError::Throttled { .. })
     ));
     cb.start("u1", options).await.unwrap();
-    sqlx::query("UPDATE otp_subjects SET failures = 100 WHERE tenant = 'app-a'")
-        .execute(t.store.pool())
-        .await
-        .unwrap();
+    // Past the send window, and locked out just now.
     t.clock.advance(Duration::from_secs(3600));
+    sqlx::query(
+        "UPDATE otp_subjects SET failures = 100, last_failure_at = $1 WHERE tenant = 'app-a'",
+    )
+    .bind(common::T0 + 3_600_000)
+    .execute(t.store.pool())
+    .await
+    .unwrap();
     assert!(matches!(
         ca.start("u1", options).await,
         Err(StoreError::SubjectLocked)
