@@ -1,43 +1,161 @@
 #!/usr/bin/env python3
-"""Prints the load figures bench/load saved as a Markdown section."""
+"""Prints the load figures bench/load saved as a Markdown section.
+
+    bench/load_report.py OUT_DIR
+
+OUT_DIR holds meta.json (N, C, the revisions, the backends run),
+<version>-<backend>-<workload>.json (one JSON line per phase, from the
+load example) and pgbench-<version>.txt. With a "before" version the
+section is a side-by-side comparison; without, the figures of this tree.
+"""
 import json
+import os
 import re
 import sys
 
-out, n, c = sys.argv[1], int(sys.argv[2]), int(sys.argv[3])
+out = sys.argv[1]
+meta = json.load(open(f"{out}/meta.json"))
+n, c = meta["n"], meta["c"]
+backends = [b for b in ["sqlite", "postgres"] if b in meta["backends"]]
+versions = ["before", "after"] if meta["before"] else ["after"]
+WORKLOADS = ["reset", "otp", "verify"]
+NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
+# A phase more than this much slower after than before is flagged.
+BUDGET = 0.10
 
 
-def phases(name):
+def phases(ver, backend, workload):
     rows = []
-    with open(f"{out}/{name}") as f:
+    path = f"{out}/{ver}-{backend}-{workload}.json"
+    if not os.path.exists(path):
+        return rows
+    with open(path) as f:
         for line in f:
             if line.strip():
                 rows.append(json.loads(line))
     return rows
 
 
+def pairs_per_second(ver, backend):
+    rows = phases(ver, backend, "reset")
+    if len(rows) != 2:
+        return float("nan")
+    return rows[0]["requests"] / sum(r["seconds"] for r in rows)
+
+
+def pgbench_tps(ver):
+    path = f"{out}/pgbench-{ver}.txt"
+    if not os.path.exists(path):
+        return float("nan")
+    m = re.search(r"tps = ([0-9.]+)", open(path).read())
+    return float(m.group(1)) if m else float("nan")
+
+
+command = f"N={n} C={c}" + (f" BEFORE={meta['before_arg']}" if meta["before"] else "")
+if meta.get("after_arg"):
+    command += f" AFTER={meta['after_arg']}"
+if meta["backends"] != ["sqlite", "postgres"]:
+    command += f" BACKENDS=\"{' '.join(meta['backends'])}\""
+after = meta["after"] + (" with uncommitted changes" if meta["after_dirty"] else "")
+after_from = (f"revision `{meta['after']}`, built in a worktree of its own" if meta.get("after_arg")
+              else f"this working tree (`{after}`)")
+
 print(f"## `keysmith serve` under load ({n} requests per phase, {c} connections)\n")
-print(f"Command: `N={n} C={c} bench/load`. The server (release build) on 127.0.0.1 and the load generator")
-print("(`cargo run --release -p keysmith-server --example load`) share the 2 cores.\n")
-print("| backend | phase | requests/s | p50 | p99 | max | unexpected |")
-print("|---|---|---|---|---|---|---|")
-pairs = {}
-for backend in ["sqlite", "postgres"]:
-    for workload in ["reset", "otp"]:
-        rows = phases(f"{backend}-{workload}.json")
-        for r in rows:
-            print(f"| {backend} | {r['phase']} | {r['requests_per_second']:.0f} | "
-                  f"{r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms | {r['unexpected_status']} |")
-        if workload == "reset":
-            seconds = sum(r["seconds"] for r in rows)
-            pairs[backend] = rows[0]["requests"] / seconds
-with open(f"{out}/pgbench.txt") as f:
-    text = f.read()
-m = re.search(r"tps = ([0-9.]+)", text)
-tps = float(m.group(1)) if m else float("nan")
+print(f"Command: `{command} bench/load`. The server (release build) on 127.0.0.1 and the load generator")
+print("(`cargo run --release -p keysmith-server --example load`) share the 2 cores. Phases: reset issue")
+print("then redeem (unique users), OTP start then check (unique subjects), and API-key verify (one key")
+print("made first, verified N times). Every run starts on a fresh database (a new SQLite file, a new")
+print("PostgreSQL schema), and PostgreSQL is reached with `sslmode=disable`.")
+if meta["before"]:
+    order = meta.get("order", ["before", "after"])
+    print(f"\nBefore: `{meta['before']}`; after: {after_from}. Per backend the {order[0]} server runs first, then")
+    print(f"the {order[1]} one, with the same load generator (this tree's). The after server runs with")
+    print("`--rate-limit off`: its default per-service-key limit (1000 requests/s per instance) would cap")
+    print("the load itself, and the before server has no such limit. Without `sslmode=disable` the after")
+    print("server, built with TLS for PostgreSQL, would encrypt its database connections (sqlx's default is")
+    print("`prefer`), which the before one cannot. The machine is shared and noisy: a ratio within about")
+    print(f"±10–20% of 1 is within what two runs of one build differ by. Ratios below {1 - BUDGET:.2f} are in bold.\n")
+    print("| backend | phase | before req/s | after req/s | after/before | before p99 | after p99 |")
+    print("|---|---|---|---|---|---|---|")
+    unexpected = []
+    for backend in backends:
+        for workload in WORKLOADS:
+            b_rows = {r["phase"]: r for r in phases("before", backend, workload)}
+            for a in phases("after", backend, workload):
+                b = b_rows.get(a["phase"])
+                if b is None:
+                    continue
+                ratio = a["requests_per_second"] / b["requests_per_second"]
+                shown = f"**{ratio:.2f}**" if ratio < 1 - BUDGET else f"{ratio:.2f}"
+                print(f"| {backend} | {a['phase']} | {b['requests_per_second']:.0f} | "
+                      f"{a['requests_per_second']:.0f} | {shown} | {b['p99_ms']:.2f} ms | "
+                      f"{a['p99_ms']:.2f} ms |")
+                for ver, r in (("before", b), ("after", a)):
+                    if r["unexpected_status"]:
+                        unexpected.append(f"{backend} {r['phase']} {ver}: {r['unexpected_status']}")
+    print()
+    if unexpected:
+        print("Unexpected answers (status, or a code check not \"approved\"): " + "; ".join(unexpected) + ".")
+    else:
+        print("Every answer in both runs was the expected one.")
+    cpu_rows = []
+    for backend in backends:
+        for workload in WORKLOADS:
+            per = {}
+            for ver in versions:
+                path = f"{out}/{ver}-{backend}-{workload}.cpu"
+                rows = phases(ver, backend, workload)
+                if os.path.exists(path) and rows:
+                    ticks, hz = map(int, open(path).read().split())
+                    per[ver] = 1e6 * ticks / hz / sum(r["requests"] for r in rows)
+            if len(per) == 2:
+                cpu_rows.append(f"| {backend} | {workload} | {per['before']:.0f} µs | {per['after']:.0f} µs | "
+                                f"{per['after'] / per['before']:.2f} |")
+    if cpu_rows:
+        print("\nThe server process's own CPU time (user + system) per request, over each workload's phases:\n")
+        print("| backend | workload | before | after | after/before |")
+        print("|---|---|---|---|---|")
+        print("\n".join(cpu_rows))
+    loads = []
+    for backend in backends:
+        for ver in versions:
+            path = f"{out}/{ver}-{backend}.loadavg"
+            if os.path.exists(path):
+                loads.append(f"{backend} {ver} {open(path).read().strip()}")
+    if loads:
+        print("\nThe machine's 1-minute load average as each server started (2 cores; other work shares them): "
+              + ", ".join(loads) + ".")
+    print("\nAll figures:\n")
+    print("| backend | version | phase | requests/s | p50 | p99 | max | unexpected |")
+    print("|---|---|---|---|---|---|---|---|")
+    for backend in backends:
+        for workload in WORKLOADS:
+            for ver in versions:
+                for r in phases(ver, backend, workload):
+                    print(f"| {backend} | {ver} | {r['phase']} | {r['requests_per_second']:.0f} | "
+                          f"{r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms | "
+                          f"{r['unexpected_status']} |")
+else:
+    print("The server runs with `--rate-limit off`: its default per-service-key limit (1000 requests/s per")
+    print("instance) would cap the load itself.")
+    print()
+    print("| backend | phase | requests/s | p50 | p99 | max | unexpected |")
+    print("|---|---|---|---|---|---|---|")
+    for backend in backends:
+        for workload in WORKLOADS:
+            for r in phases("after", backend, workload):
+                print(f"| {backend} | {r['phase']} | {r['requests_per_second']:.0f} | "
+                      f"{r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms | {r['unexpected_status']} |")
+
 print()
-print(f"Issue + redeem pairs per second through HTTP: SQLite {pairs['sqlite']:.0f}, "
-      f"PostgreSQL {pairs['postgres']:.0f}. pgbench running the same statements "
-      f"(service-key lookups, the issue transaction, the guarded redeem) directly "
-      f"({c} clients, prepared): {tps:.0f} per second, so the server reaches "
-      f"{100 * pairs['postgres'] / tps:.0f}% of the database's own rate.")
+for ver in versions:
+    label = f"{ver.capitalize()}: i" if meta["before"] else "I"
+    pairs = ", ".join(f"{NAMES[b]} {pairs_per_second(ver, b):.0f}" for b in backends)
+    line = f"{label}ssue + redeem pairs per second through HTTP: {pairs}."
+    if "postgres" in backends:
+        tps = pgbench_tps(ver)
+        line += (f" pgbench running the same statements (service-key lookups, the issue transaction, "
+                 f"the guarded redeem) directly ({c} clients, prepared, `sslmode=disable`): {tps:.0f} per "
+                 f"second, so the server reaches {100 * pairs_per_second(ver, 'postgres') / tps:.0f}% of "
+                 f"the database's own rate.")
+    print(line + "\n")
