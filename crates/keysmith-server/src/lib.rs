@@ -138,14 +138,18 @@ async fn method_not_allowed() -> error::ApiError {
 
 /// `app` with `GET /metrics` (no key) and, around every route (innermost
 /// first): a JSON 500 for a panic, the request timeout and the in-flight
-/// cap, request metrics, one log event per request, the request id, and
-/// `Cache-Control: no-store`. Layers added after the routes run after
-/// routing, so they see the route pattern that matched; the in-flight cap
-/// is one semaphore for all routes.
+/// cap, request metrics and one log event per request; then, around the
+/// whole router at once, the request id and `Cache-Control: no-store`.
+///
+/// Layers added with `Router::layer` run after routing, so they see the
+/// route pattern that matched (metrics and logs need it), but axum boxes
+/// them once per route and clones that box on every request: the layers
+/// that need no pattern wrap the finished router instead, as one service.
+/// The in-flight cap is one semaphore for all routes.
 fn observed(app: Router, limits: &Limits) -> Router {
     metrics::handle();
-    app.route("/metrics", get(metrics::render))
-        .layer(CatchPanicLayer::custom(panicked))
+    let routed = app
+        .route("/metrics", get(metrics::render))
         .layer(
             ServiceBuilder::new()
                 .layer(HandleErrorLayer::new(overloaded_or_late))
@@ -153,19 +157,23 @@ fn observed(app: Router, limits: &Limits) -> Router {
                 .layer(GlobalConcurrencyLimitLayer::new(
                     limits.max_in_flight.max(1),
                 ))
-                .layer(TimeoutLayer::new(limits.request_timeout)),
+                .layer(TimeoutLayer::new(limits.request_timeout))
+                .layer(CatchPanicLayer::custom(panicked)),
         )
         .layer(axum::middleware::from_fn(metrics::track))
-        .layer(axum::middleware::from_fn(logging::log_request))
-        .layer(PropagateRequestIdLayer::new(REQUEST_ID))
-        .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
-        .layer(axum::middleware::from_fn(drop_insane_request_id))
-        // Answers hold secrets or say who holds them: no cache keeps any,
-        // whatever the route or the outcome.
-        .layer(SetResponseHeaderLayer::overriding(
-            header::CACHE_CONTROL,
-            HeaderValue::from_static("no-store"),
-        ))
+        .layer(axum::middleware::from_fn(logging::log_request));
+    Router::new().fallback_service(routed).layer(
+        ServiceBuilder::new()
+            // Answers hold secrets or say who holds them: no cache keeps
+            // any, whatever the route or the outcome.
+            .layer(SetResponseHeaderLayer::overriding(
+                header::CACHE_CONTROL,
+                HeaderValue::from_static("no-store"),
+            ))
+            .layer(axum::middleware::from_fn(drop_insane_request_id))
+            .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
+            .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
+    )
 }
 
 /// 503 `overloaded` past the in-flight cap, 408 `request_timeout` past the
