@@ -140,14 +140,12 @@ async fn rows_carry_their_tenant(t: TestStore) {
         .create("o", "sk_live", &[], None)
         .await
         .unwrap();
-    for table in [
-        "reset_tokens",
-        "reset_throttle",
-        "otp_subjects",
-        "otp_sends",
-        "otp_challenges",
-        "api_keys",
-    ] {
+    s.totp_factors()
+        .enrol("u1", keysmith_store::TotpOptions::default())
+        .await
+        .unwrap();
+    s.recovery_codes().generate("u1", 2).await.unwrap();
+    for table in common::FLOW_TABLES {
         let tenants: Vec<String> = sqlx::query_scalar(sqlx::AssertSqlSafe(format!(
             "SELECT DISTINCT tenant FROM {table}"
         )))

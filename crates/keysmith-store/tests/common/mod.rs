@@ -5,6 +5,18 @@
 use keysmith_store::{Backend, ManualClock, ServerKey, ServerKeys, Store, StoreOptions};
 use std::sync::Arc;
 
+/// Every table that holds flow rows, each with a `tenant` column.
+pub const FLOW_TABLES: [&str; 8] = [
+    "reset_tokens",
+    "reset_throttle",
+    "otp_subjects",
+    "otp_sends",
+    "otp_challenges",
+    "api_keys",
+    "totp_factors",
+    "recovery_codes",
+];
+
 /// The start of time in tests: 2026-01-01T00:00:00Z.
 pub const T0: i64 = 1_767_225_600_000;
 
