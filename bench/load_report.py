@@ -5,7 +5,8 @@
 
 OUT_DIR holds meta.json (N, C, the revisions, the backends run),
 <version>-<backend>-<workload>.json (one JSON line per phase, from the
-load example) and pgbench-<version>.txt. With a "before" version the
+load example or, for the wrk-* workloads, from bench/wrk/verify.lua),
+pgbench-<version>.txt and pgbench-<version>-verify-<variant>.txt. With a "before" version the
 section is a side-by-side comparison; without, the figures of this tree.
 """
 import json
@@ -18,7 +19,8 @@ meta = json.load(open(f"{out}/meta.json"))
 n, c = meta["n"], meta["c"]
 backends = [b for b in ["sqlite", "postgres"] if b in meta["backends"]]
 versions = ["before", "after"] if meta["before"] else ["after"]
-WORKLOADS = ["reset", "otp", "verify"]
+WORKLOADS = ["reset", "otp", "verify", "wrk-plain", "wrk-remaining", "wrk-rate"]
+VARIANTS = ["plain", "remaining", "rate"]
 NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 # A phase more than this much slower after than before is flagged.
 BUDGET = 0.10
@@ -43,8 +45,13 @@ def pairs_per_second(ver, backend):
     return rows[0]["requests"] / sum(r["seconds"] for r in rows)
 
 
-def pgbench_tps(ver):
-    path = f"{out}/pgbench-{ver}.txt"
+def wrk_rate(ver, backend, variant):
+    rows = phases(ver, backend, f"wrk-{variant}")
+    return rows[0]["requests_per_second"] if rows else float("nan")
+
+
+def pgbench_tps(ver, suffix=""):
+    path = f"{out}/pgbench-{ver}{suffix}.txt"
     if not os.path.exists(path):
         return float("nan")
     m = re.search(r"tps = ([0-9.]+)", open(path).read())
@@ -64,7 +71,10 @@ print(f"## `keysmith serve` under load ({n} requests per phase, {c} connections)
 print(f"Command: `{command} bench/load`. The server (release build) on 127.0.0.1 and the load generator")
 print("(`cargo run --release -p keysmith-server --example load`) share the 2 cores. Phases: reset issue")
 print("then redeem (unique users), OTP start then check (unique subjects), and API-key verify (one key")
-print("made first, verified N times). Every run starts on a fresh database (a new SQLite file, a new")
+print("made first, verified N times); then, under wrk (`-t1`, the same connections, "
+      f"{meta.get('wrk_seconds', '10s')}), API-key")
+print("verify of a plain key, of a key with credits and of a key with a rate limit (`bench/wrk/verify.lua`:")
+print("any answer but a 200 with `\"valid\": true` is unexpected). Every run starts on a fresh database (a new SQLite file, a new")
 print("PostgreSQL schema), and PostgreSQL is reached with `sslmode=disable`.")
 if meta["before"]:
     order = meta.get("order", ["before", "after"])
@@ -158,4 +168,14 @@ for ver in versions:
                  f"the guarded redeem) directly ({c} clients, prepared, `sslmode=disable`): {tps:.0f} per "
                  f"second, so the server reaches {100 * pairs_per_second(ver, 'postgres') / tps:.0f}% of "
                  f"the database's own rate.")
+        verify = []
+        for variant in VARIANTS:
+            tps = pgbench_tps(ver, f"-verify-{variant}")
+            if tps == tps:  # not NaN: this version's schema has the statements
+                verify.append(f"{variant} key {wrk_rate(ver, 'postgres', variant):.0f}/s against pgbench's "
+                              f"{tps:.0f}/s ({100 * wrk_rate(ver, 'postgres', variant) / tps:.0f}%)")
+        if verify:
+            line += (" Verify through HTTP (wrk) against pgbench running the same statements (the key's "
+                     "lookup; for credits and rate limits also the database clock and the guarded update; "
+                     "`bench/pgbench_verify*.sql`): " + "; ".join(verify) + ".")
     print(line + "\n")

@@ -134,7 +134,7 @@ pub async fn require_service_key(
         refused.extensions_mut().insert(audit);
         return Ok(refused);
     }
-    req.extensions_mut().insert(Caller(Arc::new(info)));
+    req.extensions_mut().insert(Caller(info));
     let mut response = next.run(req).await;
     response.extensions_mut().insert(audit);
     Ok(response)

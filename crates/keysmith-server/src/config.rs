@@ -107,6 +107,8 @@ pub struct ServeFlags {
     pub lockout_duration: Option<Duration>,
     /// `--github-scanning-keys PATH`.
     pub github_scanning_keys: Option<PathBuf>,
+    /// `--service-key-cache DURATION`.
+    pub service_key_cache: Option<Duration>,
 }
 
 /// Where the server keys come from.
@@ -162,6 +164,8 @@ pub struct ServeConfig {
     pub lockout_duration: Duration,
     /// GitHub's secret-scanning public keys (JSON), for the leak route.
     pub github_scanning_keys: Option<PathBuf>,
+    /// How long a verified service key is taken again without a query.
+    pub service_key_cache: Duration,
 }
 
 impl fmt::Debug for ServeConfig {
@@ -179,6 +183,7 @@ impl fmt::Debug for ServeConfig {
             .field("totp_skew", &self.totp_skew)
             .field("lockout_duration", &self.lockout_duration)
             .field("github_scanning_keys", &self.github_scanning_keys)
+            .field("service_key_cache", &self.service_key_cache)
             .finish()
     }
 }
@@ -264,7 +269,17 @@ impl ServeConfig {
             )));
         }
         let lockout_duration = flags.lockout_duration.unwrap_or(defaults.otp_lockout);
+        let service_key_cache = flags
+            .service_key_cache
+            .unwrap_or(defaults.service_key_cache);
+        if service_key_cache > keysmith_store::MAX_SERVICE_KEY_CACHE {
+            return Err(StartError::Config(format!(
+                "--service-key-cache must be at most {}",
+                humantime::format_duration(keysmith_store::MAX_SERVICE_KEY_CACHE)
+            )));
+        }
         Ok(ServeConfig {
+            service_key_cache,
             github_scanning_keys: flags.github_scanning_keys,
             totp_skew,
             lockout_duration,
@@ -289,6 +304,7 @@ impl ServeConfig {
         options.lock_timeout = self.db_lock_timeout;
         options.totp_skew = self.totp_skew;
         options.otp_lockout = self.lockout_duration;
+        options.service_key_cache = self.service_key_cache;
         options
     }
 }

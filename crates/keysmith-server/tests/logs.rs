@@ -10,6 +10,7 @@
 mod common;
 
 use common::TestApp;
+use keysmith::Recipe as _;
 use keysmith_server::logging::{self, LogFormat};
 use keysmith_store::StartOptions;
 use reqwest::StatusCode;
@@ -445,8 +446,27 @@ async fn secrets_in_every_place(app: TestApp) -> Vec<String> {
     store.close().await;
     let r = app.client.get(app.url("/readyz")).send().await.unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
-    // Authentication needs the database.
-    let r = app.post("/v1/reset-tokens").send().await.unwrap();
+    // The key authenticated a moment ago and is taken from memory; the
+    // flow needs the database.
+    let r = app
+        .post("/v1/reset-tokens")
+        .json(&serde_json::json!({ "user_id": "u-closed" }))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
+    // A key not seen before cannot authenticate without it.
+    let r = app
+        .with_key(
+            keysmith::KeySpec::new(keysmith_store::SERVICE_KEY_PREFIX)
+                .unwrap()
+                .generate()
+                .into_string(),
+        )
+        .post("/v1/reset-tokens")
+        .send()
+        .await
+        .unwrap();
     assert_eq!(r.status(), StatusCode::SERVICE_UNAVAILABLE);
     secrets
 }
@@ -469,8 +489,8 @@ fn expected_requests(events: &[Value]) {
         2,
         "{seen:?}"
     );
-    // One event per request: 10 requests were made.
-    assert_eq!(seen.len(), 10, "{seen:?}");
+    // One event per request: 11 requests were made.
+    assert_eq!(seen.len(), 11, "{seen:?}");
     for e in events {
         assert!(e["latency_ms"].as_f64().unwrap() >= 0.0);
         let level = e["level"].as_str().unwrap();

@@ -206,7 +206,14 @@ async fn tenants_see_nothing_of_each_other(app: TestApp) {
         .map(|k| &k["tenant"])
         .collect();
     assert_eq!(tenants, [&json!("app-b")]);
-    let a_id = app.store.service_keys().verify(&a.key).await.unwrap().id;
+    let a_id = app
+        .store
+        .service_keys()
+        .verify(&a.key)
+        .await
+        .unwrap()
+        .id
+        .clone();
     let r = b
         .delete(&format!("/v1/service-keys/{a_id}"))
         .send()
@@ -328,7 +335,8 @@ async fn admin_routes_manage_the_tenants_keys(app: TestApp) {
         .verify(&admin.key)
         .await
         .unwrap()
-        .id;
+        .id
+        .clone();
     let r = admin
         .delete(&format!("/v1/service-keys/{own}"))
         .send()

@@ -33,6 +33,36 @@ use crate::{Result, Store, StoreError};
 pub struct ApiKeys<'a> {
     store: &'a Store,
     tenant: &'a str,
+    kind: Kind,
+}
+
+/// What a row of `api_keys` is: an API key an application hands to its
+/// clients, or a service key applications present to `keysmith serve`
+/// ([`ServiceKeys`](crate::ServiceKeys), built on this module). Every
+/// statement names the kind it acts on, so that no API-key call reaches a
+/// service key.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub(crate) enum Kind {
+    Api,
+    Service,
+}
+
+impl Kind {
+    /// The value of the `kind` column.
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            Kind::Api => "api",
+            Kind::Service => "service",
+        }
+    }
+
+    /// How the record ids of this kind begin.
+    fn id_prefix(self) -> &'static str {
+        match self {
+            Kind::Api => "key_",
+            Kind::Service => "svc_",
+        }
+    }
 }
 
 /// A key just made by [`ApiKeys::create`] or [`ApiKeys::rotate`]: the only
@@ -242,12 +272,31 @@ pub struct KeyUpdate {
     pub expires_at_ms: Option<Option<i64>>,
 }
 
-/// The columns [`key_info`] reads.
-const KEY_COLUMNS: &str = "id, display_id, owner, prefix, scopes, created_at, last_used_at, \
-     expires_at, revoked_at, name, meta, remaining, refill_amount, refill_interval, rate_limit, \
-     rate_window_ms, enabled, exposed_at, exposure_url, exposure_source, rotated_to";
+/// The columns [`key_info`] reads, for `concat!`: every statement is a
+/// static string, prepared once per connection.
+macro_rules! key_columns {
+    () => {
+        "SELECT id, display_id, owner, prefix, scopes, created_at, last_used_at, expires_at, \
+         revoked_at, name, meta, remaining, refill_amount, refill_interval, rate_limit, \
+         rate_window_ms, enabled, exposed_at, exposure_url, exposure_source, rotated_to, tenant \
+         FROM api_keys "
+    };
+}
+pub(crate) use key_columns;
 
-fn key_info(row: &AnyRow) -> Result<KeyInfo> {
+/// A key of one tenant and kind, by the SHA-256 of the key.
+const LOOKUP: &str = concat!(
+    key_columns!(),
+    "WHERE key_hash = $1 AND tenant = $2 AND kind = $3"
+);
+
+/// A key of one tenant and kind, by record id.
+const BY_ID: &str = concat!(
+    key_columns!(),
+    "WHERE id = $1 AND tenant = $2 AND kind = $3"
+);
+
+pub(crate) fn key_info(row: &AnyRow) -> Result<KeyInfo> {
     let u = |v: Option<i64>| v.map(|n| u64::try_from(n).unwrap_or(0));
     let refill = match (
         row.try_get::<Option<i64>, _>("refill_amount")?,
@@ -324,7 +373,16 @@ impl ApiKeys<'_> {
 
 impl<'a> ApiKeys<'a> {
     pub(crate) fn new(store: &'a Store, tenant: &'a str) -> Self {
-        ApiKeys { store, tenant }
+        Self::of_kind(store, tenant, Kind::Api)
+    }
+
+    /// The keys of `kind` of `tenant`.
+    pub(crate) fn of_kind(store: &'a Store, tenant: &'a str, kind: Kind) -> Self {
+        ApiKeys {
+            store,
+            tenant,
+            kind,
+        }
     }
 
     /// Makes a key for `owner` with `prefix` (see [`KeySpec::new`]) and
@@ -381,11 +439,23 @@ impl<'a> ApiKeys<'a> {
             ));
         }
         let _turn = self.store.writing().await;
-        let mut conn = self.store.pool().acquire().await?;
-        insert(
-            &mut conn,
+        let mut tx = self.store.pool().begin().await?;
+        if self.kind == Kind::Service {
+            // A tenant exists from its first service key on.
+            sqlx::query(
+                "INSERT INTO tenants (name, created_at) VALUES ($1, $2) \
+                 ON CONFLICT (name) DO NOTHING",
+            )
+            .bind(self.tenant)
+            .bind(now)
+            .execute(&mut *tx)
+            .await?;
+        }
+        let created = insert(
+            &mut tx,
             &NewKey {
                 tenant: self.tenant,
+                kind: self.kind,
                 spec: &spec,
                 owner,
                 scopes,
@@ -394,7 +464,9 @@ impl<'a> ApiKeys<'a> {
                 policy,
             },
         )
-        .await
+        .await?;
+        tx.commit().await?;
+        Ok(created)
     }
 
     /// Checks a presented key, as Unkey's verify does: a [`VerifyCode`]
@@ -422,19 +494,28 @@ impl<'a> ApiKeys<'a> {
         let Ok(key) = ApiKey::parse(key) else {
             return Ok(not_found);
         };
-        let now = self.store.now_ms();
-        let pool = self.store.pool();
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE key_hash = $1 AND tenant = $2"
-        )))
-        .bind(key.sha256_hex())
-        .bind(self.tenant)
-        .fetch_optional(pool)
-        .await?;
+        let row = sqlx::query(LOOKUP)
+            .bind(key.sha256_hex())
+            .bind(self.tenant)
+            .bind(self.kind.as_str())
+            .fetch_optional(self.store.pool())
+            .await?;
         let Some(row) = row else {
             return Ok(not_found);
         };
-        let info = key_info(&row)?;
+        self.judge(key_info(&row)?, required_scopes, cost).await
+    }
+
+    /// The answer for the existing key `info` of this tenant and kind:
+    /// refused for what its record says, else valid once its claim (if it
+    /// has credits or a rate limit) is made.
+    pub(crate) async fn judge(
+        &self,
+        info: KeyInfo,
+        required_scopes: &[&str],
+        cost: u64,
+    ) -> Result<Verification> {
+        let now = self.store.now_ms();
         let refused = |code| {
             Ok(Verification {
                 code,
@@ -477,12 +558,14 @@ impl<'a> ApiKeys<'a> {
             let _turn = self.store.writing().await;
             sqlx::query(
                 "UPDATE api_keys SET last_used_at = $2 \
-                 WHERE id = $1 AND tenant = $4 AND (last_used_at IS NULL OR last_used_at <= $3)",
+                 WHERE id = $1 AND tenant = $4 AND kind = $5 \
+                   AND (last_used_at IS NULL OR last_used_at <= $3)",
             )
             .bind(&info.id)
             .bind(now)
             .bind(stale_before)
             .bind(self.tenant)
+            .bind(self.kind.as_str())
             .execute(self.store.pool())
             .await?;
         }
@@ -517,7 +600,7 @@ impl<'a> ApiKeys<'a> {
                               WHEN rate_window_start = {WINDOW} THEN rate_count + 1 ELSE 1 END, \
                  rate_window_start = CASE WHEN rate_limit IS NULL THEN NULL ELSE {WINDOW} END, \
                  last_used_at = $3 \
-             WHERE id = $1 AND tenant = $2 AND revoked_at IS NULL AND enabled <> 0 \
+             WHERE id = $1 AND tenant = $2 AND kind = $7 AND revoked_at IS NULL AND enabled <> 0 \
                AND (remaining IS NULL OR {DUE} >= $6) \
                AND (rate_limit IS NULL OR rate_window_start IS NULL \
                     OR rate_window_start <> {WINDOW} OR rate_count < rate_limit) \
@@ -532,6 +615,7 @@ impl<'a> ApiKeys<'a> {
                 .bind(day)
                 .bind(month)
                 .bind(cost)
+                .bind(self.kind.as_str())
                 .fetch_optional(&mut *conn)
                 .await?;
         let rate_of = |count: Option<i64>, start: Option<i64>, rl: Option<RateLimit>| {
@@ -556,15 +640,16 @@ impl<'a> ApiKeys<'a> {
             });
         }
         // Refused: say why, from the row as it is now.
-        let row: Option<SpendState> =
-            sqlx::query_as(
-                "SELECT remaining, refill_amount, refill_period, refill_interval, rate_count, \
-                        rate_window_start, rate_window_ms FROM api_keys WHERE id = $1 AND tenant = $2",
-            )
-            .bind(&info.id)
-            .bind(self.tenant)
-            .fetch_optional(&mut *conn)
-            .await?;
+        let row: Option<SpendState> = sqlx::query_as(
+            "SELECT remaining, refill_amount, refill_period, refill_interval, rate_count, \
+                        rate_window_start, rate_window_ms FROM api_keys \
+                 WHERE id = $1 AND tenant = $2 AND kind = $3",
+        )
+        .bind(&info.id)
+        .bind(self.tenant)
+        .bind(self.kind.as_str())
+        .fetch_optional(&mut *conn)
+        .await?;
         let Some((remaining, refill_amount, refill_period, interval, count, start, window)) = row
         else {
             return Ok(Verification {
@@ -629,13 +714,12 @@ impl<'a> ApiKeys<'a> {
         if id.contains('\0') {
             return Err(StoreError::NotFound);
         }
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1 AND tenant = $2"
-        )))
-        .bind(id)
-        .bind(self.tenant)
-        .fetch_optional(self.store.pool())
-        .await?;
+        let row = sqlx::query(BY_ID)
+            .bind(id)
+            .bind(self.tenant)
+            .bind(self.kind.as_str())
+            .fetch_optional(self.store.pool())
+            .await?;
         key_info(&row.ok_or(StoreError::NotFound)?)
     }
 
@@ -734,15 +818,16 @@ impl<'a> ApiKeys<'a> {
             let assignments: Vec<String> = set
                 .iter()
                 .enumerate()
-                .map(|(i, (col, _))| format!("{col} = ${}", i + 3))
+                .map(|(i, (col, _))| format!("{col} = ${}", i + 4))
                 .collect();
             let sql = format!(
-                "UPDATE api_keys SET {} WHERE id = $1 AND tenant = $2",
+                "UPDATE api_keys SET {} WHERE id = $1 AND tenant = $2 AND kind = $3",
                 assignments.join(", ")
             );
             let mut q = sqlx::query(sqlx::AssertSqlSafe(sql))
                 .bind(id)
-                .bind(self.tenant);
+                .bind(self.tenant)
+                .bind(self.kind.as_str());
             for (_, v) in set {
                 q = match v {
                     V::Text(t) => q.bind(t),
@@ -775,11 +860,12 @@ impl<'a> ApiKeys<'a> {
         let _turn = self.store.writing().await;
         let done = sqlx::query(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2) \
-             WHERE id = $1 AND tenant = $3",
+             WHERE id = $1 AND tenant = $3 AND kind = $4",
         )
         .bind(id)
         .bind(now)
         .bind(self.tenant)
+        .bind(self.kind.as_str())
         .execute(self.store.pool())
         .await?;
         if done.rows_affected() == 0 {
@@ -834,16 +920,18 @@ impl<'a> ApiKeys<'a> {
             None => (i64::MIN, String::new()),
             Some(c) => parse_cursor(c)?,
         };
-        let rows = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE tenant = $1 AND owner = $2 \
+        let rows = sqlx::query(concat!(
+            key_columns!(),
+            "WHERE tenant = $1 AND kind = $6 AND owner = $2 \
                AND (created_at > $3 OR (created_at = $3 AND id > $4)) \
              ORDER BY created_at, id LIMIT $5"
-        )))
+        ))
         .bind(self.tenant)
         .bind(owner)
         .bind(after_time)
         .bind(after_id)
         .bind(i64::try_from(limit + 1).unwrap_or(i64::MAX))
+        .bind(self.kind.as_str())
         .fetch_all(self.store.pool())
         .await?;
         let mut keys = rows.iter().map(key_info).collect::<Result<Vec<_>>>()?;
@@ -889,23 +977,24 @@ impl<'a> ApiKeys<'a> {
         // changing nothing yet.
         let claimed = sqlx::query(
             "UPDATE api_keys SET expires_at = expires_at \
-             WHERE id = $1 AND tenant = $3 AND revoked_at IS NULL AND rotated_to IS NULL \
+             WHERE id = $1 AND tenant = $3 AND kind = $4 \
+               AND revoked_at IS NULL AND rotated_to IS NULL \
                AND (expires_at IS NULL OR expires_at > $2)",
         )
         .bind(id)
         .bind(now)
         .bind(self.tenant)
+        .bind(self.kind.as_str())
         .execute(&mut *tx)
         .await?
         .rows_affected()
             == 1;
-        let row = sqlx::query(sqlx::AssertSqlSafe(format!(
-            "SELECT {KEY_COLUMNS} FROM api_keys WHERE id = $1 AND tenant = $2"
-        )))
-        .bind(id)
-        .bind(self.tenant)
-        .fetch_optional(&mut *tx)
-        .await?;
+        let row = sqlx::query(BY_ID)
+            .bind(id)
+            .bind(self.tenant)
+            .bind(self.kind.as_str())
+            .fetch_optional(&mut *tx)
+            .await?;
         let old = row.as_ref().map(key_info).transpose()?;
         let mut old = match (claimed, old) {
             (true, Some(old)) => old,
@@ -926,12 +1015,14 @@ impl<'a> ApiKeys<'a> {
         };
         // A refill due but not yet taken goes to the successor, which is
         // marked refilled for this period.
-        let period: Option<i64> =
-            sqlx::query_scalar("SELECT refill_period FROM api_keys WHERE id = $1 AND tenant = $2")
-                .bind(id)
-                .bind(self.tenant)
-                .fetch_one(&mut *tx)
-                .await?;
+        let period: Option<i64> = sqlx::query_scalar(
+            "SELECT refill_period FROM api_keys WHERE id = $1 AND tenant = $2 AND kind = $3",
+        )
+        .bind(id)
+        .bind(self.tenant)
+        .bind(self.kind.as_str())
+        .fetch_one(&mut *tx)
+        .await?;
         if let Some(refill) = old.policy.refill
             && period != Some(refill.interval.period(now))
         {
@@ -942,6 +1033,7 @@ impl<'a> ApiKeys<'a> {
             &mut tx,
             &NewKey {
                 tenant: self.tenant,
+                kind: self.kind,
                 spec: &spec,
                 owner: &old.owner,
                 scopes: old.scopes.clone(),
@@ -953,12 +1045,14 @@ impl<'a> ApiKeys<'a> {
         .await?;
         let old_end = old.expires_at_ms.map_or(grace_end, |e| e.min(grace_end));
         sqlx::query(
-            "UPDATE api_keys SET expires_at = $2, rotated_to = $4 WHERE id = $1 AND tenant = $3",
+            "UPDATE api_keys SET expires_at = $2, rotated_to = $4 \
+             WHERE id = $1 AND tenant = $3 AND kind = $5",
         )
         .bind(id)
         .bind(old_end)
         .bind(self.tenant)
         .bind(&created.id)
+        .bind(self.kind.as_str())
         .execute(&mut *tx)
         .await?;
         tx.commit().await?;
@@ -986,6 +1080,7 @@ impl Store {
         let now = self.now_ms();
         let hash = key.sha256_hex();
         let _turn = self.writing().await;
+        // Either kind: a leaked service key is revoked like any other.
         let api = sqlx::query(
             "UPDATE api_keys SET revoked_at = COALESCE(revoked_at, $2), \
                  exposed_at = COALESCE(exposed_at, $2), \
@@ -1000,18 +1095,11 @@ impl Store {
         .execute(self.pool())
         .await?
         .rows_affected();
-        let service = sqlx::query(
-            "UPDATE service_keys SET revoked_at = COALESCE(revoked_at, $2) WHERE key_hash = $1",
-        )
-        .bind(&hash)
-        .bind(now)
-        .execute(self.pool())
-        .await?
-        .rows_affected();
-        if api + service > 0 {
+        if api > 0 {
+            self.forget_service_key(&hash);
             tracing::warn!(display_id = %key.display_id(), "a leaked key was reported and revoked");
         }
-        Ok(api + service > 0)
+        Ok(api > 0)
     }
 }
 
@@ -1041,6 +1129,7 @@ type SpendState = (
 /// What [`insert`] stores.
 struct NewKey<'k> {
     tenant: &'k str,
+    kind: Kind,
     spec: &'k KeySpec,
     owner: &'k str,
     scopes: Vec<String>,
@@ -1053,7 +1142,7 @@ struct NewKey<'k> {
 async fn insert(conn: &mut AnyConnection, new: &NewKey<'_>) -> Result<CreatedKey> {
     let key = new.spec.generate();
     // 128 random bits: ids do not collide.
-    let id = format!("key_{}", keysmith::token_hex(16));
+    let id = format!("{}{}", new.kind.id_prefix(), keysmith::token_hex(16));
     let display_id = key.display_id();
     let p = new.policy;
     let int = |v: Option<u64>| v.map(|n| i64::try_from(n).unwrap_or(i64::MAX));
@@ -1061,8 +1150,9 @@ async fn insert(conn: &mut AnyConnection, new: &NewKey<'_>) -> Result<CreatedKey
         "INSERT INTO api_keys \
              (id, key_hash, display_id, owner, prefix, scopes, created_at, expires_at, tenant, \
               name, meta, remaining, refill_amount, refill_interval, refill_period, \
-              rate_limit, rate_window_ms, enabled) \
-         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18)",
+              rate_limit, rate_window_ms, enabled, kind) \
+         VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17, $18, \
+                 $19)",
     )
     .bind(&id)
     .bind(key.sha256_hex())
@@ -1082,6 +1172,7 @@ async fn insert(conn: &mut AnyConnection, new: &NewKey<'_>) -> Result<CreatedKey
     .bind(int(p.rate_limit.map(|r| r.limit)))
     .bind(p.rate_limit.map(|r| millis(r.window)))
     .bind(i64::from(p.enabled))
+    .bind(new.kind.as_str())
     .execute(&mut *conn)
     .await?;
     tracing::debug!(id, display_id, "API key created");

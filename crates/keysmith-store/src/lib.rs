@@ -81,6 +81,10 @@ use std::fmt;
 use std::sync::Arc;
 use std::time::Duration;
 
+/// The longest [`StoreOptions::service_key_cache`] may be: how long a
+/// revoked service key can keep working on another instance.
+pub const MAX_SERVICE_KEY_CACHE: Duration = Duration::from_secs(60);
+
 /// The most TOTP steps [`StoreOptions::totp_skew`] may allow on either
 /// side of the current one.
 pub const MAX_TOTP_SKEW: u32 = 2;
@@ -135,6 +139,12 @@ pub struct StoreOptions {
     pub statement_timeout: Duration,
     /// On PostgreSQL, the longest a statement waits for a row lock (2 s).
     pub lock_timeout: Duration,
+    /// How long a service key that verified is taken again without a
+    /// query (1 s; zero: never). A key revoked through this store is
+    /// forgotten at once; one revoked by another instance or process
+    /// sharing the database keeps working here for at most this long (at
+    /// most [`MAX_SERVICE_KEY_CACHE`]).
+    pub service_key_cache: Duration,
 }
 
 impl Default for StoreOptions {
@@ -154,6 +164,7 @@ impl Default for StoreOptions {
             database_clock: true,
             statement_timeout: Duration::from_secs(5),
             lock_timeout: Duration::from_secs(2),
+            service_key_cache: Duration::from_secs(1),
         }
     }
 }
@@ -189,6 +200,7 @@ impl fmt::Debug for StoreOptions {
             .field("database_clock", &self.database_clock)
             .field("statement_timeout", &self.statement_timeout)
             .field("lock_timeout", &self.lock_timeout)
+            .field("service_key_cache", &self.service_key_cache)
             .finish_non_exhaustive()
     }
 }
@@ -219,6 +231,8 @@ struct Inner {
     options: StoreOptions,
     /// On SQLite, taken around every write: see [`Store::writing`].
     write_gate: Option<tokio::sync::Mutex<()>>,
+    /// Service keys verified a moment ago.
+    recent_keys: service::RecentKeys,
 }
 
 impl fmt::Debug for Store {
@@ -241,6 +255,7 @@ impl Store {
                 backend,
                 options,
                 write_gate: (backend == Backend::Sqlite).then(|| tokio::sync::Mutex::new(())),
+                recent_keys: service::RecentKeys::default(),
             }),
         })
     }

@@ -1,11 +1,22 @@
 //! Service keys: the bearer keys applications present to `keysmith serve`.
 //! Each acts for one [`Tenant`] and carries [`Scopes`].
+//!
+//! A service key is an API key of its own kind, in the same table and
+//! through the same code ([`ApiKeys`]): made, looked up by SHA-256,
+//! refused when revoked, expired or disabled, its last use recorded, and
+//! revoked by a leak report, exactly as an API key is. What differs is
+//! the prefix ([`SERVICE_KEY_PREFIX`]), that its scopes are [`Scopes`],
+//! and that a lookup by key is not limited to one tenant: the key says
+//! which tenant it acts for.
 
 use keysmith::apikey::ApiKey;
-use keysmith::{KeySpec, Recipe};
+use std::collections::HashMap;
 use std::fmt;
+use std::sync::{Arc, Mutex, PoisonError};
 
-use crate::{Result, Scopes, Store, StoreError, Tenant};
+use crate::apikeys::{Kind, key_columns, key_info};
+use crate::clock::millis;
+use crate::{ApiKeys, KeyInfo, KeyPolicy, Result, Scopes, Store, StoreError, Tenant, VerifyCode};
 
 /// The prefix of every service key.
 pub const SERVICE_KEY_PREFIX: &str = "ks_svc";
@@ -66,31 +77,57 @@ pub struct ServiceKeyInfo {
     pub revoked_at_ms: Option<i64>,
 }
 
-/// id, display_id, tenant, name, scopes, created_at, revoked_at
-type InfoRow = (String, String, String, String, String, i64, Option<i64>);
-
-fn info(
-    (id, display_id, tenant, name, scopes, created_at_ms, revoked_at_ms): InfoRow,
-) -> ServiceKeyInfo {
+fn info(k: KeyInfo, tenant: String) -> ServiceKeyInfo {
     ServiceKeyInfo {
-        id,
-        display_id,
+        name: k.policy.name.unwrap_or(k.owner),
+        scopes: Scopes::from_names(&k.scopes),
+        id: k.id,
+        display_id: k.display_id,
         tenant: Tenant::from_stored(tenant),
-        name,
-        scopes: Scopes::from_stored(&scopes),
-        created_at_ms,
-        revoked_at_ms,
+        created_at_ms: k.created_at_ms,
+        revoked_at_ms: k.revoked_at_ms,
     }
 }
 
-/// The columns of an [`InfoRow`], for `concat!`.
-macro_rules! info_columns {
-    () => {
-        "SELECT id, display_id, tenant, name, scopes, created_at, revoked_at FROM service_keys "
-    };
+/// A service key of any tenant, by the SHA-256 of the key.
+const LOOKUP: &str = concat!(key_columns!(), "WHERE key_hash = $1 AND kind = 'service'");
+
+/// Service keys that verified a moment ago, by the SHA-256 of the key, so
+/// that the lookup every request makes is not a query every time. Only
+/// working keys are kept, each for at most
+/// [`StoreOptions::service_key_cache`](crate::StoreOptions::service_key_cache);
+/// revoking a key through this store forgets it at once.
+#[derive(Default)]
+pub(crate) struct RecentKeys {
+    entries: Mutex<HashMap<String, (i64, Arc<ServiceKeyInfo>)>>,
 }
 
-const REVOKE: &str = "UPDATE service_keys SET revoked_at = COALESCE(revoked_at, $1) WHERE id = $2";
+impl RecentKeys {
+    /// The most keys kept; past it the cache starts again from empty (a
+    /// deployment has a handful of service keys, not thousands).
+    const MAX_ENTRIES: usize = 4096;
+
+    fn get(&self, hash: &str, now: i64) -> Option<Arc<ServiceKeyInfo>> {
+        let entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries
+            .get(hash)
+            .filter(|(until, _)| now < *until)
+            .map(|(_, info)| info.clone())
+    }
+
+    fn put(&self, hash: String, until: i64, info: Arc<ServiceKeyInfo>) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        if entries.len() >= Self::MAX_ENTRIES {
+            entries.clear();
+        }
+        entries.insert(hash, (until, info));
+    }
+
+    fn forget(&self, matches: impl Fn(&str, &ServiceKeyInfo) -> bool) {
+        let mut entries = self.entries.lock().unwrap_or_else(PoisonError::into_inner);
+        entries.retain(|hash, (_, info)| !matches(hash, info));
+    }
+}
 
 impl ServiceKeys<'_> {
     /// The longest name of a service key, in bytes.
@@ -141,41 +178,24 @@ impl<'a> ServiceKeys<'a> {
                 "a service key needs at least one scope".into(),
             ));
         }
-        let key = KeySpec::new(SERVICE_KEY_PREFIX)
-            .map_err(|e| StoreError::InvalidInput(e.to_string()))?
-            .generate();
-        let id = format!("svc_{}", keysmith::token_hex(16));
-        let display_id = key.display_id();
-        let now = self.store.now_ms();
-        let _turn = self.store.writing().await;
-        let mut tx = self.store.pool().begin().await?;
-        sqlx::query(
-            "INSERT INTO tenants (name, created_at) VALUES ($1, $2) \
-             ON CONFLICT (name) DO NOTHING",
-        )
-        .bind(tenant.as_str())
-        .bind(now)
-        .execute(&mut *tx)
-        .await?;
-        sqlx::query(
-            "INSERT INTO service_keys \
-                 (id, key_hash, display_id, name, created_at, tenant, scopes) \
-             VALUES ($1, $2, $3, $4, $5, $6, $7)",
-        )
-        .bind(&id)
-        .bind(key.sha256_hex())
-        .bind(&display_id)
-        .bind(name)
-        .bind(now)
-        .bind(tenant.as_str())
-        .bind(scopes.to_stored())
-        .execute(&mut *tx)
-        .await?;
-        tx.commit().await?;
+        let names = scopes.names();
+        let created = self
+            .of(tenant.as_str())
+            .create_with(
+                name,
+                SERVICE_KEY_PREFIX,
+                &names,
+                None,
+                &KeyPolicy {
+                    name: Some(name.to_owned()),
+                    ..KeyPolicy::default()
+                },
+            )
+            .await?;
         Ok(CreatedServiceKey {
-            id,
-            key,
-            display_id,
+            id: created.id,
+            display_id: created.display_id,
+            key: created.key,
             tenant: tenant.clone(),
             name: name.to_string(),
             scopes,
@@ -183,82 +203,117 @@ impl<'a> ServiceKeys<'a> {
     }
 
     /// The record of a working key. Malformed keys and bad checksums are
-    /// refused before any database access; unknown and revoked keys give
-    /// the same [`StoreError::InvalidKey`].
-    pub async fn verify(&self, key: &str) -> Result<ServiceKeyInfo> {
+    /// refused before any database access; unknown, revoked, expired and
+    /// disabled keys give the same [`StoreError::InvalidKey`]. A key that
+    /// verified within the last
+    /// [`service_key_cache`](crate::StoreOptions::service_key_cache) is
+    /// answered from memory.
+    pub async fn verify(&self, key: &str) -> Result<Arc<ServiceKeyInfo>> {
         let key = ApiKey::parse(key).map_err(|_| StoreError::InvalidKey)?;
         if key.prefix() != SERVICE_KEY_PREFIX {
             return Err(StoreError::InvalidKey);
         }
-        let row: Option<InfoRow> = sqlx::query_as(concat!(
-            info_columns!(),
-            "WHERE key_hash = $1 AND revoked_at IS NULL"
-        ))
-        .bind(key.sha256_hex())
-        .fetch_optional(self.store.pool())
-        .await?;
-        row.map(info).ok_or(StoreError::InvalidKey)
+        let hash = key.sha256_hex();
+        let now = self.store.now_ms();
+        let recent = &self.store.inner.recent_keys;
+        if let Some(info) = recent.get(&hash, now) {
+            return Ok(info);
+        }
+        let row = sqlx::query(LOOKUP)
+            .bind(&hash)
+            .fetch_optional(self.store.pool())
+            .await?
+            .ok_or(StoreError::InvalidKey)?;
+        let tenant: String = sqlx::Row::try_get(&row, "tenant")?;
+        let record = key_info(&row)?;
+        let expires_at_ms = record.expires_at_ms;
+        let verdict = self.of(&tenant).judge(record, &[], 1).await?;
+        let (VerifyCode::Valid, Some(record)) = (verdict.code, verdict.key) else {
+            return Err(StoreError::InvalidKey);
+        };
+        let info = Arc::new(info(record, tenant));
+        let ttl = millis(self.store.options().service_key_cache);
+        if ttl > 0 {
+            let until = now.saturating_add(ttl);
+            recent.put(
+                hash,
+                expires_at_ms.map_or(until, |e| e.min(until)),
+                info.clone(),
+            );
+        }
+        Ok(info)
     }
 
     /// The service keys of `tenant`, or of every tenant with `None`,
     /// oldest first.
     pub async fn list(&self, tenant: Option<&Tenant>) -> Result<Vec<ServiceKeyInfo>> {
-        let rows: Vec<InfoRow> = match tenant {
+        let rows = match tenant {
             Some(t) => {
-                sqlx::query_as(concat!(
-                    info_columns!(),
-                    "WHERE tenant = $1 ORDER BY created_at, id"
+                sqlx::query(concat!(
+                    key_columns!(),
+                    "WHERE kind = 'service' AND tenant = $1 ORDER BY created_at, id"
                 ))
                 .bind(t.as_str())
                 .fetch_all(self.store.pool())
                 .await?
             }
             None => {
-                sqlx::query_as(concat!(info_columns!(), "ORDER BY created_at, id"))
-                    .fetch_all(self.store.pool())
-                    .await?
+                sqlx::query(concat!(
+                    key_columns!(),
+                    "WHERE kind = 'service' ORDER BY created_at, id"
+                ))
+                .fetch_all(self.store.pool())
+                .await?
             }
         };
-        Ok(rows.into_iter().map(info).collect())
+        rows.iter()
+            .map(|row| Ok(info(key_info(row)?, sqlx::Row::try_get(row, "tenant")?)))
+            .collect()
     }
 
     /// Revokes the service key `id` of `tenant`, or of any tenant with
-    /// `None`; revoking twice keeps the first time.
+    /// `None`; revoking twice keeps the first time. This store forgets the
+    /// key at once; other instances sharing the database stop taking it
+    /// within their
+    /// [`service_key_cache`](crate::StoreOptions::service_key_cache).
     ///
     /// # Errors
     ///
     /// [`StoreError::NotFound`] for an unknown id, or another tenant's.
     pub async fn revoke(&self, id: &str, tenant: Option<&Tenant>) -> Result<()> {
-        if id.contains('\0') {
-            // No record id holds one (PostgreSQL could not even compare it).
-            return Err(StoreError::NotFound);
-        }
-        let now = self.store.now_ms();
-        let _turn = self.store.writing().await;
-        let done = match tenant {
-            Some(t) => {
-                sqlx::query(concat!(
-                    "UPDATE service_keys SET revoked_at = COALESCE(revoked_at, $1) ",
-                    "WHERE id = $2 AND tenant = $3"
-                ))
-                .bind(now)
-                .bind(id)
-                .bind(t.as_str())
-                .execute(self.store.pool())
-                .await?
-            }
+        let tenant = match tenant {
+            Some(t) => t.clone(),
             None => {
-                sqlx::query(REVOKE)
-                    .bind(now)
-                    .bind(id)
-                    .execute(self.store.pool())
-                    .await?
+                if id.contains('\0') {
+                    return Err(StoreError::NotFound);
+                }
+                let owner: Option<String> = sqlx::query_scalar(
+                    "SELECT tenant FROM api_keys WHERE id = $1 AND kind = 'service'",
+                )
+                .bind(id)
+                .fetch_optional(self.store.pool())
+                .await?;
+                Tenant::from_stored(owner.ok_or(StoreError::NotFound)?)
             }
-        }
-        .rows_affected();
-        if done == 0 {
-            return Err(StoreError::NotFound);
-        }
+        };
+        self.of(tenant.as_str()).revoke(id).await?;
+        self.store.inner.recent_keys.forget(|_, k| k.id == id);
         Ok(())
+    }
+
+    /// The service keys of `tenant`, through the API-key code.
+    fn of<'t>(&self, tenant: &'t str) -> ApiKeys<'t>
+    where
+        'a: 't,
+    {
+        ApiKeys::of_kind(self.store, tenant, Kind::Service)
+    }
+}
+
+impl Store {
+    /// Forgets the service key whose SHA-256 is `hash`, if it was recently
+    /// verified (a leak report revoked it).
+    pub(crate) fn forget_service_key(&self, hash: &str) {
+        self.inner.recent_keys.forget(|h, _| h == hash);
     }
 }

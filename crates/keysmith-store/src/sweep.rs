@@ -119,8 +119,9 @@ impl Store {
             .rows_affected();
         let cutoff = now.saturating_sub(millis(API_KEY_RETENTION));
         let api_keys = sqlx::query(
-            "DELETE FROM api_keys WHERE (revoked_at IS NOT NULL AND revoked_at <= $1) \
-             OR (expires_at IS NOT NULL AND expires_at <= $1)",
+            "DELETE FROM api_keys WHERE kind = 'api' \
+             AND ((revoked_at IS NOT NULL AND revoked_at <= $1) \
+                  OR (expires_at IS NOT NULL AND expires_at <= $1))",
         )
         .bind(cutoff)
         .execute(pool)

@@ -10,7 +10,7 @@ use std::time::Duration;
 const MIN: i64 = 60_000;
 
 /// Applies the migrations up to `version` only, as an earlier release did.
-async fn migrate_up_to(url: &str, version: i64) {
+async fn migrate_up_to(url: &str, version: i64) -> sqlx::AnyPool {
     sqlx::any::install_default_drivers();
     let url = if url.starts_with("sqlite:") {
         format!("{url}?mode=rwc")
@@ -26,6 +26,13 @@ async fn migrate_up_to(url: &str, version: i64) {
             .collect(),
     );
     earlier.run(&pool).await.unwrap();
+    pool
+}
+
+/// [`migrate_up_to`] `version` (2 or 3), with subjects as the fixed-window
+/// send throttle of those releases left them.
+async fn migrate_with_subjects(url: &str, version: i64) {
+    let pool = migrate_up_to(url, version).await;
     // Subjects as the fixed-window throttle left them: alice used up a
     // window that began 2 minutes ago, bob one that ended long ago, carol
     // sent 3 in a window that began 1 minute ago.
@@ -53,7 +60,7 @@ async fn start(store: &Store, subject: &str) -> Result<(), StoreError> {
 /// The sends of the current fixed window carry over: upgrading grants no
 /// subject extra starts, and the ones it had left are still there.
 async fn an_upgrade_keeps_each_subjects_sends(url: String) {
-    migrate_up_to(&url, 2).await;
+    migrate_with_subjects(&url, 2).await;
     let clock = Arc::new(ManualClock::new(T0));
     let store = Store::open(&url, common::options(clock.clone()))
         .await
@@ -100,7 +107,7 @@ async fn an_upgrade_keeps_each_subjects_sends_postgres() {
 async fn an_upgrade_to_tenants_keeps_live_rows(url: String) {
     use keysmith::{KeySpec, Recipe};
     use keysmith_store::{CheckOutcome, Scopes, ServerKey, Tenant};
-    migrate_up_to(&url, 3).await;
+    migrate_with_subjects(&url, 3).await;
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
     let token = keysmith::token_urlsafe(32);
     let api_key = KeySpec::new("sk_live").unwrap().generate();
@@ -167,7 +174,10 @@ async fn an_upgrade_to_tenants_keeps_live_rows(url: String) {
         .verify(service_key.expose())
         .await
         .unwrap();
-    assert_eq!((svc.tenant, svc.scopes), (Tenant::default(), Scopes::all()));
+    assert_eq!(
+        (&svc.tenant, svc.scopes, svc.name.as_str()),
+        (&Tenant::default(), Scopes::all(), "old")
+    );
     let verified = store.api_keys().verify(api_key.expose()).await.unwrap();
     assert_eq!(
         (verified.id.as_str(), verified.scopes.as_slice()),
@@ -214,6 +224,111 @@ async fn an_upgrade_to_tenants_keeps_live_rows_sqlite() {
 async fn an_upgrade_to_tenants_keeps_live_rows_postgres() {
     match common::empty_postgres().await {
         Some(url) => an_upgrade_to_tenants_keeps_live_rows(url).await,
+        None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
+    }
+}
+
+/// A database at migration 6, with service keys of two tenants (one
+/// revoked) beside API keys, upgraded to service keys as API keys: each
+/// service key works for its tenant with its scopes, the revoked one stays
+/// revoked, and no API-key call sees a service key.
+async fn an_upgrade_moves_service_keys_into_api_keys(url: String) {
+    use keysmith::{KeySpec, Recipe};
+    use keysmith_store::{Scope, Scopes, StoreError, Tenant};
+    let pool = migrate_up_to(&url, 6).await;
+    let live = KeySpec::new("ks_svc").unwrap().generate();
+    let revoked = KeySpec::new("ks_svc").unwrap().generate();
+    let api_key = KeySpec::new("sk_live").unwrap().generate();
+    for (sql, hash) in [
+        (
+            "INSERT INTO service_keys (id, key_hash, display_id, name, created_at, tenant, scopes) \
+             VALUES ('svc_live', $1, 'd1', 'billing', $2, 'acme', 'otp:start otp:check')",
+            live.sha256_hex(),
+        ),
+        (
+            "INSERT INTO service_keys \
+                 (id, key_hash, display_id, name, created_at, tenant, scopes, revoked_at) \
+             VALUES ('svc_gone', $1, 'd2', 'old', $2, 'default', 'admin', 1)",
+            revoked.sha256_hex(),
+        ),
+        (
+            "INSERT INTO api_keys (id, key_hash, display_id, owner, prefix, scopes, created_at, \
+                                   tenant) \
+             VALUES ('key_acme', $1, 'd3', 'billing', 'sk_live', 'read', $2, 'acme')",
+            api_key.sha256_hex(),
+        ),
+    ] {
+        sqlx::query(sql)
+            .bind(hash)
+            .bind(T0)
+            .execute(&pool)
+            .await
+            .unwrap();
+    }
+    pool.close().await;
+
+    let clock = Arc::new(ManualClock::new(T0 + MIN));
+    let store = Store::open(&url, common::options(clock))
+        .await
+        .expect("the upgraded store opens");
+    let svc = store.service_keys().verify(live.expose()).await.unwrap();
+    assert_eq!(
+        (svc.id.as_str(), svc.tenant.as_str(), svc.name.as_str()),
+        ("svc_live", "acme", "billing")
+    );
+    assert_eq!(
+        svc.scopes,
+        Scopes::none().with(Scope::OtpStart).with(Scope::OtpCheck)
+    );
+    assert!(matches!(
+        store.service_keys().verify(revoked.expose()).await,
+        Err(StoreError::InvalidKey)
+    ));
+    let listed = store.service_keys().list(None).await.unwrap();
+    assert_eq!(
+        listed
+            .iter()
+            .map(|k| (k.id.as_str(), k.revoked_at_ms.is_some()))
+            .collect::<Vec<_>>(),
+        [("svc_gone", true), ("svc_live", false)]
+    );
+    // API-key calls of tenant acme see its API key and not its service key
+    // (same owner, same tenant).
+    let acme = Tenant::new("acme").unwrap();
+    let keys = store.tenant(&acme).api_keys();
+    assert_eq!(
+        keys.list("billing")
+            .await
+            .unwrap()
+            .iter()
+            .map(|k| k.id.as_str())
+            .collect::<Vec<_>>(),
+        ["key_acme"]
+    );
+    assert!(matches!(
+        keys.get("svc_live").await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        keys.revoke("svc_live").await,
+        Err(StoreError::NotFound)
+    ));
+    let checked = keys.check(live.expose(), &[], 1).await.unwrap();
+    assert_eq!(checked.code, keysmith_store::VerifyCode::NotFound);
+    assert!(keys.verify(api_key.expose()).await.is_ok());
+    store.close().await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_upgrade_moves_service_keys_into_api_keys_sqlite() {
+    let (url, _dir) = common::empty_sqlite();
+    an_upgrade_moves_service_keys_into_api_keys(url).await;
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn an_upgrade_moves_service_keys_into_api_keys_postgres() {
+    match common::empty_postgres().await {
+        Some(url) => an_upgrade_moves_service_keys_into_api_keys(url).await,
         None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
     }
 }

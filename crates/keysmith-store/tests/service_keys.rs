@@ -4,7 +4,8 @@
 mod common;
 
 use common::{TestStore, every_table, every_value};
-use keysmith_store::{Scope, Scopes, StoreError, Tenant};
+use keysmith_store::{Clock, Scope, Scopes, Store, StoreError, Tenant};
+use std::time::Duration;
 
 async fn create_verify_list_revoke(t: TestStore) {
     let keys = t.store.service_keys();
@@ -104,4 +105,145 @@ async fn keys_belong_to_their_tenant(t: TestStore) {
     assert_eq!(tenants, ["app-a", "app-b", "default"]);
 }
 
-on_both_backends!(create_verify_list_revoke, keys_belong_to_their_tenant);
+/// A key that verified is taken from memory for
+/// `StoreOptions::service_key_cache`: revoked through the same store it
+/// stops at once; revoked by another instance it works here until the
+/// cache time has passed, and at once with the cache off.
+async fn a_verified_key_is_remembered_briefly(t: TestStore) {
+    let tenant = Tenant::default();
+    let keys = t.store.service_keys();
+    let other = t.another_instance().await;
+    let ttl = t.store.options().service_key_cache;
+    assert_eq!(ttl, Duration::from_secs(1), "the documented default");
+
+    // Revoked here: forgotten at once, though it was just verified.
+    let here = keys
+        .create(&tenant, "here", Scopes::standard())
+        .await
+        .unwrap();
+    keys.verify(here.key.expose()).await.unwrap();
+    keys.revoke(&here.id, Some(&tenant)).await.unwrap();
+    assert!(keys.verify(here.key.expose()).await.is_err());
+
+    // Revoked elsewhere: still taken here within the cache time, not after.
+    let there = keys
+        .create(&tenant, "there", Scopes::standard())
+        .await
+        .unwrap();
+    keys.verify(there.key.expose()).await.unwrap();
+    other.service_keys().revoke(&there.id, None).await.unwrap();
+    assert!(
+        other
+            .service_keys()
+            .verify(there.key.expose())
+            .await
+            .is_err()
+    );
+    t.clock.advance(ttl - Duration::from_millis(1));
+    keys.verify(there.key.expose()).await.unwrap();
+    t.clock.advance(Duration::from_millis(1));
+    assert!(keys.verify(there.key.expose()).await.is_err());
+
+    // A leak report received here forgets the key at once.
+    let leaked = keys
+        .create(&tenant, "leaked", Scopes::standard())
+        .await
+        .unwrap();
+    keys.verify(leaked.key.expose()).await.unwrap();
+    assert!(
+        t.store
+            .revoke_exposed(&leaked.key, None, None)
+            .await
+            .unwrap()
+    );
+    assert!(keys.verify(leaked.key.expose()).await.is_err());
+
+    // With the cache off, another instance's revocation counts at once.
+    let mut options = t.store.options().clone();
+    options.service_key_cache = Duration::ZERO;
+    let uncached = Store::open(&t.url, options).await.unwrap();
+    let k = keys
+        .create(&tenant, "uncached", Scopes::standard())
+        .await
+        .unwrap();
+    uncached
+        .service_keys()
+        .verify(k.key.expose())
+        .await
+        .unwrap();
+    keys.revoke(&k.id, None).await.unwrap();
+    assert!(
+        uncached
+            .service_keys()
+            .verify(k.key.expose())
+            .await
+            .is_err()
+    );
+    uncached.close().await;
+    other.close().await;
+}
+
+/// A service key is an API key of its own kind: the API-key calls of its
+/// tenant do not see it (by id, by owner, by key), and it keeps the
+/// API-key record of its last use.
+async fn service_keys_are_not_api_keys(t: TestStore) {
+    let tenant = Tenant::new("acme").unwrap();
+    let svc = t
+        .store
+        .service_keys()
+        .create(&tenant, "billing", Scopes::standard())
+        .await
+        .unwrap();
+    let api = t.store.tenant(&tenant).api_keys();
+    let key = api.create("billing", "ks_svc", &[], None).await.unwrap();
+    assert!(matches!(api.get(&svc.id).await, Err(StoreError::NotFound)));
+    assert!(matches!(
+        api.revoke(&svc.id).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        api.rotate(&svc.id, Duration::ZERO).await,
+        Err(StoreError::NotFound)
+    ));
+    assert!(matches!(
+        api.update(&svc.id, &keysmith_store::KeyUpdate::default())
+            .await,
+        Err(StoreError::NotFound)
+    ));
+    let listed: Vec<String> = api
+        .list("billing")
+        .await
+        .unwrap()
+        .into_iter()
+        .map(|k| k.id)
+        .collect();
+    assert_eq!(listed, std::slice::from_ref(&key.id));
+    let checked = api.check(svc.key.expose(), &[], 1).await.unwrap();
+    assert_eq!(checked.code, keysmith_store::VerifyCode::NotFound);
+    // And the other way: an API key with the service prefix is no
+    // service key.
+    assert!(matches!(
+        t.store.service_keys().verify(key.key.expose()).await,
+        Err(StoreError::InvalidKey)
+    ));
+
+    t.store
+        .service_keys()
+        .verify(svc.key.expose())
+        .await
+        .unwrap();
+    let last_used: Option<i64> =
+        sqlx::query_scalar("SELECT last_used_at FROM api_keys WHERE id = $1")
+            .bind(&svc.id)
+            .fetch_one(t.store.pool())
+            .await
+            .unwrap();
+    assert_eq!(last_used, Some(t.clock.now_ms()));
+}
+
+on_both_backends!(
+    create_verify_list_revoke,
+    keys_belong_to_their_tenant,
+    a_verified_key_is_remembered_briefly,
+    service_keys_are_not_api_keys
+);

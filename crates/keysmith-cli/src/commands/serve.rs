@@ -132,6 +132,13 @@ pub(crate) struct ServeArgs {
     /// PostgreSQL's lock_timeout for the server's connections.
     #[arg(long, value_name = "DURATION", default_value_t = StoreOptions::default().lock_timeout.into(), value_parser = parse_positive)]
     db_lock_timeout: humantime::Duration,
+
+    /// How long a service key that authenticated is taken again without a
+    /// database lookup (0 turns it off; at most 1m). A key revoked through
+    /// this server stops at once; one revoked elsewhere (the CLI, another
+    /// instance) works here for at most this long.
+    #[arg(long, value_name = "DURATION", default_value_t = StoreOptions::default().service_key_cache.into(), value_parser = parse_duration)]
+    service_key_cache: humantime::Duration,
 }
 
 /// A duration of at least 1 ms: 500ms, 10s, 1m ...
@@ -363,6 +370,7 @@ pub(crate) fn run_serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         totp_skew: Some(args.totp_skew),
         lockout_duration: Some(*args.lockout_duration),
         github_scanning_keys: args.github_scanning_keys,
+        service_key_cache: Some(*args.service_key_cache),
     })?;
     let filter = logging::filter_from_env().map_err(Failure::usage)?;
     logging::init(config.log_format, filter);
