@@ -494,12 +494,15 @@ impl<'a> ApiKeys<'a> {
         let Ok(key) = ApiKey::parse(key) else {
             return Ok(not_found);
         };
+        let mut conn = self.store.held().await?;
         let row = sqlx::query(LOOKUP)
             .bind(key.sha256_hex())
             .bind(self.tenant)
             .bind(self.kind.as_str())
-            .fetch_optional(self.store.pool())
-            .await?;
+            .fetch_optional(conn.conn())
+            .await;
+        let row = conn.checked(row)?;
+        drop(conn);
         let Some(row) = row else {
             return Ok(not_found);
         };
@@ -576,9 +579,10 @@ impl<'a> ApiKeys<'a> {
     /// windows and refill days follow the database's clock, like every
     /// other count that must agree across instances.
     async fn spend(&self, mut info: KeyInfo, cost: u64, now: i64) -> Result<Verification> {
-        let mut conn = self.store.pool().acquire().await?;
+        let mut held = self.store.held().await?;
         let now = if self.store.options().database_clock {
-            self.store.now_in(&mut conn).await?
+            let now = self.store.now_in(held.conn()).await;
+            held.checked(now)?
         } else {
             now
         };
@@ -607,17 +611,17 @@ impl<'a> ApiKeys<'a> {
              RETURNING remaining, rate_count, rate_window_start"
         );
         let _turn = self.store.writing().await;
-        let spent: Option<(Option<i64>, Option<i64>, Option<i64>)> =
-            sqlx::query_as(sqlx::AssertSqlSafe(sql))
-                .bind(&info.id)
-                .bind(self.tenant)
-                .bind(now)
-                .bind(day)
-                .bind(month)
-                .bind(cost)
-                .bind(self.kind.as_str())
-                .fetch_optional(&mut *conn)
-                .await?;
+        let spent: sqlx::Result<Option<Spent>> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
+            .bind(&info.id)
+            .bind(self.tenant)
+            .bind(now)
+            .bind(day)
+            .bind(month)
+            .bind(cost)
+            .bind(self.kind.as_str())
+            .fetch_optional(held.conn())
+            .await;
+        let spent = held.checked(spent)?;
         let rate_of = |count: Option<i64>, start: Option<i64>, rl: Option<RateLimit>| {
             rl.map(|rl| {
                 let window = millis(rl.window);
@@ -640,7 +644,7 @@ impl<'a> ApiKeys<'a> {
             });
         }
         // Refused: say why, from the row as it is now.
-        let row: Option<SpendState> = sqlx::query_as(
+        let row: sqlx::Result<Option<SpendState>> = sqlx::query_as(
             "SELECT remaining, refill_amount, refill_period, refill_interval, rate_count, \
                         rate_window_start, rate_window_ms FROM api_keys \
                  WHERE id = $1 AND tenant = $2 AND kind = $3",
@@ -648,8 +652,9 @@ impl<'a> ApiKeys<'a> {
         .bind(&info.id)
         .bind(self.tenant)
         .bind(self.kind.as_str())
-        .fetch_optional(&mut *conn)
-        .await?;
+        .fetch_optional(held.conn())
+        .await;
+        let row = held.checked(row)?;
         let Some((remaining, refill_amount, refill_period, interval, count, start, window)) = row
         else {
             return Ok(Verification {
@@ -1113,6 +1118,9 @@ fn parse_cursor(c: &str) -> Result<(i64, String)> {
     }
     Ok((time, id.to_owned()))
 }
+
+/// What a claim returns: remaining, rate_count, rate_window_start.
+type Spent = (Option<i64>, Option<i64>, Option<i64>);
 
 /// remaining, refill_amount, refill_period, refill_interval, rate_count,
 /// rate_window_start, rate_window_ms

@@ -2,9 +2,11 @@
 //! sqlx's `Any` driver, with the schema migrated on open.
 
 use sqlx::any::{AnyPoolOptions, install_default_drivers};
-use sqlx::{AnyPool, Connection, Executor};
+use sqlx::pool::PoolConnection;
+use sqlx::{Any, AnyConnection, AnyPool, Connection, Executor};
 use std::sync::Once;
-use std::time::Duration;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::time::{Duration, Instant};
 
 use crate::clock::millis;
 use crate::{Result, StoreError, StoreOptions};
@@ -145,6 +147,132 @@ pub(crate) async fn connect(url: &str, store: &StoreOptions) -> Result<(AnyPool,
     let pool = options.connect(&url).await?;
     MIGRATOR.run(&pool).await.map_err(StoreError::Migration)?;
     Ok((pool, backend))
+}
+
+/// Connections taken out of the pool for the statements of the hottest
+/// paths (an API key's lookup and claim, a service key's lookup).
+///
+/// sqlx 0.9's pool pings every connection it takes back
+/// (`PoolConnection::return_to_pool`), and that cannot be turned off: one
+/// more round trip per statement, to SQLite's worker thread or to
+/// PostgreSQL over the network, and for a point read about half its cost.
+/// These connections never go back to the pool, so nothing pings them on
+/// release. As for pooled ones, a connection idle for [`PING_AFTER_IDLE`]
+/// is pinged before use; one whose statement failed is dropped, and its
+/// slot refilled from the pool on next use. When every slot is busy the pool serves the statement as
+/// usual. No crate offers this: sqlx's pool is the one in use everywhere
+/// else, and a second pool crate would not remove the ping either.
+pub(crate) struct Held {
+    slots: Vec<tokio::sync::Mutex<Slot>>,
+    next: AtomicUsize,
+}
+
+#[derive(Default)]
+pub(crate) struct Slot {
+    conn: Option<AnyConnection>,
+    last_used: Option<Instant>,
+}
+
+/// A connection for one statement or one transaction: a held one, or the
+/// pool's when none was free.
+pub(crate) enum HeldConnection<'a> {
+    Held(tokio::sync::MutexGuard<'a, Slot>),
+    Pooled(PoolConnection<Any>),
+}
+
+impl Held {
+    /// `n` slots, filled on first use.
+    pub(crate) fn new(n: usize) -> Held {
+        Held {
+            slots: (0..n).map(|_| tokio::sync::Mutex::default()).collect(),
+            next: AtomicUsize::new(0),
+        }
+    }
+
+    /// A free held connection, or a pooled one when every slot is busy.
+    pub(crate) async fn get<'a>(&'a self, pool: &AnyPool) -> Result<HeldConnection<'a>> {
+        if pool.is_closed() {
+            return Err(sqlx::Error::PoolClosed.into());
+        }
+        let n = self.slots.len();
+        let start = self.next.fetch_add(1, Ordering::Relaxed);
+        for i in 0..n {
+            let Ok(mut slot) = self.slots[(start + i) % n].try_lock() else {
+                continue;
+            };
+            if slot
+                .last_used
+                .is_some_and(|t| t.elapsed() >= PING_AFTER_IDLE)
+                && let Some(conn) = slot.conn.as_mut()
+                && conn.ping().await.is_err()
+            {
+                slot.conn = None;
+            }
+            if slot.conn.is_none() {
+                slot.conn = Some(fill(pool).await?);
+            }
+            slot.last_used = Some(Instant::now());
+            return Ok(HeldConnection::Held(slot));
+        }
+        Ok(HeldConnection::Pooled(pool.acquire().await?))
+    }
+
+    /// Closes the held connections (the store is closing).
+    pub(crate) async fn close(&self) {
+        for slot in &self.slots {
+            if let Some(conn) = slot.lock().await.conn.take() {
+                let _ = conn.close().await;
+            }
+        }
+    }
+}
+
+/// A connection from `pool` to hold, pinged first (this happens once per
+/// slot, not per statement): the pool does not ping one idle for less than
+/// [`PING_AFTER_IDLE`], and a held connection that is already broken would
+/// fail the statement it is taken for. The pool's connections may all be
+/// broken at once (a database restart): each is tried, then a new one.
+async fn fill(pool: &AnyPool) -> Result<AnyConnection> {
+    for _ in 0..=pool.size() {
+        let mut conn = pool.acquire().await?.detach();
+        if conn.ping().await.is_ok() {
+            return Ok(conn);
+        }
+    }
+    Err(sqlx::Error::PoolTimedOut.into())
+}
+
+impl HeldConnection<'_> {
+    /// The connection, to run statements on.
+    pub(crate) fn conn(&mut self) -> &mut AnyConnection {
+        match self {
+            HeldConnection::Held(slot) => slot
+                .conn
+                .as_mut()
+                .expect("a handed-out slot holds a connection"),
+            HeldConnection::Pooled(conn) => conn,
+        }
+    }
+
+    /// Passes `result` on; a held connection whose statement failed is
+    /// dropped, not used again, whatever the failure: a terminated
+    /// PostgreSQL session first answers with an error of the database's
+    /// own (57P01) and only then with end of file, and the statements of
+    /// the hot paths fail no other way often enough for a new connection
+    /// to cost anything. A statement cut off by a dropped future
+    /// leaves its answer to sqlx, which reads it before the next statement
+    /// on that connection (and rolls back a transaction left open), as it
+    /// does for pooled connections.
+    pub(crate) fn checked<T, E: Into<StoreError>>(
+        &mut self,
+        result: std::result::Result<T, E>,
+    ) -> Result<T> {
+        let result = result.map_err(Into::into);
+        if let (Err(_), HeldConnection::Held(slot)) = (&result, self) {
+            slot.conn = None;
+        }
+        result
+    }
 }
 
 #[cfg(test)]

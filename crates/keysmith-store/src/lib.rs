@@ -125,7 +125,8 @@ pub struct StoreOptions {
     /// The finest interval at which an API key's last use is written
     /// (60 s), so verification does not write on every call.
     pub last_used_granularity: Duration,
-    /// The most database connections the store opens (10).
+    /// The most connections the store's pool opens (10); the store holds
+    /// half as many again for its hottest statements.
     pub max_connections: u32,
     /// On PostgreSQL, take "now" from the database, inside the transaction
     /// of each one-time-code, TOTP and recovery-code check and start, so
@@ -233,6 +234,8 @@ struct Inner {
     write_gate: Option<tokio::sync::Mutex<()>>,
     /// Service keys verified a moment ago.
     recent_keys: service::RecentKeys,
+    /// Connections for the hottest statements: see [`Store::held`].
+    held: db::Held,
 }
 
 impl fmt::Debug for Store {
@@ -253,9 +256,10 @@ impl Store {
             inner: Arc::new(Inner {
                 pool,
                 backend,
-                options,
                 write_gate: (backend == Backend::Sqlite).then(|| tokio::sync::Mutex::new(())),
                 recent_keys: service::RecentKeys::default(),
+                held: db::Held::new((options.max_connections / 2).max(1) as usize),
+                options,
             }),
         })
     }
@@ -338,6 +342,17 @@ impl Store {
     /// Closes every connection.
     pub async fn close(&self) {
         self.inner.pool.close().await;
+        self.inner.held.close().await;
+    }
+
+    /// A connection for a statement of a hot path (a key's lookup, its
+    /// claim): one of the store's held connections (half of
+    /// [`StoreOptions::max_connections`], beside the pool), which sqlx
+    /// does not ping after every statement, or the pool's when all are
+    /// busy. Pass each statement's result through
+    /// [`checked`](db::HeldConnection::checked).
+    pub(crate) async fn held(&self) -> Result<db::HeldConnection<'_>> {
+        self.inner.held.get(&self.inner.pool).await
     }
 }
 

@@ -219,11 +219,13 @@ impl<'a> ServiceKeys<'a> {
         if let Some(info) = recent.get(&hash, now) {
             return Ok(info);
         }
+        let mut conn = self.store.held().await?;
         let row = sqlx::query(LOOKUP)
             .bind(&hash)
-            .fetch_optional(self.store.pool())
-            .await?
-            .ok_or(StoreError::InvalidKey)?;
+            .fetch_optional(conn.conn())
+            .await;
+        let row = conn.checked(row)?.ok_or(StoreError::InvalidKey)?;
+        drop(conn);
         let tenant: String = sqlx::Row::try_get(&row, "tenant")?;
         let record = key_info(&row)?;
         let expires_at_ms = record.expires_at_ms;

@@ -584,3 +584,69 @@ on_both_backends!(
     created_keys_do_not_show_the_key,
     bad_inputs_are_refused,
 );
+
+/// PostgreSQL only: a connection the store holds for the verify path
+/// (outside the pool, so sqlx does not ping it after each statement) that
+/// the server dropped fails at most the one verification that finds it,
+/// as a database error that spends nothing; the next takes a new
+/// connection, and the credits come out exact.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn a_held_connection_dropped_fails_one_verification_at_most() {
+    use keysmith_store::{KeyPolicy, Store, VerifyCode};
+    let Some(t) = common::postgres().await else {
+        eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped");
+        return;
+    };
+    let mut policy = KeyPolicy::default();
+    policy.remaining = Some(2);
+    let key = t
+        .store
+        .api_keys()
+        .create_with("acme", "sk_live", &[], None, &policy)
+        .await
+        .unwrap()
+        .key;
+    // A name to find this store's connections by; two pooled connections
+    // at most, so one held.
+    let name = format!("ks_held_{}", keysmith::token_hex(4));
+    let mut options = t.store.options().clone();
+    options.max_connections = 2;
+    let store = Store::open(&format!("{}&application_name={name}", t.url), options)
+        .await
+        .unwrap();
+    let v = store.api_keys().check(key.expose(), &[], 1).await.unwrap();
+    assert_eq!(
+        (v.code, v.key.unwrap().policy.remaining),
+        (VerifyCode::Valid, Some(1))
+    );
+
+    let dropped: Vec<bool> = sqlx::query_scalar(
+        "SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE application_name = $1",
+    )
+    .bind(&name)
+    .fetch_all(t.store.pool())
+    .await
+    .unwrap();
+    assert!(
+        !dropped.is_empty() && dropped.iter().all(|d| *d),
+        "{dropped:?}"
+    );
+
+    let v = match store.api_keys().check(key.expose(), &[], 1).await {
+        Ok(v) => v,
+        Err(StoreError::Database(_)) => store.api_keys().check(key.expose(), &[], 1).await.unwrap(),
+        Err(e) => panic!("a dropped connection must be a database error, not {e:?}"),
+    };
+    assert_eq!(
+        (v.code, v.key.unwrap().policy.remaining),
+        (VerifyCode::Valid, Some(0))
+    );
+    let v = store.api_keys().check(key.expose(), &[], 1).await.unwrap();
+    assert_eq!(v.code, VerifyCode::UsageExceeded);
+    store.close().await;
+    // Closed: the held connections are closed too, and refuse work.
+    assert!(matches!(
+        store.api_keys().check(key.expose(), &[], 1).await,
+        Err(StoreError::Database(_))
+    ));
+}
