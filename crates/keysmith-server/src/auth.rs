@@ -47,13 +47,10 @@ impl<S: Send + Sync> FromRequestParts<S> for Caller {
     }
 }
 
-/// What the request log says of the caller: its tenant and the key's
-/// display id, put on the response for the log layer to find.
+/// What the request log says of the caller (its tenant and the key's
+/// display id), put on the response for the log layer to find.
 #[derive(Debug, Clone)]
-pub(crate) struct Audit {
-    pub(crate) tenant: String,
-    pub(crate) display_id: String,
-}
+pub(crate) struct Audit(pub(crate) Arc<ServiceKeyInfo>);
 
 /// The address the request came from: the peer, or with
 /// [`trust_forwarded_for`](crate::limits::Limits::trust_forwarded_for)
@@ -121,10 +118,7 @@ pub async fn require_service_key(
         Err(StoreError::InvalidKey) => return Err(failed()),
         Err(other) => return Err(other.into()),
     };
-    let audit = Audit {
-        tenant: info.tenant.to_string(),
-        display_id: info.display_id.clone(),
-    };
+    let audit = Audit(info.clone());
     if let Err(wait) = guards.request(&info.id) {
         let mut refused = too_many(
             "this service key is over its rate limit; see Retry-After",

@@ -160,8 +160,7 @@ fn observed(app: Router, limits: &Limits) -> Router {
                 .layer(TimeoutLayer::new(limits.request_timeout))
                 .layer(CatchPanicLayer::custom(panicked)),
         )
-        .layer(axum::middleware::from_fn(metrics::track))
-        .layer(axum::middleware::from_fn(logging::log_request));
+        .layer(axum::middleware::from_fn(observe));
     Router::new().fallback_service(routed).layer(
         ServiceBuilder::new()
             // Answers hold secrets or say who holds them: no cache keeps
@@ -174,6 +173,33 @@ fn observed(app: Router, limits: &Limits) -> Router {
             .layer(SetRequestIdLayer::new(REQUEST_ID, NewRequestId))
             .layer(PropagateRequestIdLayer::new(REQUEST_ID)),
     )
+}
+
+/// Counts, times and logs every request, after routing (the labels and the
+/// log name the route pattern, never the path): one layer for both, since
+/// each per-route layer is one more box and clone on every request.
+async fn observe(req: Request, next: Next) -> Response {
+    let route = req
+        .extensions()
+        .get::<axum::extract::MatchedPath>()
+        .cloned();
+    let route = route.as_ref().map_or(metrics::UNMATCHED, |r| r.as_str());
+    let method = metrics::method_label(req.method());
+    let request_id = req.headers().get(&REQUEST_ID).cloned();
+    let tracked = metrics::Tracked::enter(route);
+    let started = std::time::Instant::now();
+    let response = next.run(req).await;
+    let latency = started.elapsed();
+    tracked.done(method, response.status().as_u16());
+    let request_id = request_id.as_ref().and_then(|v| v.to_str().ok());
+    logging::request_event(
+        request_id.unwrap_or_default(),
+        method,
+        route,
+        &response,
+        latency,
+    );
+    response
 }
 
 /// 503 `overloaded` past the in-flight cap, 408 `request_timeout` past the

@@ -6,20 +6,16 @@
 //! query strings, bodies or the raw path, any of which can hold a token,
 //! code, key or bearer.
 
-use axum::extract::Request;
-use axum::middleware::Next;
 use axum::response::Response;
 use std::fmt;
 use std::io::IsTerminal;
 use std::str::FromStr;
-use std::time::Instant;
 use tracing::Dispatch;
 use tracing_subscriber::EnvFilter;
 use tracing_subscriber::filter::LevelFilter;
 use tracing_subscriber::fmt::MakeWriter;
 
 use crate::auth::Audit;
-use crate::metrics::{method_label, route_of};
 
 /// The target of the per-request events, for filters such as
 /// `RUST_LOG=info,keysmith_server::request=off`.
@@ -116,32 +112,29 @@ where
     }
 }
 
-/// Middleware writing one event per request, after its response.
+/// Writes the one event of a request, after its response: at `warn` for
+/// a 5xx, else at `info`, with the caller's tenant and key when the
+/// response carries them.
 ///
 /// This is not tower-http's `TraceLayer`: that one opens a span per request
 /// and logs its events inside it, while collectors here get one flat JSON
 /// object per request with the caller's tenant, which is only known once
 /// the service key has been looked up (it comes back on the response).
-pub(crate) async fn log_request(req: Request, next: Next) -> Response {
-    let route = route_of(&req);
-    let method = method_label(req.method());
-    let request_id = req
-        .headers()
-        .get(&crate::REQUEST_ID)
-        .and_then(|v| v.to_str().ok())
-        .unwrap_or_default()
-        .to_owned();
-    let started = Instant::now();
-    let response = next.run(req).await;
+pub(crate) fn request_event(
+    request_id: &str,
+    method: &'static str,
+    route: &str,
+    response: &Response,
+    latency: std::time::Duration,
+) {
     let status = response.status().as_u16();
-    let latency_ms = started.elapsed().as_micros() as f64 / 1000.0;
+    let latency_ms = latency.as_micros() as f64 / 1000.0;
     let audit = response.extensions().get::<Audit>();
-    let tenant = audit.map(|a| a.tenant.as_str());
-    let key = audit.map(|a| a.display_id.as_str());
+    let tenant = audit.map(|a| a.0.tenant.as_str());
+    let key = audit.map(|a| a.0.display_id.as_str());
     if response.status().is_server_error() {
-        tracing::warn!(target: REQUEST_TARGET, request_id, method, route = route.as_str(), status, latency_ms, tenant, key, "request");
+        tracing::warn!(target: REQUEST_TARGET, request_id, method, route, status, latency_ms, tenant, key, "request");
     } else {
-        tracing::info!(target: REQUEST_TARGET, request_id, method, route = route.as_str(), status, latency_ms, tenant, key, "request");
+        tracing::info!(target: REQUEST_TARGET, request_id, method, route, status, latency_ms, tenant, key, "request");
     }
-    response
 }

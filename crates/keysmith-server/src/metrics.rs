@@ -5,12 +5,12 @@
 //! path, which could carry ids or tokens, and the method is one of the
 //! standard ones or `OTHER`, so no client can grow the label space.
 
-use axum::extract::{MatchedPath, Request};
 use axum::http::{HeaderValue, Method, header};
-use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
+use metrics::{Counter, Gauge, Histogram};
 use metrics_exporter_prometheus::{Matcher, PrometheusBuilder, PrometheusHandle};
-use std::sync::OnceLock;
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock, PoisonError, RwLock};
 use std::time::{Duration, Instant};
 
 /// Requests answered, by `route`, `method` and `status`.
@@ -85,13 +85,6 @@ pub(crate) async fn render() -> Response {
         .into_response()
 }
 
-/// The route pattern that matched `req`, or [`UNMATCHED`].
-pub(crate) fn route_of(req: &Request) -> String {
-    req.extensions()
-        .get::<MatchedPath>()
-        .map_or_else(|| UNMATCHED.to_string(), |p| p.as_str().to_string())
-}
-
 /// The method as a label: a standard method's name, else `OTHER`.
 pub(crate) fn method_label(method: &Method) -> &'static str {
     match *method {
@@ -108,38 +101,101 @@ pub(crate) fn method_label(method: &Method) -> &'static str {
     }
 }
 
-/// Middleware counting every request and timing it.
-pub(crate) async fn track(req: Request, next: Next) -> Response {
-    let route = route_of(&req);
-    let method = method_label(req.method());
-    let started = Instant::now();
-    let in_flight = InFlight::enter(route.clone());
-    let response = next.run(req).await;
-    drop(in_flight);
-    let labels = [
-        ("route", route),
-        ("method", method.to_string()),
-        ("status", response.status().as_u16().to_string()),
-    ];
-    metrics::counter!(REQUESTS_TOTAL, &labels).increment(1);
-    metrics::histogram!(REQUEST_DURATION, &labels).record(started.elapsed().as_secs_f64());
-    response
+/// The series one route writes, made once and kept: looking a series up in
+/// the recorder builds its key from the label strings every time, which
+/// was a good part of the cost of a cheap request. The label space is
+/// bounded (route patterns × methods × statuses), so is this map.
+/// A request's method label and status.
+type Outcome = (&'static str, u16);
+
+struct RouteSeries {
+    in_flight: Gauge,
+    by_outcome: RwLock<HashMap<Outcome, (Counter, Histogram)>>,
+    route: String,
 }
 
-/// One request in flight; leaves the gauge when dropped, also when the
-/// client goes away and the handler is cancelled.
-struct InFlight(metrics::Gauge);
+fn route_series(route: &str) -> Arc<RouteSeries> {
+    static ROUTES: OnceLock<RwLock<HashMap<String, Arc<RouteSeries>>>> = OnceLock::new();
+    let routes = ROUTES.get_or_init(RwLock::default);
+    if let Some(s) = routes
+        .read()
+        .unwrap_or_else(PoisonError::into_inner)
+        .get(route)
+    {
+        return s.clone();
+    }
+    routes
+        .write()
+        .unwrap_or_else(PoisonError::into_inner)
+        .entry(route.to_owned())
+        .or_insert_with(|| {
+            Arc::new(RouteSeries {
+                in_flight: metrics::gauge!(REQUESTS_IN_FLIGHT, "route" => route.to_owned()),
+                by_outcome: RwLock::default(),
+                route: route.to_owned(),
+            })
+        })
+        .clone()
+}
 
-impl InFlight {
-    fn enter(route: String) -> Self {
-        let gauge = metrics::gauge!(REQUESTS_IN_FLIGHT, "route" => route);
-        gauge.increment(1.0);
-        InFlight(gauge)
+impl RouteSeries {
+    fn record(&self, method: &'static str, status: u16, seconds: f64) {
+        let key = (method, status);
+        let known = self
+            .by_outcome
+            .read()
+            .unwrap_or_else(PoisonError::into_inner)
+            .get(&key)
+            .cloned();
+        let (requests, duration) = known.unwrap_or_else(|| {
+            let labels = [
+                ("route", self.route.clone()),
+                ("method", method.to_string()),
+                ("status", status.to_string()),
+            ];
+            let made = (
+                metrics::counter!(REQUESTS_TOTAL, &labels),
+                metrics::histogram!(REQUEST_DURATION, &labels),
+            );
+            self.by_outcome
+                .write()
+                .unwrap_or_else(PoisonError::into_inner)
+                .insert(key, made.clone());
+            made
+        });
+        requests.increment(1);
+        duration.record(seconds);
     }
 }
 
-impl Drop for InFlight {
+/// One request in flight on a route, from [`Tracked::enter`] to
+/// [`Tracked::done`]; the gauge goes down when it is dropped, also when
+/// the client goes away and the handler is cancelled.
+pub(crate) struct Tracked {
+    series: Arc<RouteSeries>,
+    started: Instant,
+}
+
+impl Tracked {
+    /// A request on `route` (a pattern, or [`UNMATCHED`]) begins.
+    pub(crate) fn enter(route: &str) -> Tracked {
+        let series = route_series(route);
+        series.in_flight.increment(1.0);
+        Tracked {
+            series,
+            started: Instant::now(),
+        }
+    }
+
+    /// It was answered with `status`: counted and timed.
+    pub(crate) fn done(self, method: &'static str, status: u16) {
+        self.series
+            .record(method, status, self.started.elapsed().as_secs_f64());
+    }
+}
+
+impl Drop for Tracked {
     fn drop(&mut self) {
-        self.0.decrement(1.0);
+        self.series.in_flight.decrement(1.0);
     }
 }
