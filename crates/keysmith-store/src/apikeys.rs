@@ -579,6 +579,8 @@ impl<'a> ApiKeys<'a> {
     /// windows and refill days follow the database's clock, like every
     /// other count that must agree across instances.
     async fn spend(&self, mut info: KeyInfo, cost: u64, now: i64) -> Result<Verification> {
+        // The turn first, then the connection (see `Store::writing`).
+        let _turn = self.store.writing().await;
         let mut held = self.store.held().await?;
         let now = if self.store.options().database_clock {
             let now = self.store.now_in(held.conn()).await;
@@ -610,7 +612,6 @@ impl<'a> ApiKeys<'a> {
                     OR rate_window_start <> {WINDOW} OR rate_count < rate_limit) \
              RETURNING remaining, rate_count, rate_window_start"
         );
-        let _turn = self.store.writing().await;
         let spent: sqlx::Result<Option<Spent>> = sqlx::query_as(sqlx::AssertSqlSafe(sql))
             .bind(&info.id)
             .bind(self.tenant)

@@ -442,17 +442,38 @@ impl<'a> Challenges<'a> {
         // A challenge's subject never changes: read it, then take the
         // subject's row before the challenge's, the order start() takes
         // them in, so the two never deadlock.
+        // The turn first, then the connection (see `Store::writing`).
+        let turn = self.store.writing().await;
+        let mut held = self.store.held().await?;
+        let checked = self
+            .check_on(held.conn(), keys, challenge_id, subject, code)
+            .await;
+        drop(turn);
+        held.checked(checked)
+    }
+
+    /// [`check_for`](Challenges::check_for) on `conn`, one of the store's
+    /// held connections (a check is a hot path: four statements and a
+    /// transaction, each of which the pool would follow with a ping),
+    /// with this process's write turn taken.
+    async fn check_on(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        keys: &crate::ServerKeys,
+        challenge_id: &str,
+        subject: Option<&str>,
+        code: &str,
+    ) -> Result<CheckOutcome> {
         let challenge_subject: Option<String> =
             sqlx::query_scalar("SELECT subject FROM otp_challenges WHERE id = $1 AND tenant = $2")
                 .bind(challenge_id)
                 .bind(self.tenant)
-                .fetch_optional(self.store.pool())
+                .fetch_optional(&mut *conn)
                 .await?;
         let Some(challenge_subject) = challenge_subject else {
             return Ok(CheckOutcome::Expired);
         };
-        let _turn = self.store.writing().await;
-        let mut tx = self.store.pool().begin().await?;
+        let mut tx = sqlx::Connection::begin(conn).await?;
         let now = self.store.now_in(&mut tx).await?;
         let budget = Failures::of(self.store, now);
         let max_failures = budget.max;
@@ -461,7 +482,7 @@ impl<'a> Challenges<'a> {
             .await?
         else {
             tx.rollback().await?;
-            return self.why_not_counted(challenge_id, now).await;
+            return self.why_not_counted(conn, challenge_id, now).await;
         };
         let subject_matches = subject.is_none_or(|s| s == challenge_subject);
         let subject = challenge_subject;
@@ -478,7 +499,7 @@ impl<'a> Challenges<'a> {
         .await?;
         let Some((code_hmac, key_id, attempts, max_attempts)) = counted else {
             tx.rollback().await?;
-            return self.why_not_counted(challenge_id, now).await;
+            return self.why_not_counted(conn, challenge_id, now).await;
         };
 
         let key = keys.get(&key_id).ok_or_else(|| {
@@ -516,7 +537,12 @@ impl<'a> Challenges<'a> {
     /// is open and unexpired with its attempts, or its subject's
     /// consecutive failures, used up; anything else is
     /// [`CheckOutcome::Expired`].
-    async fn why_not_counted(&self, challenge_id: &str, now: i64) -> Result<CheckOutcome> {
+    async fn why_not_counted(
+        &self,
+        conn: &mut sqlx::AnyConnection,
+        challenge_id: &str,
+        now: i64,
+    ) -> Result<CheckOutcome> {
         let row: Option<ChallengeState> = sqlx::query_as(
             "SELECT c.closed_at, c.expires_at, c.attempts, c.max_attempts, s.failures, \
                     s.last_failure_at \
@@ -526,7 +552,7 @@ impl<'a> Challenges<'a> {
         )
         .bind(challenge_id)
         .bind(self.tenant)
-        .fetch_optional(self.store.pool())
+        .fetch_optional(&mut *conn)
         .await?;
         let budget = Failures::of(self.store, now);
         Ok(match row {

@@ -292,6 +292,10 @@ impl Store {
     /// and its worst case over a second. Queueing the writers of this
     /// process here, first come first served, leaves the busy handler only
     /// for other processes on the same file; reads still run side by side.
+    ///
+    /// Take the turn before a connection, never while holding one: a
+    /// turn's holder waiting for a connection that a task waiting for the
+    /// turn holds would stall both until the pool's acquire timeout.
     pub(crate) async fn writing(&self) -> Option<tokio::sync::MutexGuard<'_, ()>> {
         match &self.inner.write_gate {
             Some(gate) => Some(gate.lock().await),

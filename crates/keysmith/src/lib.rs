@@ -152,12 +152,12 @@ pub use compare::compare_digest;
 pub use entropy::Recipe;
 pub use error::{Error, Result};
 pub use num_bigint::BigUint;
-/// The `rand_core` this crate's public bounds name ([`RngCore`](rand_core::RngCore),
-/// [`CryptoRng`](rand_core::CryptoRng)), so callers need not match its version.
-pub use rand_core;
 pub use otp::{Code, Hotp, Totp};
 pub use passphrase::{Passphrase, WordList};
 pub use password::Policy;
+/// The `rand_core` this crate's public bounds name ([`RngCore`](rand_core::RngCore),
+/// [`CryptoRng`](rand_core::CryptoRng)), so callers need not match its version.
+pub use rand_core;
 pub use random::{RandomInt, SystemRandom, Weight, WeightedIndex};
 pub use reset::{ResetLink, ResetLinks};
 pub use rng::rng;
