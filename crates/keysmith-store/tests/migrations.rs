@@ -87,20 +87,6 @@ async fn an_upgrade_keeps_each_subjects_sends(url: String) {
     again.ping().await.unwrap();
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_upgrade_keeps_each_subjects_sends_sqlite() {
-    let (url, _dir) = common::empty_sqlite();
-    an_upgrade_keeps_each_subjects_sends(url).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_upgrade_keeps_each_subjects_sends_postgres() {
-    match common::empty_postgres().await {
-        Some(url) => an_upgrade_keeps_each_subjects_sends(url).await,
-        None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
-    }
-}
-
 /// A database made by the migrations before tenants, with live rows of
 /// every flow, upgraded: every row is tenant `default`'s and works as
 /// before, and its service key has every scope.
@@ -214,20 +200,6 @@ async fn an_upgrade_to_tenants_keeps_live_rows(url: String) {
     store.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_upgrade_to_tenants_keeps_live_rows_sqlite() {
-    let (url, _dir) = common::empty_sqlite();
-    an_upgrade_to_tenants_keeps_live_rows(url).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_upgrade_to_tenants_keeps_live_rows_postgres() {
-    match common::empty_postgres().await {
-        Some(url) => an_upgrade_to_tenants_keeps_live_rows(url).await,
-        None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
-    }
-}
-
 /// A database at migration 6, with service keys of two tenants (one
 /// revoked) beside API keys, upgraded to service keys as API keys: each
 /// service key works for its tenant with its scopes, the revoked one stays
@@ -319,16 +291,8 @@ async fn an_upgrade_moves_service_keys_into_api_keys(url: String) {
     store.close().await;
 }
 
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_upgrade_moves_service_keys_into_api_keys_sqlite() {
-    let (url, _dir) = common::empty_sqlite();
-    an_upgrade_moves_service_keys_into_api_keys(url).await;
-}
-
-#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-async fn an_upgrade_moves_service_keys_into_api_keys_postgres() {
-    match common::empty_postgres().await {
-        Some(url) => an_upgrade_moves_service_keys_into_api_keys(url).await,
-        None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
-    }
-}
+on_empty_databases!(
+    an_upgrade_keeps_each_subjects_sends,
+    an_upgrade_to_tenants_keeps_live_rows,
+    an_upgrade_moves_service_keys_into_api_keys,
+);

@@ -147,6 +147,30 @@ macro_rules! on_both_backends {
     )*};
 }
 
+/// Like `on_both_backends!`, for functions that take the URL of an empty
+/// database (a new SQLite file, a new PostgreSQL schema) and lay out its
+/// schema themselves, as the upgrade tests do.
+#[macro_export]
+macro_rules! on_empty_databases {
+    ($($f:ident),* $(,)?) => {$(
+        mod $f {
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn sqlite() {
+                let (url, _dir) = $crate::common::empty_sqlite();
+                super::$f(url).await;
+            }
+
+            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+            async fn postgres() {
+                match $crate::common::empty_postgres().await {
+                    Some(url) => super::$f(url).await,
+                    None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
+                }
+            }
+        }
+    )*};
+}
+
 /// The values of every column of `table`, as text (NULLs left out).
 pub async fn every_value(t: &TestStore, table: &str) -> Vec<String> {
     let columns: Vec<String> = match t.store.backend() {
