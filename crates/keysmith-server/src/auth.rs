@@ -10,6 +10,7 @@
 use axum::extract::connect_info::ConnectInfo;
 use axum::extract::{FromRequestParts, Request, State};
 use axum::http::request::Parts;
+use axum::http::{Extensions, HeaderMap};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::MethodRouter;
@@ -56,12 +57,15 @@ pub(crate) struct Audit(pub(crate) Arc<ServiceKeyInfo>);
 /// [`trust_forwarded_for`](crate::limits::Limits::trust_forwarded_for)
 /// the last address in `X-Forwarded-For` (the one the nearest proxy
 /// added; earlier ones are the client's own claims).
-pub(crate) fn client_address(req: &Request, trust_forwarded_for: bool) -> IpAddr {
+pub(crate) fn client_address(
+    headers: &HeaderMap,
+    extensions: &Extensions,
+    trust_forwarded_for: bool,
+) -> IpAddr {
     // Only the last entry: when it does not parse, an earlier one (which
     // the client may have written) is not taken in its place.
     if trust_forwarded_for
-        && let Some(addr) = req
-            .headers()
+        && let Some(addr) = headers
             .get_all("x-forwarded-for")
             .iter()
             .next_back()
@@ -71,9 +75,30 @@ pub(crate) fn client_address(req: &Request, trust_forwarded_for: bool) -> IpAddr
     {
         return addr;
     }
-    req.extensions()
+    extensions
         .get::<ConnectInfo<SocketAddr>>()
         .map_or(IpAddr::V4(Ipv4Addr::UNSPECIFIED), |c| c.0.ip())
+}
+
+/// The 429 of an address over its failed-authentication limit.
+pub(crate) fn address_blocked(wait: Duration) -> ApiError {
+    too_many(
+        "too many failed authentications from this address; see Retry-After",
+        wait,
+    )
+}
+
+/// A failed authentication from `addr`: `refusal` (a 401), or the 429
+/// when it takes the address past its limit.
+pub(crate) fn failed_from(
+    guards: &crate::limits::Guards,
+    addr: IpAddr,
+    refusal: fn() -> ApiError,
+) -> ApiError {
+    match guards.failed(addr) {
+        Some(wait) => address_blocked(wait),
+        None => refusal(),
+    }
 }
 
 fn too_many(what: &'static str, wait: Duration) -> ApiError {
@@ -90,20 +115,15 @@ pub async fn require_service_key(
     next: Next,
 ) -> Result<Response, ApiError> {
     let guards = &state.guards;
-    let addr = client_address(&req, guards.limits().trust_forwarded_for);
+    let addr = client_address(
+        req.headers(),
+        req.extensions(),
+        guards.limits().trust_forwarded_for,
+    );
     if let Some(wait) = guards.blocked(addr) {
-        return Err(too_many(
-            "too many failed authentications from this address; see Retry-After",
-            wait,
-        ));
+        return Err(address_blocked(wait));
     }
-    let failed = || match guards.failed(addr) {
-        Some(wait) => too_many(
-            "too many failed authentications from this address; see Retry-After",
-            wait,
-        ),
-        None => ApiError::unauthorized(),
-    };
+    let failed = || failed_from(guards, addr, ApiError::unauthorized);
     // `headers` takes the scheme case-insensitively (RFC 9110, 11.1).
     let Some(bearer) = req.headers().typed_get::<Authorization<Bearer>>() else {
         return Err(failed());

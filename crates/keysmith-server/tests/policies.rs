@@ -481,7 +481,7 @@ async fn report(app: &TestApp, key_id: &str, by: &SigningKey, body: &str) -> req
 async fn leaked_keys_are_revoked(postgres: bool) {
     let github = signer(7);
     let keys = ScanningKeys::parse(&keys_file(&[("k-1", &github)]), "test").unwrap();
-    let Some(app) = common::scanning_app(keys, postgres).await else {
+    let Some(app) = common::scanning_app(keys, postgres, Default::default()).await else {
         eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped");
         return;
     };
@@ -586,6 +586,34 @@ async fn leaked_keys_are_revoked_sqlite() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn leaked_keys_are_revoked_postgres() {
     leaked_keys_are_revoked(true).await;
+}
+
+/// A bad leak-report signature is a failed authentication: past the
+/// address's limit the route answers 429 before verifying anything, even
+/// for a report that is signed right.
+#[tokio::test(flavor = "multi_thread", worker_threads = 2)]
+async fn bad_leak_signatures_count_against_the_address() {
+    let github = signer(7);
+    let keys = ScanningKeys::parse(&keys_file(&[("k-1", &github)]), "test").unwrap();
+    let listening = common::limits(|l| {
+        l.auth_failure_limit = "2/m".parse().unwrap();
+    });
+    let app = common::scanning_app(keys, false, listening).await.unwrap();
+    for _ in 0..2 {
+        let r = report(&app, "k-1", &signer(8), "[]").await;
+        assert_eq!(
+            json_of(r, StatusCode::UNAUTHORIZED).await["error"],
+            "bad_signature"
+        );
+    }
+    let r = report(&app, "k-1", &signer(8), "[]").await;
+    assert!(r.headers().contains_key("retry-after"));
+    assert_eq!(
+        json_of(r, StatusCode::TOO_MANY_REQUESTS).await["error"],
+        "rate_limited"
+    );
+    let r = report(&app, "k-1", &github, "[]").await;
+    assert_eq!(r.status(), StatusCode::TOO_MANY_REQUESTS);
 }
 
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]

@@ -163,13 +163,23 @@ fn unauthorized() -> ApiError {
         (status = 401, description = "`bad_signature`", body = ErrorBody),
         (status = 404, description = "The server has no scanning keys configured", body = ErrorBody),
         (status = 413, description = "The report is larger than 1 MiB", body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many bad signatures from this address; see Retry-After", body = ErrorBody),
     )
 )]
 pub(crate) async fn github(
     State(state): State<AppState>,
     headers: HeaderMap,
+    extensions: axum::http::Extensions,
     body: Result<Bytes, axum::extract::rejection::BytesRejection>,
 ) -> Result<axum::Json<Vec<TokenFeedback>>, ApiError> {
+    // A bad signature is a failed authentication, counted against the
+    // address like a bad bearer (each costs an ECDSA verification).
+    let guards = &state.guards;
+    let addr =
+        crate::auth::client_address(&headers, &extensions, guards.limits().trust_forwarded_for);
+    if let Some(wait) = guards.blocked(addr) {
+        return Err(crate::auth::address_blocked(wait));
+    }
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
@@ -190,10 +200,10 @@ pub(crate) async fn github(
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(key_id), Some(signature)) = (header(KEY_ID_HEADER), header(SIGNATURE_HEADER)) else {
-        return Err(unauthorized());
+        return Err(crate::auth::failed_from(guards, addr, unauthorized));
     };
     if !keys.verifies(key_id, signature, &body) {
-        return Err(unauthorized());
+        return Err(crate::auth::failed_from(guards, addr, unauthorized));
     }
     let reported: Vec<ReportedToken> = serde_json::from_slice(&body)
         .map_err(|_| ApiError::bad_request("the report is not a JSON array of tokens"))?;

@@ -219,17 +219,21 @@ pub fn limits(change: impl FnOnce(&mut Limits)) -> Listening {
     Listening { limits, tls: None }
 }
 
-/// An app that receives leak reports signed by `keys`, on SQLite, or on
-/// PostgreSQL when `postgres` is set (and configured).
-pub async fn scanning_app(keys: ScanningKeys, postgres: bool) -> Option<TestApp> {
+/// An app with `listening` that receives leak reports signed by `keys`,
+/// on SQLite, or on PostgreSQL when `postgres` is set (and configured).
+pub async fn scanning_app(
+    keys: ScanningKeys,
+    postgres: bool,
+    listening: Listening,
+) -> Option<TestApp> {
     if postgres {
         let url = postgres_url().await?;
-        Some(app_with(url, None, Listening::default(), Some(keys)).await)
+        Some(app_with(url, None, listening, Some(keys)).await)
     } else {
         let dir = std::env::temp_dir().join(format!("keysmith-server-{}", keysmith::token_hex(8)));
         std::fs::create_dir_all(&dir).unwrap();
         let url = format!("sqlite://{}", dir.join("test.db").display());
-        Some(app_with(url, Some(TempDir(dir)), Listening::default(), Some(keys)).await)
+        Some(app_with(url, Some(TempDir(dir)), listening, Some(keys)).await)
     }
 }
 
