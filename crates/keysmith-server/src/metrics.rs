@@ -1,7 +1,7 @@
 //! Prometheus metrics: requests by route, method and status, latency
 //! histograms, requests in flight; served at `GET /metrics`.
 //!
-//! Labels come from the route *pattern* ([`MatchedPath`]), never the raw
+//! Labels come from the route *pattern* ([`MatchedPath`](axum::extract::MatchedPath)), never the raw
 //! path, which could carry ids or tokens, and the method is one of the
 //! standard ones or `OTHER`, so no client can grow the label space.
 
