@@ -19,7 +19,7 @@ meta = json.load(open(f"{out}/meta.json"))
 n, c = meta["n"], meta["c"]
 backends = [b for b in ["sqlite", "postgres"] if b in meta["backends"]]
 versions = ["before", "after"] if meta["before"] else ["after"]
-WORKLOADS = ["reset", "otp", "verify", "wrk-plain", "wrk-remaining", "wrk-rate"]
+WORKLOADS = ["reset", "otp", "verify", "wrk-plain", "wrk-remaining", "wrk-rate", "wrk-healthz"]
 VARIANTS = ["plain", "remaining", "rate"]
 NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 # A phase more than this much slower after than before is flagged.
@@ -185,4 +185,9 @@ for ver in versions:
             line += (" Verify through HTTP (wrk) against pgbench running the same statements (the key's "
                      "lookup; for credits and rate limits also the database clock and the guarded update; "
                      "`bench/pgbench_verify*.sql`): " + "; ".join(verify) + ".")
+            hz = wrk_rate(ver, "postgres", "healthz")
+            if hz == hz:
+                line += (f" For scale: `GET /healthz` (the HTTP stack alone, no key, no database) answers "
+                         f"{hz:.0f}/s on the same server, {100 * hz / pgbench_tps(ver, '-verify-plain'):.0f}% "
+                         f"of pgbench's plain-key rate.")
     print(line + "\n")

@@ -10,10 +10,15 @@
 --   KEYSMITH_SERVICE_KEY=ks_svc_... KEYSMITH_API_KEY=sk_live_... \
 --     wrk -t1 -c16 -d10s --latency -s bench/wrk/verify.lua \
 --     http://127.0.0.1:8080/v1/api-keys/verify
-wrk.method = "POST"
-wrk.headers["Content-Type"] = "application/json"
-wrk.headers["Authorization"] = "Bearer " .. os.getenv("KEYSMITH_SERVICE_KEY")
-wrk.body = '{"key":"' .. os.getenv("KEYSMITH_API_KEY") .. '"}'
+--
+-- Without KEYSMITH_API_KEY it sends plain GETs (bench/load points it at
+-- /healthz: the HTTP stack alone, no key, no database).
+if os.getenv("KEYSMITH_API_KEY") then
+    wrk.method = "POST"
+    wrk.headers["Content-Type"] = "application/json"
+    wrk.headers["Authorization"] = "Bearer " .. os.getenv("KEYSMITH_SERVICE_KEY")
+    wrk.body = '{"key":"' .. os.getenv("KEYSMITH_API_KEY") .. '"}'
+end
 
 function done(summary, latency, requests)
     local s = summary.duration / 1e6
