@@ -19,7 +19,7 @@ meta = json.load(open(f"{out}/meta.json"))
 n, c = meta["n"], meta["c"]
 backends = [b for b in ["sqlite", "postgres"] if b in meta["backends"]]
 versions = ["before", "after"] if meta["before"] else ["after"]
-WORKLOADS = ["reset", "otp", "verify", "wrk-plain", "wrk-remaining", "wrk-rate", "wrk-healthz"]
+WORKLOADS = ["reset", "sweep", "otp", "verify", "wrk-plain", "wrk-remaining", "wrk-rate", "wrk-healthz"]
 VARIANTS = ["plain", "remaining", "rate"]
 NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 # A phase more than this much slower after than before is flagged.
@@ -163,6 +163,17 @@ else:
                       f"{r['p50_ms']:.2f} ms | {r['p99_ms']:.2f} ms | {r['max_ms']:.1f} ms | {bad} |")
     print("\nFor the wrk phases, which read no bodies, the key's own record afterwards says every request was a")
     print("valid verification (credits and rate window spent by as many as were answered).")
+
+lefts = []
+for backend in backends:
+    for ver in versions:
+        path = f"{out}/{ver}-{backend}-sweep.left"
+        if os.path.exists(path):
+            lefts.append(f"{backend} {ver} {open(path).read().strip() or '?'}")
+if lefts:
+    print(f"\nThe sweep phase: {meta.get('spent', 100000)} spent reset tokens written into the database between its "
+          "issue and redeem phases, on a server sweeping every second (`--sweep-interval 1s`). Spent rows "
+          "left when the redeems ended (0: the sweep ran, whole, during them): " + ", ".join(lefts) + ".")
 
 print()
 for ver in versions:

@@ -6,6 +6,8 @@
 //!
 //! - `reset`: issue N reset tokens (unique users, so no throttle), then
 //!   redeem them all;
+//! - `reset-sweep`: the same, running the shell command in
+//!   `LOAD_BEFORE_REDEEM` between the two phases;
 //! - `otp`: start N challenges (unique subjects), then check each with its
 //!   code;
 //! - `verify`: create one API key (`POST /v1/api-keys`, not timed), then
@@ -119,7 +121,7 @@ where
 async fn main() {
     let args: Vec<String> = std::env::args().collect();
     if args.len() != 6 {
-        eprintln!("usage: load BASE_URL SERVICE_KEY reset|otp|verify REQUESTS CLIENTS");
+        eprintln!("usage: load BASE_URL SERVICE_KEY reset|reset-sweep|otp|verify REQUESTS CLIENTS");
         std::process::exit(2);
     }
     let base = args[1].trim_end_matches('/').to_string();
@@ -134,9 +136,19 @@ async fn main() {
     let run = keysmith::token_hex(4);
 
     match workload.as_str() {
-        "reset" => {
+        "reset" | "reset-sweep" => {
+            // reset-sweep: the same, with the command in LOAD_BEFORE_REDEEM
+            // run between the two phases (bench/load fills the database
+            // with spent rows there, for the server's sweeper to purge
+            // while the redeem phase runs).
+            let sweep = workload == "reset-sweep";
             let (c, b, k, r) = (client.clone(), base.clone(), key.clone(), run.clone());
-            let (mut issue, tokens) = run_phase("reset issue", n, clients, move |i| {
+            let issue_name = if sweep {
+                "reset issue, before a sweep"
+            } else {
+                "reset issue"
+            };
+            let (mut issue, tokens) = run_phase(issue_name, n, clients, move |i| {
                 let (c, b, k, r) = (c.clone(), b.clone(), k.clone(), r.clone());
                 async move {
                     let resp = c
@@ -156,9 +168,25 @@ async fn main() {
             })
             .await;
             println!("{}", issue.report());
+            if sweep {
+                let hook = std::env::var("LOAD_BEFORE_REDEEM").unwrap_or_default();
+                let ran = std::process::Command::new("sh")
+                    .arg("-c")
+                    .arg(&hook)
+                    .status();
+                if !matches!(ran, Ok(s) if s.success()) {
+                    eprintln!("load: LOAD_BEFORE_REDEEM failed: {ran:?}");
+                    std::process::exit(1);
+                }
+            }
             let tokens = Arc::new(tokens);
             let (c, b, k) = (client.clone(), base.clone(), key.clone());
-            let (mut redeem, _) = run_phase("reset redeem", n, clients, move |i| {
+            let redeem_name = if sweep {
+                "reset redeem, while sweeping"
+            } else {
+                "reset redeem"
+            };
+            let (mut redeem, _) = run_phase(redeem_name, n, clients, move |i| {
                 let (c, b, k, tokens) = (c.clone(), b.clone(), k.clone(), tokens.clone());
                 async move {
                     let token = tokens[i].clone().unwrap_or_default();
@@ -278,7 +306,7 @@ async fn main() {
             println!("{}", verify.report());
         }
         other => {
-            eprintln!("unknown workload '{other}': use reset, otp or verify");
+            eprintln!("unknown workload '{other}': use reset, reset-sweep, otp or verify");
             std::process::exit(2);
         }
     }

@@ -9,6 +9,12 @@ use crate::{Result, Store};
 /// deletes them (30 days).
 pub const API_KEY_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 
+/// The most rows (about; see [`Store::sweep`]) one statement of the
+/// sweeper deletes. A sweep of a large backlog is many short statements,
+/// with the flows' writes between them, instead of one that holds SQLite's
+/// write lock, or PostgreSQL's row locks, for the whole backlog.
+pub const SWEEP_BATCH: u64 = 1000;
+
 /// What one sweep deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
 pub struct SweepReport {
@@ -46,43 +52,45 @@ impl SweepReport {
 }
 
 impl Store {
-    /// Deletes every row that no flow can use any more, of every tenant.
-    /// Each statement is safe to run at any time, on any instance,
-    /// concurrently with the flows: a row is deleted only when its own
-    /// columns say it is spent (and a subject's row only with no live row
-    /// of the same tenant and subject).
+    /// Deletes every row that no flow can use any more, of every tenant, in
+    /// batches of [`SWEEP_BATCH`]. Each statement is safe to run at any
+    /// time, on any instance, concurrently with the flows: a row is deleted
+    /// only when its own columns say it is spent (and a subject's row only
+    /// with no live row of the same tenant and subject).
     pub async fn sweep(&self) -> Result<SweepReport> {
         let now = self.now_ms();
         let opts = self.options();
-        let pool = self.pool();
-        // One turn for the whole sweep: the deletes follow each other at
-        // once, and each would hold SQLite's write lock while it runs anyway.
-        let _turn = self.writing().await;
-        let reset_tokens =
-            sqlx::query("DELETE FROM reset_tokens WHERE used_at IS NOT NULL OR expires_at <= $1")
-                .bind(now)
-                .execute(pool)
-                .await?
-                .rows_affected();
-        let reset_throttle = sqlx::query("DELETE FROM reset_throttle WHERE last_issued_at <= $1")
-            .bind(now.saturating_sub(millis(opts.reset_throttle)))
-            .execute(pool)
-            .await?
-            .rows_affected();
-        let challenges = sqlx::query(
-            "DELETE FROM otp_challenges WHERE closed_at IS NOT NULL OR expires_at <= $1",
-        )
-        .bind(now)
-        .execute(pool)
-        .await?
-        .rows_affected();
+        let reset_tokens = self
+            .purge(
+                "reset_tokens",
+                "token_hash",
+                "used_at IS NOT NULL OR expires_at <= $1",
+                &[now],
+            )
+            .await?;
+        let reset_throttle = self
+            .purge(
+                "reset_throttle",
+                "tenant, user_id",
+                "last_issued_at <= $1",
+                &[now.saturating_sub(millis(opts.reset_throttle))],
+            )
+            .await?;
+        let challenges = self
+            .purge(
+                "otp_challenges",
+                "id",
+                "closed_at IS NOT NULL OR expires_at <= $1",
+                &[now],
+            )
+            .await?;
         // A send older than the window no longer counts towards the limit.
+        // (The table has no key; a batch by time may take a few more rows
+        // than SWEEP_BATCH when several share one time.)
         let send_cutoff = now.saturating_sub(millis(opts.otp_send_window));
-        let otp_sends = sqlx::query("DELETE FROM otp_sends WHERE sent_at <= $1")
-            .bind(send_cutoff)
-            .execute(pool)
-            .await?
-            .rows_affected();
+        let otp_sends = self
+            .purge("otp_sends", "sent_at", "sent_at <= $1", &[send_cutoff])
+            .await?;
         // A subject's row holds its failure count: keep it while it counts,
         // while the subject has an open challenge or sends in the window,
         // and while any flow touched it within the longest a challenge can
@@ -93,40 +101,45 @@ impl Store {
         // it.
         let untouched_since =
             now.saturating_sub(millis(opts.otp_send_window.max(crate::challenge::MAX_TTL)));
-        let subjects = sqlx::query(
-            "DELETE FROM otp_subjects WHERE failures = 0 AND touched_at <= $2 \
-             AND NOT EXISTS (SELECT 1 FROM otp_challenges c \
-                             WHERE c.tenant = otp_subjects.tenant \
-                               AND c.subject = otp_subjects.subject AND c.closed_at IS NULL) \
-             AND NOT EXISTS (SELECT 1 FROM otp_sends s \
-                             WHERE s.tenant = otp_subjects.tenant \
-                               AND s.subject = otp_subjects.subject AND s.sent_at > $1)",
-        )
-        .bind(send_cutoff)
-        .bind(untouched_since)
-        .execute(pool)
-        .await?
-        .rows_affected();
-        let totp_factors =
-            sqlx::query("DELETE FROM totp_factors WHERE status = 'pending' AND expires_at <= $1")
-                .bind(now)
-                .execute(pool)
-                .await?
-                .rows_affected();
-        let recovery_codes = sqlx::query("DELETE FROM recovery_codes WHERE used_at IS NOT NULL")
-            .execute(pool)
-            .await?
-            .rows_affected();
-        let cutoff = now.saturating_sub(millis(API_KEY_RETENTION));
-        let api_keys = sqlx::query(
-            "DELETE FROM api_keys WHERE kind = 'api' \
-             AND ((revoked_at IS NOT NULL AND revoked_at <= $1) \
-                  OR (expires_at IS NOT NULL AND expires_at <= $1))",
-        )
-        .bind(cutoff)
-        .execute(pool)
-        .await?
-        .rows_affected();
+        let subjects = self
+            .purge(
+                "otp_subjects",
+                "tenant, subject",
+                "failures = 0 AND touched_at <= $2 \
+                 AND NOT EXISTS (SELECT 1 FROM otp_challenges c \
+                                 WHERE c.tenant = otp_subjects.tenant \
+                                   AND c.subject = otp_subjects.subject AND c.closed_at IS NULL) \
+                 AND NOT EXISTS (SELECT 1 FROM otp_sends s \
+                                 WHERE s.tenant = otp_subjects.tenant \
+                                   AND s.subject = otp_subjects.subject AND s.sent_at > $1)",
+                &[send_cutoff, untouched_since],
+            )
+            .await?;
+        let totp_factors = self
+            .purge(
+                "totp_factors",
+                "id",
+                "status = 'pending' AND expires_at <= $1",
+                &[now],
+            )
+            .await?;
+        let recovery_codes = self
+            .purge(
+                "recovery_codes",
+                "tenant, subject, code_hmac",
+                "used_at IS NOT NULL",
+                &[],
+            )
+            .await?;
+        let api_keys = self
+            .purge(
+                "api_keys",
+                "id",
+                "kind = 'api' AND ((revoked_at IS NOT NULL AND revoked_at <= $1) \
+                 OR (expires_at IS NOT NULL AND expires_at <= $1))",
+                &[now.saturating_sub(millis(API_KEY_RETENTION))],
+            )
+            .await?;
         Ok(SweepReport {
             reset_tokens,
             reset_throttle,
@@ -137,6 +150,34 @@ impl Store {
             totp_factors,
             recovery_codes,
         })
+    }
+
+    /// Deletes the rows of `table` where `cond` holds (with `binds` as $1,
+    /// $2, …), [`SWEEP_BATCH`] at a time by `key` (its key columns), each
+    /// batch one statement and, on SQLite, one write turn: between two
+    /// batches the flows' writes go first. The outer statement checks
+    /// `cond` again, on the row as it is when deleted.
+    async fn purge(&self, table: &str, key: &str, cond: &str, binds: &[i64]) -> Result<u64> {
+        let sql = format!(
+            "DELETE FROM {table} WHERE ({cond}) AND ({key}) IN \
+             (SELECT {key} FROM {table} WHERE ({cond}) LIMIT {SWEEP_BATCH})"
+        );
+        let mut total = 0;
+        loop {
+            let deleted = {
+                let _turn = self.writing().await;
+                let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
+                for b in binds {
+                    query = query.bind(*b);
+                }
+                query.execute(self.pool()).await?.rows_affected()
+            };
+            total += deleted;
+            if deleted < SWEEP_BATCH {
+                return Ok(total);
+            }
+            tokio::task::yield_now().await;
+        }
     }
 
     /// Runs [`Store::sweep`] every `every` on the current tokio runtime

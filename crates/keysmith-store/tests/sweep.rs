@@ -149,4 +149,34 @@ async fn the_background_sweeper_runs(t: TestStore) {
     assert_eq!(left, 1);
 }
 
-on_both_backends!(sweeps_spent_rows_only, the_background_sweeper_runs);
+/// A backlog of spent rows larger than one batch is swept whole, in
+/// batches of `SWEEP_BATCH`, and the live rows beside it stay.
+async fn a_large_backlog_is_swept_in_batches(t: TestStore) {
+    use keysmith_store::SWEEP_BATCH;
+    let spent = 2 * SWEEP_BATCH + 500;
+    sqlx::query(
+        "WITH RECURSIVE n (i) AS (SELECT 1 UNION ALL SELECT i + 1 FROM n WHERE i < $1) \
+         INSERT INTO reset_tokens (token_hash, user_id, created_at, expires_at, used_at) \
+         SELECT 'spent-' || i, 'u', 0, $2, 1 FROM n",
+    )
+    .bind(i64::try_from(spent).unwrap())
+    .bind(T0 + 10 * MIN)
+    .execute(t.store.pool())
+    .await
+    .unwrap();
+    let live = t.store.reset_tokens().issue("alice", None).await.unwrap();
+    let report = t.store.sweep().await.unwrap();
+    assert_eq!(report.reset_tokens, spent);
+    assert_eq!(count(&t, "reset_tokens").await, 1);
+    assert_eq!(
+        t.store.reset_tokens().redeem(live.token()).await.unwrap(),
+        "alice"
+    );
+    assert_eq!(t.store.sweep().await.unwrap().reset_tokens, 1);
+}
+
+on_both_backends!(
+    sweeps_spent_rows_only,
+    the_background_sweeper_runs,
+    a_large_backlog_is_swept_in_batches
+);
