@@ -1,5 +1,6 @@
 //! Every command and flag, each defined once with its help text.
 
+use crate::failure::Status;
 use crate::size::parse_size;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
@@ -17,10 +18,22 @@ Examples:
   keysmith compare stored.txt -      # constant-time comparison, secret on stdin
   keysmith --source os token         # draw from getrandom(2) directly";
 
+/// The top-level help after the list of commands: what every exit status
+/// means, then examples.
+fn top_help() -> String {
+    let help = Status::help(
+        "success; or yes (compare: equal; apikey check, totp verify: valid;\n     \
+         apikey scan: no key found)",
+        "no, or a finding (compare: different; apikey check, totp verify:\n     \
+         invalid; apikey scan: keys found); nothing else exits 1",
+    );
+    format!("{help}\n\n{EXAMPLES}")
+}
+
 /// Secure random tokens, numbers and choices: Python's `secrets`, from the
 /// shell.
 #[derive(Debug, Parser)]
-#[command(name = "keysmith", version, after_help = EXAMPLES, propagate_version = true)]
+#[command(name = "keysmith", version, after_help = top_help(), propagate_version = true)]
 pub(crate) struct Cli {
     /// Where randomness comes from: `fast`, a fork-safe per-thread ChaCha20
     /// generator seeded from the operating system, or `os`, one
@@ -121,15 +134,17 @@ Examples:
     Bytes(BytesArgs),
 
     /// Compare two secrets in constant time (Python's compare_digest).
-    #[command(after_help = "\
+    #[command(after_help = format!("\
 The secrets are read from files, or from stdin for `-` (never from the
 command line, which other users can see in `ps`). One trailing newline is
-ignored unless --exact is given. Exit status: 0 equal, 1 different, 2 bad
-input.
+ignored unless --exact is given.
+
+{}
 
 Examples:
   keysmith compare expected.txt presented.txt
-  printf '%s' \"$TOKEN\" | keysmith compare stored.txt -")]
+  printf '%s' \"$TOKEN\" | keysmith compare stored.txt -",
+        Status::help("equal", "different")))]
     Compare(CompareArgs),
 
     /// A password that meets a site's rules, exactly uniform.

@@ -14,7 +14,7 @@ mod size;
 
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
-use failure::Failure;
+use failure::{Failure, Status};
 use keysmith::TokenFormat;
 use output::Output;
 use std::io::{IsTerminal, Write};
@@ -36,22 +36,29 @@ fn main() -> ExitCode {
         Err(e) => return clap_failure(&e),
     };
     keysmith::rng::set_source(cli.source.into());
-    let result = run(cli.command);
+    // A panic is a bug, and its status is trouble like any other failure
+    // (not Rust's 101): the hook above has already said what happened.
+    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli.command)))
+        .unwrap_or_else(|_| Ok(Status::Trouble.into()));
     match result {
         Ok(code) => code,
-        Err(Failure::Usage(msg)) => report(&msg, 2),
-        Err(Failure::Runtime(msg)) => report(&msg, 1),
-        Err(Failure::ClosedPipe) => ExitCode::SUCCESS,
+        Err(failure) => {
+            if let Some(msg) = failure.message() {
+                let _ = writeln!(std::io::stderr(), "keysmith: {msg}");
+            }
+            failure.status().into()
+        }
     }
 }
 
-fn report(msg: &str, code: u8) -> ExitCode {
+/// Prints `msg` as keysmith's one line on stderr: trouble.
+fn report(msg: &str) -> ExitCode {
     let _ = writeln!(std::io::stderr(), "keysmith: {msg}");
-    ExitCode::from(code)
+    Status::Trouble.into()
 }
 
 /// Help and version are printed as clap renders them; every other parse
-/// error is folded into one line (no usage block, no tips) with status 2.
+/// error is folded into one line (no usage block, no tips): trouble.
 fn clap_failure(e: &clap::Error) -> ExitCode {
     use clap::error::ErrorKind;
     match e.kind() {
@@ -59,9 +66,15 @@ fn clap_failure(e: &clap::Error) -> ExitCode {
         | ErrorKind::DisplayVersion
         | ErrorKind::DisplayHelpOnMissingArgumentOrSubcommand => {
             let _ = e.print();
-            ExitCode::from(u8::try_from(e.exit_code()).unwrap_or(2))
+            // Help asked for goes to stdout: success. Help instead of a
+            // missing command goes to stderr: the input was incomplete.
+            if e.use_stderr() {
+                Status::Trouble.into()
+            } else {
+                Status::Yes.into()
+            }
         }
-        ErrorKind::InvalidUtf8 => report(&invalid_utf8_argument(), 2),
+        ErrorKind::InvalidUtf8 => report(&invalid_utf8_argument()),
         _ => {
             let rendered = e.render().to_string();
             // Everything from the usage block on is left out; so are tips.
@@ -72,7 +85,7 @@ fn clap_failure(e: &clap::Error) -> ExitCode {
                 .filter(|l| !l.is_empty() && !l.starts_with("tip:"))
                 .collect::<Vec<_>>()
                 .join(" ");
-            report(line.strip_prefix("error: ").unwrap_or(&line), 2)
+            report(line.strip_prefix("error: ").unwrap_or(&line))
         }
     }
 }
@@ -103,8 +116,10 @@ fn invalid_utf8_argument() -> String {
     }
 }
 
+/// Runs one command. Every command answers with a [`Status`]; `totp` and
+/// `hotp` give theirs as an `ExitCode` by the same rule.
 fn run(command: Command) -> Result<ExitCode, Failure> {
-    match command {
+    let status = match command {
         Command::Token(a) => {
             let format = if a.hex {
                 TokenFormat::Hex
@@ -128,6 +143,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 }
             }
             out.finish()?;
+            Status::Yes
         }
         Command::Randbelow(a) => {
             let mut out = Output::new(a.repeat.json);
@@ -135,6 +151,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 out.text(&keysmith::randbelow(a.n.clone())?.to_string())?;
             }
             out.finish()?;
+            Status::Yes
         }
         Command::Randbits(a) => {
             let mut out = Output::new(a.repeat.json);
@@ -142,6 +159,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 out.text(&keysmith::randbits_big(a.k).to_string())?;
             }
             out.finish()?;
+            Status::Yes
         }
         Command::Choice(a) => {
             let items = nonempty_items(&a.items)?;
@@ -150,6 +168,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 out.text(keysmith::choice(&items)?)?;
             }
             out.finish()?;
+            Status::Yes
         }
         Command::Sample(a) => {
             let items = input::items(&a.rest.items)?;
@@ -159,6 +178,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 out.list(&picked, &a.rest.separator)?;
             }
             out.finish()?;
+            Status::Yes
         }
         Command::Shuffle(a) => {
             let items = nonempty_items(&a.items)?;
@@ -169,8 +189,12 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 out.list(&refs, &a.separator)?;
             }
             out.finish()?;
+            Status::Yes
         }
-        Command::Bytes(a) => stream_bytes(a.size)?,
+        Command::Bytes(a) => {
+            stream_bytes(a.size)?;
+            Status::Yes
+        }
         Command::Compare(a) => {
             let (mut x, mut y) = input::secrets(&a.a, &a.b, a.exact)?;
             let equal = keysmith::compare_digest(&x, &y);
@@ -181,22 +205,19 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 out.text(if equal { "equal" } else { "different" })?;
                 out.finish()?;
             }
-            return Ok(if equal {
-                ExitCode::SUCCESS
-            } else {
-                ExitCode::from(1)
-            });
+            Status::answer(equal)
         }
-        Command::Password(a) => return commands::password::run(a),
-        Command::Passphrase(a) => return commands::passphrase::run(a),
-        Command::Otp(a) => return commands::otp::run(a),
+        Command::Password(a) => commands::password::run(a)?,
+        Command::Passphrase(a) => commands::passphrase::run(a)?,
+        Command::Otp(a) => commands::otp::run(a)?,
+        // These give their status as an ExitCode, by the same rule.
         Command::Totp(a) => return commands::totp::run_totp(a),
         Command::Hotp(a) => return commands::totp::run_hotp(a),
-        Command::RecoveryCodes(a) => return commands::recovery_codes::run(a),
-        Command::Apikey(a) => return commands::apikey::run(a),
-        Command::ResetLink(a) => return commands::reset_link::run(a),
-        Command::Serve(a) => return commands::serve::run_serve(a),
-        Command::ServiceKey(a) => return commands::serve::run_service_key(a),
+        Command::RecoveryCodes(a) => commands::recovery_codes::run(a)?,
+        Command::Apikey(a) => commands::apikey::run(a)?,
+        Command::ResetLink(a) => commands::reset_link::run(a)?,
+        Command::Serve(a) => commands::serve::run_serve(a)?,
+        Command::ServiceKey(a) => commands::serve::run_service_key(a)?,
         Command::Completions { shell } => {
             // clap_complete panics when its writer fails, so the script is
             // built in memory and written here, where a closed pipe ends
@@ -206,9 +227,10 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
             let mut out = Output::new(false);
             out.raw(&script)?;
             out.finish()?;
+            Status::Yes
         }
-    }
-    Ok(ExitCode::SUCCESS)
+    };
+    Ok(status.into())
 }
 
 fn nonempty_items(src: &cli::Items) -> Result<Vec<String>, Failure> {

@@ -244,6 +244,24 @@ fn check_bad_input() {
     );
 }
 
+/// 0 valid, 1 invalid, 2 trouble: an invalid key is an answer, a bad
+/// flag or unreadable input is not.
+#[test]
+fn check_exit_statuses() {
+    let key = new_key("sk_live");
+    keysmith()
+        .args(["apikey", "check", "-q", "-"])
+        .write_stdin(key.clone())
+        .assert()
+        .code(0);
+    keysmith()
+        .args(["apikey", "check", "-q", "-"])
+        .write_stdin(with_bad_checksum(&key))
+        .assert()
+        .code(1);
+    rejects(&["apikey", "check", "--nope", "-"], "'--nope'");
+}
+
 // ---- scan --------------------------------------------------------------------
 
 /// A directory tree that is removed when dropped.
@@ -404,7 +422,7 @@ fn scan_files_and_stdin() {
 
 #[cfg(unix)]
 #[test]
-fn scan_warns_about_unreadable_files_and_goes_on() {
+fn scan_warns_about_unreadable_files_and_gives_no_all_clear() {
     use std::os::unix::fs::PermissionsExt;
     let tree = TempTree::new("unreadable");
     let key = new_key("sk_live");
@@ -430,6 +448,68 @@ fn scan_warns_about_unreadable_files_and_goes_on() {
         "{err}"
     );
     assert!(!err.contains(body_of(&key)));
+
+    // Without the key, nothing is found, but not everything was read:
+    // trouble, not an all-clear.
+    tree.write("b-open.txt", b"nothing to see\n");
+    let (code, out, err) = scan(&args);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "");
+    assert!(err.contains(unreadable), "{err}");
+}
+
+/// A file that cannot be read, whoever runs the test: a file without
+/// permissions, or where permissions do not stop reading (root), one that
+/// opens but fails on read. `None` where there is neither.
+#[cfg(unix)]
+fn unreadable_file(tree: &TempTree) -> Option<PathBuf> {
+    use std::os::unix::fs::PermissionsExt;
+    let locked = tree.write("locked.txt", b"nothing\n");
+    std::fs::set_permissions(&locked, std::fs::Permissions::from_mode(0o000)).unwrap();
+    if std::fs::read(&locked).is_err() {
+        return Some(locked);
+    }
+    std::fs::remove_file(&locked).unwrap();
+    cfg!(target_os = "linux").then(|| PathBuf::from("/proc/self/mem"))
+}
+
+/// 0 no key found, 1 keys found, 2 trouble: a clean answer needs every
+/// file read, and a missing path is bad input.
+#[cfg(unix)]
+#[test]
+fn scan_exit_statuses() {
+    let tree = TempTree::new("statuses");
+    let clean = tree.write("clean.txt", b"nothing to see\n");
+    let (code, out, err) = scan(&[clean.to_str().unwrap()]);
+    assert_eq!((code, out.as_str(), err.as_str()), (0, "", ""));
+
+    let key = new_key("sk_live");
+    let leak = tree.write("leak.txt", format!("{key}\n").as_bytes());
+    let (code, out, _) = scan(&[clean.to_str().unwrap(), leak.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(lines(&out).len(), 1);
+
+    let Some(unreadable) = unreadable_file(&tree) else {
+        return;
+    };
+    let unreadable = unreadable.to_str().unwrap();
+    // Nothing found, but not everything read: no all-clear.
+    let (code, out, err) = scan(&[clean.to_str().unwrap(), unreadable]);
+    assert_eq!(code, 2, "{err}");
+    assert_eq!(out, "");
+    assert!(
+        err.contains("warning: cannot read") && err.contains(unreadable),
+        "{err}"
+    );
+    // A key found is a finding, whatever else could not be read.
+    let (code, out, _) = scan(&[unreadable, leak.to_str().unwrap()]);
+    assert_eq!(code, 1, "{out}");
+    assert_eq!(lines(&out).len(), 1);
+
+    rejects(
+        &["apikey", "scan", "/nonexistent/keysmith-scan"],
+        "/nonexistent",
+    );
 }
 
 #[test]

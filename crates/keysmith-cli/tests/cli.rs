@@ -300,6 +300,75 @@ fn help_states_the_input_limits() {
     assert!(help.contains("77.5"), "{help}");
 }
 
+// ---- compare --------------------------------------------------------------
+
+#[test]
+fn compare_exits_0_when_equal() {
+    let stored = tempfile_with(b"s3cret-token\n");
+    let same = tempfile_with(b"s3cret-token");
+    keysmith()
+        .args(["compare", stored.path_str(), same.path_str()])
+        .assert()
+        .code(0)
+        .stdout("equal\n");
+    keysmith()
+        .args(["compare", "--quiet", stored.path_str(), "-"])
+        .write_stdin("s3cret-token\n")
+        .assert()
+        .code(0)
+        .stdout("");
+}
+
+#[test]
+fn compare_exits_1_when_different() {
+    let stored = tempfile_with(b"s3cret-token\n");
+    let other = tempfile_with(b"s3cret-tokeN\n");
+    keysmith()
+        .args(["compare", stored.path_str(), other.path_str()])
+        .assert()
+        .code(1)
+        .stdout("different\n")
+        .stderr("");
+    // With --exact the trailing newline counts.
+    let bare = tempfile_with(b"s3cret-token");
+    keysmith()
+        .args([
+            "compare",
+            "--exact",
+            "-q",
+            stored.path_str(),
+            bare.path_str(),
+        ])
+        .assert()
+        .code(1)
+        .stdout("");
+}
+
+/// Trouble is 2, never 1: a missing file is no "different".
+#[test]
+fn compare_exits_2_on_trouble() {
+    let stored = tempfile_with(b"s3cret-token\n");
+    rejects(
+        &[
+            "compare",
+            stored.path_str(),
+            "/nonexistent/keysmith-presented",
+        ],
+        "cannot open '/nonexistent/keysmith-presented': No such file or directory",
+    );
+    rejects(
+        &[
+            "compare",
+            "/nonexistent/keysmith-stored",
+            "-q",
+            stored.path_str(),
+        ],
+        "/nonexistent/keysmith-stored",
+    );
+    rejects(&["compare", "-", "-"], "only one of FILE_A and FILE_B");
+    rejects(&["compare", "--nope", "a", "b"], "'--nope'");
+}
+
 // ---- bytes ----------------------------------------------------------------
 
 #[test]
@@ -375,7 +444,7 @@ fn completions_end_quietly_on_a_closed_pipe_and_fail_on_a_full_disk() {
 }
 
 /// Runs keysmith with `args` writing to /dev/full (where there is one):
-/// a runtime failure, exit 1, in one line.
+/// a runtime failure, exit 2 (trouble, as for bad input), in one line.
 fn fails_on_a_full_disk(args: &[&str]) {
     let Ok(full) = std::fs::OpenOptions::new().write(true).open("/dev/full") else {
         return; // not Linux
@@ -385,7 +454,7 @@ fn fails_on_a_full_disk(args: &[&str]) {
         .stdout(full)
         .output()
         .unwrap();
-    assert_eq!(out.status.code(), Some(1), "{args:?}");
+    assert_eq!(out.status.code(), Some(2), "{args:?}");
     let err = String::from_utf8(out.stderr).unwrap();
     assert_eq!(err.lines().count(), 1, "{err}");
     assert!(err.starts_with("keysmith: cannot write output:"), "{err}");
@@ -453,6 +522,50 @@ fn help_has_examples_for_every_command() {
         assert!(help.contains("Examples:"), "{cmd} --help has no examples");
     }
     assert!(stdout_of(&["--version"]).starts_with("keysmith "));
+}
+
+/// The top-level help and that of every command that answers yes or no
+/// say what each exit status means.
+#[test]
+fn help_states_the_exit_statuses() {
+    let top = stdout_of(&["--help"]);
+    assert!(top.contains("Exit status:\n  0  success; or yes"), "{top}");
+    assert!(top.contains("\n  1  no, or a finding"), "{top}");
+    assert!(top.contains("nothing else exits 1"), "{top}");
+    assert!(
+        top.contains("\n  2  trouble: bad input or a failure"),
+        "{top}"
+    );
+    for (cmd, yes, no) in [
+        (&["compare"][..], "equal", "different"),
+        (&["apikey", "check"], "valid", "invalid"),
+        (&["apikey", "scan"], "no key found", "keys found"),
+    ] {
+        let help = stdout_of(&[cmd, &["--help"]].concat());
+        let statuses = format!("Exit status:\n  0  {yes}");
+        assert!(help.contains(&statuses), "{cmd:?}: {help}");
+        assert!(help.contains(&format!("\n  1  {no}")), "{cmd:?}: {help}");
+        assert!(
+            help.contains("\n  2  trouble: bad input or a failure"),
+            "{cmd:?}: {help}"
+        );
+    }
+}
+
+/// Help asked for is a success; help shown for a missing command is
+/// trouble, like any incomplete input.
+#[test]
+fn help_is_a_success_and_a_missing_command_is_trouble() {
+    keysmith().arg("--help").assert().code(0);
+    keysmith()
+        .args(["apikey", "check", "--help"])
+        .assert()
+        .code(0);
+    keysmith().arg("--version").assert().code(0);
+    let out = keysmith().assert().code(2).get_output().clone();
+    assert!(out.stdout.is_empty());
+    assert!(String::from_utf8(out.stderr).unwrap().contains("Usage:"));
+    keysmith().arg("service-key").assert().code(2);
 }
 
 #[test]

@@ -1,14 +1,13 @@
 //! `keysmith apikey`: make API keys, check one, scan files for leaked ones.
 
 use crate::cli::Generated;
-use crate::failure::Failure;
+use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy, warn};
 use keysmith::Recipe;
 use keysmith::apikey::{self, ApiKey, KeySpec};
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
-use std::process::ExitCode;
 
 const EXAMPLES: &str = "\
 The key format is <prefix>_<body><checksum>: the body is random base62
@@ -44,10 +43,11 @@ Examples:
     New(NewArgs),
 
     /// Check a key's format and checksum: exit 0 when valid, 1 when not.
-    #[command(after_help = "\
+    #[command(after_help = format!("\
 Prints `valid`, or why the key is not (`bad checksum`, `malformed: ...`);
-the key itself is never printed. Exit status: 0 valid, 1 invalid, 2 bad
-input.
+the key itself is never printed.
+
+{}
 
 A key given as an argument is visible to other users in `ps` and stays in
 the shell history: prefer `-` and give the key on stdin.
@@ -55,11 +55,12 @@ the shell history: prefer `-` and give the key on stdin.
 Examples:
   keysmith apikey check - < key.txt
   printf '%s' \"$KEY\" | keysmith apikey check -
-  keysmith apikey check - --json < key.txt   # with the prefix, display id, sha256")]
+  keysmith apikey check - --json < key.txt   # with the prefix, display id, sha256",
+        Status::help("valid", "invalid: malformed, or a bad checksum")))]
     Check(CheckArgs),
 
     /// Scan files and directories for keys with a valid checksum.
-    #[command(after_help = "\
+    #[command(after_help = format!("\
 Prints `FILE:LINE: PREFIX REDACTED (id DISPLAY_ID)` for every key whose
 checksum is valid; the secret part of a key is never printed. The display
 id is the prefix and the first 8 hex digits of the key's SHA-256 (what a
@@ -68,14 +69,18 @@ server stores), so the leaked key can be found and revoked.
 Directories are searched recursively in name order; .git, .hg and .svn are
 skipped, symbolic links inside directories are not followed, and files with
 a NUL byte in their first 8 KiB are taken as binary and skipped. Unreadable
-files are reported on stderr and skipped. `-` scans stdin.
+files are reported on stderr and skipped; if no key is found elsewhere,
+the status is then trouble, not an all-clear: what was not read is not
+known to be clean. A path that does not exist is bad input: nothing is
+scanned. `-` scans stdin.
 
-Exit status: 0 no key found, 1 keys found, 2 bad input (a missing path).
+{}
 
 Examples:
   keysmith apikey scan .
   keysmith apikey scan src config.yaml --json
-  git diff --cached | keysmith apikey scan -")]
+  git diff --cached | keysmith apikey scan -",
+        Status::help("no key found, and every file read", "keys found (whatever could not be read)")))]
     Scan(ScanArgs),
 }
 
@@ -126,7 +131,7 @@ struct ScanArgs {
     json: bool,
 }
 
-pub(crate) fn run(args: ApikeyArgs) -> Result<ExitCode, Failure> {
+pub(crate) fn run(args: ApikeyArgs) -> Result<Status, Failure> {
     match args.action {
         None => generate(args.new),
         Some(Action::New(a)) => generate(a),
@@ -135,7 +140,7 @@ pub(crate) fn run(args: ApikeyArgs) -> Result<ExitCode, Failure> {
     }
 }
 
-fn generate(args: NewArgs) -> Result<ExitCode, Failure> {
+fn generate(args: NewArgs) -> Result<Status, Failure> {
     let mut spec = KeySpec::new(&args.prefix)?;
     if let Some(n) = args.length {
         spec = spec.with_body_len(n)?;
@@ -163,13 +168,13 @@ fn generate(args: NewArgs) -> Result<ExitCode, Failure> {
         }
     }
     out.finish()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Yes)
 }
 
 /// The most `check` reads from stdin: keys are short.
 const MAX_KEY_INPUT: u64 = 64 * 1024;
 
-fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
+fn check(args: CheckArgs) -> Result<Status, Failure> {
     let input = if args.key == "-" {
         let buf =
             crate::input::read_input(Path::new("-"), Some((MAX_KEY_INPUT, "check reads one key")))?;
@@ -200,11 +205,7 @@ fn check(args: CheckArgs) -> Result<ExitCode, Failure> {
         }
         out.finish()?;
     }
-    Ok(if result.is_ok() {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
+    Ok(Status::answer(result.is_ok()))
 }
 
 /// Directories never descended into.
@@ -213,7 +214,7 @@ const SKIP_DIRS: [&str; 3] = [".git", ".hg", ".svn"];
 /// How much of a file is inspected for a NUL byte to call it binary.
 const BINARY_PROBE: usize = 8 * 1024;
 
-fn scan(args: ScanArgs) -> Result<ExitCode, Failure> {
+fn scan(args: ScanArgs) -> Result<Status, Failure> {
     // Every path must exist before anything is printed: a typo is bad
     // input (exit 2), not a clean scan.
     for p in &args.paths {
@@ -230,6 +231,7 @@ fn scan(args: ScanArgs) -> Result<ExitCode, Failure> {
     let mut scanner = Scanner {
         out: Output::new(args.json),
         found: 0,
+        skipped: 0,
     };
     for p in &args.paths {
         if p.as_os_str() == "-" {
@@ -240,25 +242,51 @@ fn scan(args: ScanArgs) -> Result<ExitCode, Failure> {
             scanner.file(p)?;
         }
     }
+    let status = scanner.status();
     scanner.out.finish()?;
-    Ok(if scanner.found > 0 {
-        ExitCode::from(1)
-    } else {
-        ExitCode::SUCCESS
-    })
+    Ok(status)
 }
 
 struct Scanner {
     out: Output,
+    /// Keys reported.
     found: u64,
+    /// Files, directories or entries that could not be read.
+    skipped: u64,
 }
 
 impl Scanner {
+    /// A key found is a finding whatever else happened; "none found" is
+    /// only an answer when nothing was left unread.
+    fn status(&self) -> Status {
+        if self.found > 0 {
+            Status::No
+        } else if self.skipped > 0 {
+            Status::Trouble
+        } else {
+            Status::Yes
+        }
+    }
+
+    /// Reports what could not be read and counts it.
+    fn skip(&mut self, msg: &str) {
+        self.skipped += 1;
+        warn(msg);
+    }
+
+    fn unreadable(&mut self, path: &Path, e: &std::io::Error) {
+        self.skip(&format!(
+            "cannot read '{}': {}; skipped",
+            path.display(),
+            io_reason(e)
+        ));
+    }
+
     fn dir(&mut self, dir: &Path) -> Result<(), Failure> {
         let entries = match std::fs::read_dir(dir) {
             Ok(rd) => rd,
             Err(e) => {
-                warn(&format!(
+                self.skip(&format!(
                     "cannot read directory '{}': {}; skipped",
                     dir.display(),
                     io_reason(&e)
@@ -270,7 +298,7 @@ impl Scanner {
             .filter_map(|entry| match entry {
                 Ok(entry) => Some(entry),
                 Err(e) => {
-                    warn(&format!(
+                    self.skip(&format!(
                         "cannot read directory '{}': {}; entry skipped",
                         dir.display(),
                         io_reason(&e)
@@ -285,7 +313,7 @@ impl Scanner {
             // The entry's own type: a symbolic link is a link, not what it
             // points at, so links are never followed (no loops).
             let Ok(kind) = entry.file_type() else {
-                warn(&format!("cannot stat '{}'; skipped", path.display()));
+                self.skip(&format!("cannot stat '{}'; skipped", path.display()));
                 continue;
             };
             if kind.is_dir() {
@@ -303,27 +331,16 @@ impl Scanner {
         match File::open(path) {
             Ok(f) => self.reader(path, f),
             Err(e) => {
-                warn(&format!(
-                    "cannot read '{}': {}; skipped",
-                    path.display(),
-                    io_reason(&e)
-                ));
+                self.unreadable(path, &e);
                 Ok(())
             }
         }
     }
 
     fn reader(&mut self, path: &Path, mut r: impl Read) -> Result<(), Failure> {
-        let skipped = |e: &std::io::Error| {
-            warn(&format!(
-                "cannot read '{}': {}; skipped",
-                path.display(),
-                io_reason(e)
-            ));
-        };
         let mut head = Vec::with_capacity(BINARY_PROBE);
         if let Err(e) = (&mut r).take(BINARY_PROBE as u64).read_to_end(&mut head) {
-            skipped(&e);
+            self.unreadable(path, &e);
             return Ok(());
         }
         if head.contains(&0) {
@@ -338,7 +355,7 @@ impl Scanner {
                 Ok(0) => return Ok(()),
                 Ok(_) => {}
                 Err(e) => {
-                    skipped(&e);
+                    self.unreadable(path, &e);
                     return Ok(());
                 }
             }

@@ -1,11 +1,10 @@
 //! `keysmith otp`: random one-time codes to send by mail or SMS.
 
 use crate::cli::Generated;
-use crate::failure::Failure;
+use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy};
 use keysmith::Recipe;
 use keysmith::otp::{CROCKFORD_BASE32, Code};
-use std::process::ExitCode;
 
 /// The length of an alphabet code when neither --length nor --bits is given.
 const DEFAULT_ALPHABET_LENGTH: usize = 6;
@@ -51,7 +50,7 @@ pub(crate) struct OtpArgs {
     generated: Generated,
 }
 
-pub(crate) fn run(args: OtpArgs) -> Result<ExitCode, Failure> {
+pub(crate) fn run(args: OtpArgs) -> Result<Status, Failure> {
     let code = recipe(&args)?;
     let bits = code.entropy_bits();
     if args.generated.entropy {
@@ -63,7 +62,7 @@ pub(crate) fn run(args: OtpArgs) -> Result<ExitCode, Failure> {
         out.secret(&code.sample(&mut rng), bits)?;
     }
     out.finish()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Yes)
 }
 
 fn recipe(args: &OtpArgs) -> Result<Code, Failure> {

@@ -1,13 +1,12 @@
 //! `keysmith passphrase`: words from a bundled or custom list.
 
 use crate::cli::Generated;
-use crate::failure::Failure;
+use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy, warn};
 use clap::builder::PossibleValuesParser;
 use keysmith::Recipe;
 use keysmith::passphrase::{Case, Decodability, Passphrase, WordList};
 use std::path::PathBuf;
-use std::process::ExitCode;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
 enum CaseArg {
@@ -124,7 +123,7 @@ fn read_list(path: &std::path::Path) -> Result<WordList, Failure> {
     WordList::from_bytes(&bytes).map_err(|e| Failure::usage(format!("'{}': {e}", path.display())))
 }
 
-pub(crate) fn run(args: PassphraseArgs) -> Result<ExitCode, Failure> {
+pub(crate) fn run(args: PassphraseArgs) -> Result<Status, Failure> {
     let list = match &args.wordlist {
         Some(path) => read_list(path)?,
         None => WordList::bundled(&args.list)?,
@@ -177,5 +176,5 @@ pub(crate) fn run(args: PassphraseArgs) -> Result<ExitCode, Failure> {
         written?;
     }
     out.finish()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Yes)
 }

@@ -2,11 +2,10 @@
 //! uniformly from all that do.
 
 use crate::cli::Generated;
-use crate::failure::Failure;
+use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy};
 use keysmith::Recipe;
 use keysmith::password::{Class, Policy};
-use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -129,7 +128,7 @@ impl PasswordArgs {
     }
 }
 
-pub(crate) fn run(args: PasswordArgs) -> Result<ExitCode, Failure> {
+pub(crate) fn run(args: PasswordArgs) -> Result<Status, Failure> {
     let policy = args.policy()?;
     let bits = policy.entropy_bits();
     if args.generated.entropy {
@@ -142,5 +141,5 @@ pub(crate) fn run(args: PasswordArgs) -> Result<ExitCode, Failure> {
         out.secret(&password, bits)?;
     }
     out.finish()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Yes)
 }

@@ -1,10 +1,9 @@
 //! `keysmith recovery-codes`: a set of recovery codes to print or save.
 
-use crate::failure::Failure;
+use crate::failure::{Failure, Status};
 use crate::output::Output;
 use keysmith::Recipe;
 use keysmith::recovery::RecoveryCodes;
-use std::process::ExitCode;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -27,12 +26,12 @@ pub(crate) struct RecoveryCodesArgs {
     json: bool,
 }
 
-pub(crate) fn run(args: RecoveryCodesArgs) -> Result<ExitCode, Failure> {
+pub(crate) fn run(args: RecoveryCodesArgs) -> Result<Status, Failure> {
     let set = RecoveryCodes::new(args.count)?;
     let mut out = Output::new(args.json);
     for code in set.generate() {
         out.secret(&code, RecoveryCodes::ENTROPY_BITS)?;
     }
     out.finish()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Yes)
 }

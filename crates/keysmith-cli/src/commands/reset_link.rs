@@ -1,10 +1,9 @@
 //! `keysmith reset-link`: a password-reset link on a trusted base URL.
 
 use crate::cli::Generated;
-use crate::failure::Failure;
+use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy};
 use keysmith::reset::{self, ResetLinks};
-use std::process::ExitCode;
 use std::time::{Duration, SystemTime};
 
 /// A password-reset link: the base URL with a fresh 256-bit token.
@@ -50,7 +49,7 @@ fn parse_ttl(s: &str) -> Result<Duration, String> {
     Ok(ttl)
 }
 
-pub(crate) fn run(args: ResetLinkArgs) -> Result<ExitCode, Failure> {
+pub(crate) fn run(args: ResetLinkArgs) -> Result<Status, Failure> {
     let mut links = ResetLinks::new(&args.base_url)?.with_param(&args.param)?;
     if let Some(b) = args.bits {
         links = links.with_bits(b)?;
@@ -75,5 +74,5 @@ pub(crate) fn run(args: ResetLinkArgs) -> Result<ExitCode, Failure> {
         }
     }
     out.finish()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Yes)
 }

@@ -1,7 +1,7 @@
 //! `keysmith serve` (the HTTP JSON service) and `keysmith service-key`
 //! (the keys its clients present).
 
-use crate::failure::Failure;
+use crate::failure::{Failure, Status};
 use crate::output::Output;
 use keysmith_server::config::{
     DB_URL_ENV, DEFAULT_DB, DEFAULT_LISTEN, ServeConfig, ServeFlags, StartError, sqlite_file,
@@ -14,7 +14,6 @@ use keysmith_store::{
 };
 use std::future::Future;
 use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::Duration;
 
 /// Run the HTTP JSON service.
@@ -347,7 +346,7 @@ impl From<StartError> for Failure {
     }
 }
 
-pub(crate) fn run_serve(args: ServeArgs) -> Result<ExitCode, Failure> {
+pub(crate) fn run_serve(args: ServeArgs) -> Result<Status, Failure> {
     let mut limits = Limits::DEFAULT;
     limits.rate_limit = args.rate_limit;
     limits.auth_failure_limit = args.auth_failure_limit;
@@ -382,16 +381,16 @@ pub(crate) fn run_serve(args: ServeArgs) -> Result<ExitCode, Failure> {
         config,
         keysmith_server::shutdown_signal(),
     ))?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Yes)
 }
 
-pub(crate) fn run_service_key(args: ServiceKeyArgs) -> Result<ExitCode, Failure> {
+pub(crate) fn run_service_key(args: ServiceKeyArgs) -> Result<Status, Failure> {
     match args.action {
         KeyAction::Create(a) => block_on(create(a)),
         KeyAction::List(a) => block_on(list(a)),
         KeyAction::Revoke(a) => block_on(revoke(a)),
     }?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Yes)
 }
 
 fn block_on<F: Future<Output = Result<(), Failure>>>(f: F) -> Result<(), Failure> {
