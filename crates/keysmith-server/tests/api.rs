@@ -733,6 +733,12 @@ async fn openapi_documents_every_route(app: TestApp) {
     );
     assert!(doc["info"]["title"].is_string());
     assert!(doc["components"]["securitySchemes"]["service_key"].is_object());
+    // The limits the schema states are the ones the layers below enforce.
+    assert_eq!(
+        doc["components"]["schemas"]["ResetTokenRequest"]["properties"]["ttl_seconds"]["maximum"]
+            .as_u64(),
+        Some(keysmith::reset::MAX_TTL.as_secs())
+    );
 
     let paths = doc["paths"].as_object().unwrap();
     let mut documented = Vec::new();

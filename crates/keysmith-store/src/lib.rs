@@ -153,7 +153,7 @@ impl Default for StoreOptions {
         StoreOptions {
             clock: Arc::new(SystemClock),
             server_keys: None,
-            reset_ttl: Duration::from_secs(20 * 60),
+            reset_ttl: keysmith::reset::DEFAULT_TTL,
             reset_throttle: Duration::from_secs(60),
             otp_sends_per_window: 5,
             otp_send_window: Duration::from_secs(10 * 60),

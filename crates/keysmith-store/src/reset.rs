@@ -290,10 +290,11 @@ fn check_ttl(ttl: Duration) -> Result<()> {
     }
     if ttl > MAX_TTL {
         return Err(StoreError::InvalidInput(format!(
-            "the reset token lifetime ({} s) exceeds the maximum of {} s (7 days): \
+            "the reset token lifetime ({} s) exceeds the maximum of {} s ({}): \
              reset tokens should be short-lived",
             ttl.as_secs(),
-            MAX_TTL.as_secs()
+            MAX_TTL.as_secs(),
+            humantime::format_duration(MAX_TTL)
         )));
     }
     Ok(())

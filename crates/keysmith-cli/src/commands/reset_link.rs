@@ -4,7 +4,7 @@ use crate::cli::Generated;
 use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy};
 use keysmith::reset::{self, ResetLinks};
-use std::time::{Duration, SystemTime};
+use std::time::SystemTime;
 
 /// A password-reset link: the base URL with a fresh 256-bit token.
 #[derive(Debug, clap::Args)]
@@ -27,8 +27,8 @@ pub(crate) struct ResetLinkArgs {
 
     /// How long the link stays valid: 90s, 20m, 1h, 2days ... (at most 7
     /// days); only reported in --json as expires_at.
-    #[arg(long, value_name = "DURATION", default_value = "20m", value_parser = parse_ttl)]
-    ttl: Duration,
+    #[arg(long, value_name = "DURATION", default_value_t = reset::DEFAULT_TTL.into(), value_parser = parse_ttl)]
+    ttl: humantime::Duration,
 
     /// The query parameter that carries the token.
     #[arg(long, value_name = "NAME", default_value = reset::DEFAULT_PARAM)]
@@ -43,10 +43,10 @@ pub(crate) struct ResetLinkArgs {
     generated: Generated,
 }
 
-fn parse_ttl(s: &str) -> Result<Duration, String> {
+fn parse_ttl(s: &str) -> Result<humantime::Duration, String> {
     let ttl = humantime::parse_duration(s.trim()).map_err(|e| e.to_string())?;
     reset::check_ttl(ttl).map_err(|e| e.to_string())?;
-    Ok(ttl)
+    Ok(ttl.into())
 }
 
 pub(crate) fn run(args: ResetLinkArgs) -> Result<Status, Failure> {
@@ -60,7 +60,7 @@ pub(crate) fn run(args: ResetLinkArgs) -> Result<Status, Failure> {
     }
     let mut out = Output::new(args.generated.repeat.json);
     for _ in 0..args.generated.repeat.count {
-        let link = links.make(args.ttl, SystemTime::now())?;
+        let link = links.make(*args.ttl, SystemTime::now())?;
         if out.is_json() {
             out.object(&serde_json::json!({
                 "url": link.url(),

@@ -16,9 +16,10 @@ use crate::error::ApiError;
 use crate::extract::Json;
 use crate::openapi::ErrorBody;
 
-/// The longest time to live a caller may ask for: 7 days, the store's own
-/// limit, checked here so the answer names the field.
-const MAX_TTL_SECONDS: u64 = 7 * 24 * 60 * 60;
+/// The longest time to live a caller may ask for: the library's limit for
+/// reset links (7 days), checked here so the answer names the field. The
+/// schema's `maximum` below must say the same (a test compares them).
+pub(crate) const MAX_TTL_SECONDS: u64 = keysmith::reset::MAX_TTL.as_secs();
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
