@@ -3,6 +3,7 @@
 use base64::Engine;
 use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
 use rand_core::CryptoRng;
+use zeroize::{Zeroize, Zeroizing};
 
 /// The number of random bytes a token has when none is given: 32 bytes,
 /// 256 bits, as in Python's `secrets`.
@@ -100,22 +101,26 @@ pub fn token_with<R: CryptoRng + ?Sized>(
     format: TokenFormat,
 ) -> String {
     let n = nbytes.unwrap_or(DEFAULT_ENTROPY);
-    // Tokens are short: keep the bytes on the stack when they fit.
-    let mut stack = [0u8; 64];
+    // Tokens are short: keep the bytes on the stack when they fit. Only
+    // the `n` bytes used are wiped, with `zeroize`'s volatile writes: a
+    // plain `fill(0)` of memory about to go out of scope is a dead store
+    // the optimiser may remove.
+    let mut stack = [0u8; STACK_TOKEN];
     if n <= stack.len() {
         let bytes = &mut stack[..n];
         rng.fill_bytes(bytes);
         let s = format.encode(bytes);
-        bytes.fill(0);
+        bytes.zeroize();
         s
     } else {
-        let mut bytes = vec![0u8; n];
+        let mut bytes = Zeroizing::new(zeroed(n));
         rng.fill_bytes(&mut bytes);
-        let s = format.encode(&bytes);
-        bytes.fill(0);
-        s
+        format.encode(&bytes)
     }
 }
+
+/// The longest token whose bytes [`token_with`] keeps on the stack.
+const STACK_TOKEN: usize = 64;
 
 /// Random bytes: `nbytes` of them, or [`DEFAULT_ENTROPY`] (32) when given
 /// `None`. Python: `secrets.token_bytes(nbytes=None)`.

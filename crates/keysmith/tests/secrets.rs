@@ -181,3 +181,26 @@ fn token_bytes_are_roughly_balanced_on_the_real_source() {
     let half = (t.len() * 4) as f64;
     assert!((ones as f64 - half).abs() < half * 0.005, "{ones} ones");
 }
+
+#[test]
+fn tokens_on_both_sides_of_the_stack_buffer() {
+    use chacha20::ChaCha20Rng;
+    use keysmith::{TokenFormat, token_bytes_with, token_with};
+    use rand_core::SeedableRng;
+    // token_with keeps up to 64 bytes on the stack and allocates above:
+    // both paths encode exactly the bytes token_bytes_with draws.
+    for n in [0usize, 1, 32, 63, 64, 65, 200] {
+        for format in [TokenFormat::Hex, TokenFormat::UrlSafe, TokenFormat::Base64] {
+            let mut a = ChaCha20Rng::seed_from_u64(n as u64);
+            let mut b = ChaCha20Rng::seed_from_u64(n as u64);
+            let token = token_with(&mut a, Some(n), format);
+            let bytes = token_bytes_with(&mut b, Some(n));
+            assert_eq!(token, format.encode(&bytes), "{n} bytes, {format:?}");
+        }
+        assert_eq!(token_hex(n).len(), 2 * n);
+        assert_eq!(token_urlsafe(n).len(), (n * 4).div_ceil(3));
+        if n >= 16 {
+            assert_ne!(token_hex(n), token_hex(n));
+        }
+    }
+}

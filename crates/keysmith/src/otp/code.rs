@@ -5,6 +5,8 @@ use crate::sample::UniformBelow;
 use crate::{Error, Result};
 use num_bigint::BigUint;
 use rand_core::CryptoRng;
+use std::fmt::Write as _;
+use zeroize::Zeroizing;
 
 /// Crockford's base32 alphabet: digits and uppercase letters without
 /// `I`, `L`, `O` and `U`, so a code read aloud or copied by hand is hard
@@ -206,7 +208,9 @@ impl Code {
     /// normalizes the presented code, hashes it with the same key, and
     /// compares the digests with `compare_digest` instead.
     pub fn verify(&self, expected: &str, presented: &str) -> bool {
-        crate::compare_digest(expected, self.normalize(presented))
+        // The presented code may be the right one: wipe the tidied copy.
+        let presented = Zeroizing::new(self.normalize(presented));
+        crate::compare_digest(expected, presented.as_str())
     }
 }
 
@@ -218,10 +222,17 @@ impl Recipe for Code {
             Kind::Numeric { digits, bound } => {
                 // Exact: rejection sampling below 10^D, never `%` on the draw.
                 let n = u64::sample_below(rng, bound);
-                format!("{n:0digits$}")
+                // Reserved at the final size: `format!` would grow its
+                // buffer and free the smaller one, part of the code in it.
+                let mut s = String::with_capacity(*digits);
+                let _ = write!(s, "{n:0digits$}");
+                s
             }
             Kind::Alphabet { chars, length } => {
-                let mut s = String::with_capacity(*length);
+                // Room for the widest character every time, so no push
+                // reallocates and leaves part of the code in freed memory.
+                let widest = chars.iter().map(|c| c.len_utf8()).max().unwrap_or(1);
+                let mut s = String::with_capacity(*length * widest);
                 for _ in 0..*length {
                     s.push(chars[crate::sample::index(rng, chars.len())]);
                 }
@@ -314,6 +325,22 @@ mod tests {
                 .length(),
             9
         );
+    }
+
+    #[test]
+    fn codes_are_allocated_once_at_their_final_size() {
+        let mut rng = crate::rng();
+        for d in 4..=12 {
+            let c = Code::numeric(d).unwrap().sample(&mut rng);
+            assert_eq!((c.len(), c.capacity()), (d as usize, d as usize), "{c}");
+        }
+        // Two-byte characters: the room for the widest is reserved.
+        let wide = Code::alphabet("aé", 40).unwrap();
+        for _ in 0..20 {
+            let c = wide.sample(&mut rng);
+            assert_eq!(c.chars().count(), 40);
+            assert_eq!(c.capacity(), 80, "reallocated");
+        }
     }
 
     #[test]

@@ -24,6 +24,7 @@ use chacha20::ChaCha20;
 use chacha20::cipher::{KeyIvInit, StreamCipher};
 use std::sync::OnceLock;
 use std::time::{Duration, Instant};
+use zeroize::Zeroize;
 
 /// Bytes of keystream per refill: 32 become the next key, the rest output.
 pub(crate) const BLOCK: usize = 2048;
@@ -69,6 +70,7 @@ fn now_ns() -> u64 {
 
 impl State {
     /// The all-zero state: not seeded.
+    #[cfg(test)]
     pub(crate) const ZERO: State = State {
         block: [0; BLOCK],
         pos: 0,
@@ -77,6 +79,17 @@ impl State {
         seeded: 0,
         reseeds: 0,
     };
+
+    /// Overwrites the whole state with zeros (key and buffer included) in
+    /// a way the optimiser keeps, as before the memory is given back.
+    pub(crate) fn wipe(&mut self) {
+        self.block.zeroize();
+        self.pos.zeroize();
+        self.since_seed.zeroize();
+        self.reseed_at.zeroize();
+        self.seeded.zeroize();
+        self.reseeds.zeroize();
+    }
 
     /// The zero state on the heap, for tests.
     #[cfg(test)]
@@ -336,6 +349,19 @@ mod tests {
         assert_eq!(
             s.reseeds, 2,
             "reseeded at the first refill past the interval"
+        );
+    }
+
+    #[test]
+    fn wipe_zeroes_everything() {
+        let mut s = State::zeroed();
+        s.fill(&mut [0u8; 100]).unwrap();
+        assert!(s.block.iter().any(|&b| b != 0) && s.seeded != 0);
+        s.wipe();
+        assert!(s.block.iter().all(|&b| b == 0));
+        assert_eq!(
+            (s.pos, s.since_seed, s.reseed_at, s.seeded, s.reseeds),
+            (0, 0, 0, 0, 0)
         );
     }
 

@@ -119,10 +119,8 @@ mod imp {
     impl Drop for Page {
         fn drop(&mut self) {
             let len = self.len;
-            let state = self.state();
             // Wipe the key and buffer before giving the page back.
-            *state = State::ZERO;
-            std::hint::black_box(&*state);
+            self.state().wipe();
             unmap(self.ptr.cast(), len);
         }
     }
