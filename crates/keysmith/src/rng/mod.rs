@@ -25,7 +25,7 @@ mod fast;
 mod os;
 mod page;
 
-pub use buffered::Buffered;
+pub(crate) use buffered::Buffered;
 
 pub use fast::{RESEED_BYTES, RESEED_INTERVAL, thread_reseeds};
 pub use os::OsRng;
