@@ -3,7 +3,9 @@
 
 mod common;
 
-use keysmith::otp::{Algorithm, Hotp, Secret, Totp};
+use keysmith::otp::{
+    Algorithm, Hotp, MAX_HOTP_LOOK_AHEAD, MAX_TOTP_SKEW_STEPS, Secret, SecretImport, Totp,
+};
 
 const RFC4226: &str = include_str!("vectors/rfc4226.txt");
 const RFC6238: &str = include_str!("vectors/rfc6238.txt");
@@ -13,6 +15,11 @@ fn rows(text: &str) -> impl Iterator<Item = Vec<&str>> {
         .map(str::trim)
         .filter(|l| !l.is_empty() && !l.starts_with('#'))
         .map(|l| l.split_whitespace().collect())
+}
+
+/// Secrets of any length, for the base32 round trips.
+fn lenient() -> SecretImport {
+    Secret::import().allow_short_secret(true)
 }
 
 fn rfc_seed(algorithm: Algorithm) -> Secret {
@@ -37,7 +44,7 @@ fn rfc4226_appendix_d() {
         assert_eq!(truncated, u32::from_str_radix(trunc_hex, 16).unwrap());
         assert_eq!(truncated, trunc_dec.parse::<u32>().unwrap());
         assert_eq!(hotp.code_at(counter), code, "counter {counter}");
-        assert_eq!(hotp.verify(code, counter, 0), Some(counter));
+        assert_eq!(hotp.verify(code, counter, 0).unwrap(), Some(counter));
         n += 1;
     }
     assert_eq!(n, 10, "every counter 0..=9");
@@ -61,7 +68,7 @@ fn rfc6238_appendix_b() {
             u64::from_str_radix(step_hex, 16).unwrap()
         );
         assert_eq!(totp.code_at(time), code, "{mode} at {time}");
-        assert_eq!(totp.verify(code, time, 0), Some(0));
+        assert_eq!(totp.verify(code, time, 0).unwrap(), Some(0));
         n += 1;
     }
     assert_eq!(n, 18, "six times, three hashes");
@@ -83,26 +90,26 @@ fn verify_window_accepts_neighbouring_steps_only_when_asked() {
     let next = totp.code_at(now + 30);
     let two_back = totp.code_at(now - 60);
 
-    assert_eq!(totp.verify(&current, now, 0), Some(0));
-    assert_eq!(totp.verify(&previous, now, 1), Some(-1));
-    assert_eq!(totp.verify(&next, now, 1), Some(1));
-    assert_eq!(totp.verify(&previous, now, 0), None);
-    assert_eq!(totp.verify(&next, now, 0), None);
-    assert_eq!(totp.verify(&two_back, now, 1), None);
-    assert_eq!(totp.verify(&two_back, now, 2), Some(-2));
+    assert_eq!(totp.verify(&current, now, 0).unwrap(), Some(0));
+    assert_eq!(totp.verify(&previous, now, 1).unwrap(), Some(-1));
+    assert_eq!(totp.verify(&next, now, 1).unwrap(), Some(1));
+    assert_eq!(totp.verify(&previous, now, 0).unwrap(), None);
+    assert_eq!(totp.verify(&next, now, 0).unwrap(), None);
+    assert_eq!(totp.verify(&two_back, now, 1).unwrap(), None);
+    assert_eq!(totp.verify(&two_back, now, 2).unwrap(), Some(-2));
 }
 
 #[test]
 fn verify_rejects_malformed_codes() {
     let totp = Totp::new(rfc_seed(Algorithm::Sha1));
     let code = totp.code_at(59);
-    assert_eq!(totp.verify(&code, 59, 1), Some(0));
-    assert_eq!(totp.verify(&format!("{code}0"), 59, 1), None);
-    assert_eq!(totp.verify(&code[1..], 59, 1), None);
-    assert_eq!(totp.verify("28708a", 59, 1), None);
-    assert_eq!(totp.verify("", 59, 1), None);
+    assert_eq!(totp.verify(&code, 59, 1).unwrap(), Some(0));
+    assert_eq!(totp.verify(&format!("{code}0"), 59, 1).unwrap(), None);
+    assert_eq!(totp.verify(&code[1..], 59, 1).unwrap(), None);
+    assert_eq!(totp.verify("28708a", 59, 1).unwrap(), None);
+    assert_eq!(totp.verify("", 59, 1).unwrap(), None);
     // a window reaching before step 0 is not an error
-    assert_eq!(totp.verify(&totp.code_at(0), 0, 3), Some(0));
+    assert_eq!(totp.verify(&totp.code_at(0), 0, 3).unwrap(), Some(0));
 }
 
 #[test]
@@ -137,12 +144,115 @@ fn digits_are_six_seven_or_eight() {
 #[test]
 fn hotp_look_ahead() {
     let hotp = Hotp::new(rfc_seed(Algorithm::Sha1));
-    assert_eq!(hotp.verify("969429", 0, 2), None); // counter 3
-    assert_eq!(hotp.verify("969429", 0, 3), Some(3));
-    assert_eq!(hotp.verify("969429", 4, 100), None);
+    assert_eq!(hotp.verify("969429", 0, 2).unwrap(), None); // counter 3
+    assert_eq!(hotp.verify("969429", 0, 3).unwrap(), Some(3));
+    assert_eq!(hotp.verify("969429", 4, 100).unwrap(), None);
+}
+
+#[test]
+fn hotp_look_ahead_is_capped() {
+    let hotp = Hotp::new(rfc_seed(Algorithm::Sha1));
+    // The cap itself is accepted and searched to its end.
+    let far = hotp.code_at(1_000 + MAX_HOTP_LOOK_AHEAD);
+    assert_eq!(
+        hotp.verify(&far, 1_000, MAX_HOTP_LOOK_AHEAD).unwrap(),
+        Some(1_000 + MAX_HOTP_LOOK_AHEAD)
+    );
+    assert_eq!(
+        hotp.verify(&far, 1_000, MAX_HOTP_LOOK_AHEAD - 1).unwrap(),
+        None
+    );
+    // One more is an error, as is the window that used to never end.
+    for too_wide in [MAX_HOTP_LOOK_AHEAD + 1, 1_000_000, u64::MAX] {
+        let e = hotp.verify(&far, 1_000, too_wide).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!(
+                "the HOTP look-ahead must be at most {MAX_HOTP_LOOK_AHEAD} counters (got {too_wide})"
+            )
+        );
+    }
+    // The window is checked before the code: a malformed code does not
+    // hide a bad window.
+    assert!(hotp.verify("12", 0, u64::MAX).is_err());
+    assert_eq!(hotp.verify("12", 0, 0).unwrap(), None);
+    // Near the top of the counter space the window stops at u64::MAX.
+    let last = hotp.code_at(u64::MAX);
+    assert_eq!(
+        hotp.verify(&last, u64::MAX - 3, MAX_HOTP_LOOK_AHEAD)
+            .unwrap(),
+        Some(u64::MAX)
+    );
+}
+
+#[test]
+fn totp_skew_is_capped() {
+    let totp = Totp::new(rfc_seed(Algorithm::Sha1));
+    let now: u64 = 1_700_000_015;
+    let cap = i64::from(MAX_TOTP_SKEW_STEPS);
+    for offset in [-cap, cap] {
+        let t = now.checked_add_signed(offset * 30).unwrap();
+        let code = totp.code_at(t);
+        assert_eq!(
+            totp.verify(&code, now, MAX_TOTP_SKEW_STEPS).unwrap(),
+            Some(offset)
+        );
+        assert_eq!(
+            totp.verify(&code, now, MAX_TOTP_SKEW_STEPS - 1).unwrap(),
+            None
+        );
+    }
+    for too_wide in [MAX_TOTP_SKEW_STEPS + 1, 1_000, u32::MAX] {
+        let e = totp
+            .verify(&totp.code_at(now), now, too_wide)
+            .unwrap_err()
+            .to_string();
+        assert_eq!(
+            e,
+            format!(
+                "the TOTP window must be at most {MAX_TOTP_SKEW_STEPS} steps either side (got {too_wide})"
+            )
+        );
+    }
+    assert!(totp.verify("", now, u32::MAX).is_err());
 }
 
 // ---- secrets --------------------------------------------------------------
+
+#[test]
+fn imported_secrets_under_128_bits_are_refused_unless_allowed() {
+    assert_eq!(Secret::MIN_LEN, 16);
+    assert_eq!(Secret::MIN_BITS, 128);
+    // RFC 4226's own 160-bit seed passes; so does the 128-bit minimum.
+    assert!(Secret::from_bytes(*b"12345678901234567890").is_ok());
+    assert!(Secret::from_bytes([9u8; 16]).is_ok());
+    // The classic 80-bit example secret, and one byte under the minimum.
+    for (text, bits) in [("JBSWY3DPEHPK3PXP", 80), ("AEBAGBAFAYDQQCIKBMGA2DQP", 120)] {
+        let e = Secret::from_base32(text).unwrap_err().to_string();
+        assert_eq!(
+            e,
+            format!("the secret has {bits} bits, fewer than the 128 RFC 4226 requires (R6)")
+        );
+        assert!(text.parse::<Secret>().is_err());
+        let s = lenient().base32(text).unwrap();
+        assert!(s.is_short());
+        assert_eq!(s.as_bytes().len() * 8, bits);
+        // A short secret, once allowed, works as any other.
+        assert_eq!(Totp::new(s.clone()).code_at(59).len(), 6);
+    }
+    let e = Secret::from_bytes(*b"123456789012345")
+        .unwrap_err()
+        .to_string();
+    assert!(e.starts_with("the secret has 120 bits"), "{e}");
+    assert!(!e.contains("12345"), "{e}");
+    assert!(lenient().bytes(*b"123456789012345").is_ok());
+    // Generated secrets always meet the minimum.
+    let mut rng = common::seeded(9);
+    assert!(!Secret::generate_with(&mut rng).is_short());
+    for len in Secret::MIN_LEN..=Secret::MAX_GENERATED_LEN {
+        assert!(!Secret::generate_len_with(&mut rng, len).unwrap().is_short());
+    }
+}
 
 #[test]
 fn generated_secrets_are_160_bits_and_round_trip() {
@@ -199,11 +309,13 @@ fn bits_pick_the_shortest_secret_of_at_least_160_bits() {
 fn odd_lengths_round_trip_with_optional_padding() {
     for len in 1..=40usize {
         let bytes: Vec<u8> = (0..len as u8).map(|i| i.wrapping_mul(37)).collect();
-        let s = Secret::from_bytes(bytes.clone()).unwrap();
+        let s = lenient().bytes(bytes.clone()).unwrap();
         let text = s.to_base32();
-        assert_eq!(Secret::from_base32(&text).unwrap().as_bytes(), &bytes[..]);
+        assert_eq!(lenient().base32(&text).unwrap().as_bytes(), &bytes[..]);
         let padded = format!("{text}{}", "=".repeat((8 - text.len() % 8) % 8));
-        assert_eq!(Secret::from_base32(&padded).unwrap().as_bytes(), &bytes[..]);
+        assert_eq!(lenient().base32(&padded).unwrap().as_bytes(), &bytes[..]);
+        // Without the allowance only 128 bits and more are read.
+        assert_eq!(Secret::from_base32(&padded).is_ok(), len >= Secret::MIN_LEN);
     }
 }
 
@@ -224,7 +336,7 @@ fn bad_base32_does_not_echo_the_secret() {
 
 #[test]
 fn debug_output_never_shows_the_secret() {
-    let totp = Totp::new(Secret::from_base32("JBSWY3DPEHPK3PXP").unwrap());
+    let totp = Totp::new(lenient().base32("JBSWY3DPEHPK3PXP").unwrap());
     let shown = format!("{totp:?} {:?}", totp.hotp());
     assert!(shown.contains("[redacted]"));
     assert!(

@@ -4,9 +4,23 @@
 use super::Secret;
 use crate::{Error, Result};
 use hmac::{Hmac, KeyInit, Mac};
-use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, utf8_percent_encode};
-use std::fmt;
+use percent_encoding::{AsciiSet, NON_ALPHANUMERIC, PercentEncode, utf8_percent_encode};
+use std::fmt::{self, Write as _};
 use std::str::FromStr;
+use zeroize::Zeroizing;
+
+/// The largest look-ahead [`Hotp::verify`] accepts: 100 counters past the
+/// expected one. Each counter costs an HMAC, and every one widens the
+/// chance of a guess; RFC 4226 (section 7.4) expects a small window.
+pub const MAX_HOTP_LOOK_AHEAD: u64 = 100;
+
+/// The largest skew [`Totp::verify`] accepts: 10 time steps either side of
+/// the current one (5 minutes each way with 30-second steps). RFC 6238
+/// (section 5.2) recommends at most one step.
+pub const MAX_TOTP_SKEW_STEPS: u32 = 10;
+
+/// The most digits a code has; candidates are made in a buffer this long.
+const MAX_DIGITS: usize = 8;
 
 /// The hash function under the HMAC. SHA-1 is what RFC 4226 specifies and
 /// what nearly every authenticator app assumes; SHA-256 and SHA-512 are the
@@ -32,20 +46,63 @@ impl Algorithm {
         }
     }
 
-    /// HMAC of `msg` under `key` with this hash.
-    fn hmac(self, key: &[u8], msg: &[u8]) -> Vec<u8> {
+    /// RFC 4226 dynamic truncation of the HMAC of `msg` under `key` with
+    /// this hash.
+    fn truncated_hmac(self, key: &[u8], msg: &[u8]) -> u32 {
         match self {
-            Algorithm::Sha1 => hmac_with::<Hmac<sha1::Sha1>>(key, msg),
-            Algorithm::Sha256 => hmac_with::<Hmac<sha2::Sha256>>(key, msg),
-            Algorithm::Sha512 => hmac_with::<Hmac<sha2::Sha512>>(key, msg),
+            Algorithm::Sha1 => truncated_hmac_with::<Hmac<sha1::Sha1>>(key, msg),
+            Algorithm::Sha256 => truncated_hmac_with::<Hmac<sha2::Sha256>>(key, msg),
+            Algorithm::Sha512 => truncated_hmac_with::<Hmac<sha2::Sha512>>(key, msg),
+        }
+    }
+
+    /// HMAC of `msg` under `key` with this hash, for the RFC's
+    /// intermediate values.
+    #[cfg(test)]
+    fn hmac(self, key: &[u8], msg: &[u8]) -> Vec<u8> {
+        fn with<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
+            let mut mac = <M as KeyInit>::new_from_slice(key).expect("any key length");
+            mac.update(msg);
+            mac.finalize().as_bytes().to_vec()
+        }
+        match self {
+            Algorithm::Sha1 => with::<Hmac<sha1::Sha1>>(key, msg),
+            Algorithm::Sha256 => with::<Hmac<sha2::Sha256>>(key, msg),
+            Algorithm::Sha512 => with::<Hmac<sha2::Sha512>>(key, msg),
         }
     }
 }
 
-fn hmac_with<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> Vec<u8> {
+/// The MAC is read where the `hmac` crate leaves it, with no copy: its
+/// output type wipes itself on drop, and so do the inner and outer hash
+/// states keyed with the secret (the `zeroize` features of `hmac`, `sha1`
+/// and `sha2`). One copy is out of keysmith's reach: the padded key block
+/// `hmac` builds on its stack while keying is not wiped by `hmac` itself.
+fn truncated_hmac_with<M: Mac + KeyInit>(key: &[u8], msg: &[u8]) -> u32 {
     let mut mac = <M as KeyInit>::new_from_slice(key).expect("HMAC accepts keys of any length");
     mac.update(msg);
-    mac.finalize().into_bytes().to_vec()
+    let out = mac.finalize();
+    dynamic_truncation(out.as_bytes())
+}
+
+/// `Error::InvalidInput` unless `look_ahead <= MAX_HOTP_LOOK_AHEAD`.
+fn check_look_ahead(look_ahead: u64) -> Result<()> {
+    if look_ahead > MAX_HOTP_LOOK_AHEAD {
+        return Err(Error::InvalidInput(format!(
+            "the HOTP look-ahead must be at most {MAX_HOTP_LOOK_AHEAD} counters (got {look_ahead})"
+        )));
+    }
+    Ok(())
+}
+
+/// `Error::InvalidInput` unless `window <= MAX_TOTP_SKEW_STEPS`.
+fn check_skew(window: u32) -> Result<()> {
+    if window > MAX_TOTP_SKEW_STEPS {
+        return Err(Error::InvalidInput(format!(
+            "the TOTP window must be at most {MAX_TOTP_SKEW_STEPS} steps either side (got {window})"
+        )));
+    }
+    Ok(())
 }
 
 impl fmt::Display for Algorithm {
@@ -95,7 +152,8 @@ fn dynamic_truncation(mac: &[u8]) -> u32 {
 ///
 /// let hotp = Hotp::new(Secret::from_bytes(*b"12345678901234567890")?);
 /// assert_eq!(hotp.code_at(0), "755224");                 // RFC 4226, Appendix D
-/// assert_eq!(hotp.verify("969429", 1, 5), Some(3));      // look ahead to counter 3
+/// assert_eq!(hotp.verify("969429", 1, 5)?, Some(3));     // look ahead to counter 3
+/// assert!(hotp.verify("969429", 1, 1_000).is_err());     // more than MAX_HOTP_LOOK_AHEAD
 /// # Ok::<(), keysmith::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -160,21 +218,32 @@ impl Hotp {
     /// `counter` to; the code is its last [`digits`](Hotp::digits) decimal
     /// digits.
     pub fn truncated_at(&self, counter: u64) -> u32 {
-        let mut mac = self
-            .algorithm
-            .hmac(self.secret.as_bytes(), &counter.to_be_bytes());
-        let value = dynamic_truncation(&mac);
-        mac.fill(0);
-        value
+        self.algorithm
+            .truncated_hmac(self.secret.as_bytes(), &counter.to_be_bytes())
+    }
+
+    /// Writes the code for `counter` into `out[..digits]` as ASCII digits
+    /// and returns that part.
+    fn write_code<'b>(&self, counter: u64, out: &'b mut [u8; MAX_DIGITS]) -> &'b [u8] {
+        // The reduction RFC 4226 defines; it is applied to an HMAC output,
+        // not to a random draw.
+        let mut value = self.truncated_at(counter) % 10u32.pow(self.digits);
+        let code = &mut out[..self.digits as usize];
+        for slot in code.iter_mut().rev() {
+            *slot = b'0' + (value % 10) as u8;
+            value /= 10;
+        }
+        code
     }
 
     /// The code for `counter`: [`digits`](Hotp::digits) decimal digits,
-    /// zero-padded.
+    /// zero-padded, in a string allocated once at its final size.
     pub fn code_at(&self, counter: u64) -> String {
-        // The reduction RFC 4226 defines; it is applied to an HMAC output,
-        // not to a random draw.
-        let value = self.truncated_at(counter) % 10u32.pow(self.digits);
-        format!("{value:0width$}", width = self.digits as usize)
+        let mut buf = Zeroizing::new([0u8; MAX_DIGITS]);
+        let digits = self.write_code(counter, &mut buf);
+        let mut code = String::with_capacity(digits.len());
+        code.extend(digits.iter().map(|&b| char::from(b)));
+        code
     }
 
     /// Whether `code` is the code of a digit count this HOTP uses, made of
@@ -188,23 +257,32 @@ impl Hotp {
     ///
     /// Every candidate is computed and compared in constant time with
     /// [`compare_digest`](crate::compare_digest), with no early exit, so
-    /// the time taken does not say which one matched. A code that is not
+    /// the time taken does not say which one matched; candidates are made
+    /// in one stack buffer that is wiped afterwards. A code that is not
     /// [well formed](Hotp::is_well_formed) matches nothing. Each candidate
-    /// costs one HMAC, so keep `look_ahead` small (RFC 4226 suggests a
-    /// look-ahead window and a throttle on failures).
-    pub fn verify(&self, code: &str, counter: u64, look_ahead: u64) -> Option<u64> {
+    /// costs one HMAC and is one more code a guess can hit, so the window
+    /// is capped at [`MAX_HOTP_LOOK_AHEAD`]; RFC 4226 also asks for a
+    /// throttle on failures.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when `look_ahead` is more than
+    /// [`MAX_HOTP_LOOK_AHEAD`].
+    pub fn verify(&self, code: &str, counter: u64, look_ahead: u64) -> Result<Option<u64>> {
+        check_look_ahead(look_ahead)?;
         if !self.is_well_formed(code) {
-            return None;
+            return Ok(None);
         }
         let last = counter.saturating_add(look_ahead);
+        let mut candidate = Zeroizing::new([0u8; MAX_DIGITS]);
         let mut found = None;
         for c in counter..=last {
-            let matched = crate::compare_digest(self.code_at(c), code);
+            let matched = crate::compare_digest(self.write_code(c, &mut candidate), code);
             if matched && found.is_none() {
                 found = Some(c);
             }
         }
-        found
+        Ok(found)
     }
 
     /// The `otpauth://hotp/...` URI that enrols this secret in an
@@ -214,10 +292,7 @@ impl Hotp {
     ///
     /// As [`Totp::otpauth_uri`].
     pub fn otpauth_uri(&self, issuer: &str, account: &str, counter: u64) -> Result<String> {
-        Ok(format!(
-            "{}&counter={counter}",
-            uri_base(self, "hotp", issuer, account)?
-        ))
+        otpauth_uri(self, "hotp", issuer, account, ("counter", counter))
     }
 }
 
@@ -234,8 +309,9 @@ impl Hotp {
 ///     .with_digits(8)?
 ///     .with_algorithm(Algorithm::Sha1);
 /// assert_eq!(totp.code_at(59), "94287082");              // RFC 6238, Appendix B
-/// assert_eq!(totp.verify("94287082", 89, 1), Some(-1));  // one step late
-/// assert_eq!(totp.verify("94287082", 89, 0), None);
+/// assert_eq!(totp.verify("94287082", 89, 1)?, Some(-1)); // one step late
+/// assert_eq!(totp.verify("94287082", 89, 0)?, None);
+/// assert!(totp.verify("94287082", 89, 11).is_err());     // more than MAX_TOTP_SKEW_STEPS
 /// # Ok::<(), keysmith::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -358,40 +434,51 @@ impl Totp {
     ///
     /// All `2 * window + 1` candidates are computed and compared in
     /// constant time with [`compare_digest`](crate::compare_digest), with
-    /// no early exit. A code that is not [well formed](Hotp::is_well_formed)
-    /// matches nothing. To refuse a code used twice, the caller remembers
-    /// the last step that matched and rejects steps at or before it.
-    pub fn verify(&self, code: &str, unix_time: u64, window: u32) -> Option<i64> {
+    /// no early exit, in one stack buffer wiped afterwards. A code that is
+    /// not [well formed](Hotp::is_well_formed) matches nothing. To refuse a
+    /// code used twice, the caller remembers the last step that matched and
+    /// rejects steps at or before it.
+    ///
+    /// # Errors
+    ///
+    /// [`Error::InvalidInput`] when `window` is more than
+    /// [`MAX_TOTP_SKEW_STEPS`].
+    pub fn verify(&self, code: &str, unix_time: u64, window: u32) -> Result<Option<i64>> {
+        check_skew(window)?;
         if !self.hotp.is_well_formed(code) {
-            return None;
+            return Ok(None);
         }
         let step = self.step_at(unix_time);
         let window = i64::from(window);
+        let mut buf = Zeroizing::new([0u8; MAX_DIGITS]);
         let mut found = None;
         for offset in -window..=window {
             let Some(candidate) = step.checked_add_signed(offset) else {
                 continue;
             };
-            let matched = crate::compare_digest(self.hotp.code_at(candidate), code);
+            let matched = crate::compare_digest(self.hotp.write_code(candidate, &mut buf), code);
             if matched && found.is_none() {
                 found = Some(offset);
             }
         }
-        found
+        Ok(found)
     }
 
     /// The `otpauth://totp/...` URI (Google's Key URI format) that enrols
     /// this secret in an authenticator app, usually shown as a QR code:
     /// `otpauth://totp/Issuer:account?secret=...&issuer=...&algorithm=SHA1&digits=6&period=30`.
     /// Issuer and account are percent-encoded (a space becomes `%20`).
+    /// The URI holds the secret: it is built in one allocation of its final
+    /// size, so no reallocation leaves a copy behind, and wiping it when
+    /// done is the caller's part.
     ///
     /// ```
     /// use keysmith::otp::{Secret, Totp};
     ///
-    /// let totp = Totp::new(Secret::from_base32("JBSWY3DPEHPK3PXP")?);
+    /// let totp = Totp::new(Secret::from_base32("GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ")?);
     /// assert_eq!(
     ///     totp.otpauth_uri("ACME Co", "john.doe@email.com")?,
-    ///     "otpauth://totp/ACME%20Co:john.doe%40email.com?secret=JBSWY3DPEHPK3PXP\
+    ///     "otpauth://totp/ACME%20Co:john.doe%40email.com?secret=GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ\
     ///      &issuer=ACME%20Co&algorithm=SHA1&digits=6&period=30"
     /// );
     /// # Ok::<(), keysmith::Error>(())
@@ -408,11 +495,7 @@ impl Totp {
                 "an otpauth URI cannot carry a T0 other than 0".into(),
             ));
         }
-        Ok(format!(
-            "{}&period={}",
-            uri_base(&self.hotp, "totp", issuer, account)?,
-            self.period
-        ))
+        otpauth_uri(&self.hotp, "totp", issuer, account, ("period", self.period))
     }
 }
 
@@ -440,17 +523,62 @@ fn check_label_part(what: &str, value: &str) -> Result<()> {
     Ok(())
 }
 
-fn uri_base(hotp: &Hotp, kind: &str, issuer: &str, account: &str) -> Result<String> {
+/// The number of decimal digits of `n`.
+fn decimal_len(n: u64) -> usize {
+    n.checked_ilog10().map_or(1, |l| l as usize + 1)
+}
+
+/// The length of a percent-encoded value.
+fn encoded_len(e: PercentEncode<'_>) -> usize {
+    e.map(str::len).sum()
+}
+
+/// `otpauth://{kind}/{issuer}:{account}?secret=…&issuer=…&algorithm=…&digits=…&{last.0}={last.1}`,
+/// written into a string reserved at its exact final length: `format!`
+/// grows its buffer as it goes, and every regrowth would free a buffer
+/// holding part of the secret without wiping it.
+fn otpauth_uri(
+    hotp: &Hotp,
+    kind: &str,
+    issuer: &str,
+    account: &str,
+    last: (&str, u64),
+) -> Result<String> {
     check_label_part("issuer", issuer)?;
     check_label_part("account", account)?;
     let issuer = utf8_percent_encode(issuer, COMPONENT);
     let account = utf8_percent_encode(account, COMPONENT);
-    Ok(format!(
-        "otpauth://{kind}/{issuer}:{account}?secret={}&issuer={issuer}&algorithm={}&digits={}",
-        hotp.secret.to_base32(),
-        hotp.algorithm.name(),
+    let algorithm = hotp.algorithm.name();
+    let (name, value) = last;
+    let len = "otpauth://".len()
+        + kind.len()
+        + "/".len()
+        + encoded_len(issuer.clone())
+        + ":".len()
+        + encoded_len(account.clone())
+        + "?secret=".len()
+        + hotp.secret.base32_len()
+        + "&issuer=".len()
+        + encoded_len(issuer.clone())
+        + "&algorithm=".len()
+        + algorithm.len()
+        + "&digits=".len()
+        + decimal_len(u64::from(hotp.digits))
+        + "&=".len()
+        + name.len()
+        + decimal_len(value);
+    let mut uri = String::with_capacity(len);
+    // Writing to a `String` cannot fail; with the room reserved it does
+    // not reallocate either.
+    let _ = write!(uri, "otpauth://{kind}/{issuer}:{account}?secret=");
+    hotp.secret.append_base32(&mut uri);
+    let _ = write!(
+        uri,
+        "&issuer={issuer}&algorithm={algorithm}&digits={}&{name}={value}",
         hotp.digits
-    ))
+    );
+    debug_assert_eq!(uri.len(), len);
+    Ok(uri)
 }
 
 #[cfg(test)]
@@ -494,6 +622,65 @@ mod tests {
         ] {
             assert_eq!(a.hmac(b"k", b"m").len(), n);
         }
+    }
+
+    #[test]
+    fn truncation_reads_the_mac_in_place() {
+        let key = b"12345678901234567890";
+        for a in [Algorithm::Sha1, Algorithm::Sha256, Algorithm::Sha512] {
+            for counter in 0u64..20 {
+                let msg = counter.to_be_bytes();
+                assert_eq!(
+                    a.truncated_hmac(key, &msg),
+                    dynamic_truncation(&a.hmac(key, &msg)),
+                    "{a} {counter}"
+                );
+            }
+        }
+    }
+
+    #[test]
+    fn mac_states_and_outputs_wipe_themselves() {
+        // These bounds hold only with the `zeroize` features of hmac, sha1
+        // and sha2: the test stops compiling if one is dropped.
+        fn wiped_on_drop<T: zeroize::ZeroizeOnDrop>() {}
+        wiped_on_drop::<<sha1::Sha1 as hmac::EagerHash>::Core>();
+        wiped_on_drop::<<sha2::Sha256 as hmac::EagerHash>::Core>();
+        wiped_on_drop::<<sha2::Sha512 as hmac::EagerHash>::Core>();
+        wiped_on_drop::<hmac::digest::CtOutput<Hmac<sha1::Sha1>>>();
+        wiped_on_drop::<hmac::digest::CtOutput<Hmac<sha2::Sha256>>>();
+        wiped_on_drop::<hmac::digest::CtOutput<Hmac<sha2::Sha512>>>();
+    }
+
+    #[test]
+    fn codes_and_uris_are_allocated_at_their_final_size() {
+        let secret = Secret::from_bytes(*b"12345678901234567890").unwrap();
+        for digits in 6..=8 {
+            let hotp = Hotp::new(secret.clone()).with_digits(digits).unwrap();
+            let code = hotp.code_at(1);
+            assert_eq!(code.len(), digits as usize);
+            assert_eq!(code.capacity(), code.len());
+        }
+        let totp = Totp::new(secret.clone()).with_period(120).unwrap();
+        for (issuer, account) in [
+            ("Ex", "a"),
+            ("Big Corp & Sons", "bob smith+2fa"),
+            ("Café", "ü"),
+        ] {
+            let uri = totp.otpauth_uri(issuer, account).unwrap();
+            assert_eq!(uri.capacity(), uri.len(), "{uri}");
+            for counter in [0, 9, 10, 12345, u64::MAX] {
+                let uri = Hotp::new(secret.clone())
+                    .otpauth_uri(issuer, account, counter)
+                    .unwrap();
+                assert!(uri.ends_with(&format!("&counter={counter}")), "{uri}");
+                assert_eq!(uri.capacity(), uri.len(), "{uri}");
+            }
+        }
+        assert_eq!(decimal_len(0), 1);
+        assert_eq!(decimal_len(9), 1);
+        assert_eq!(decimal_len(10), 2);
+        assert_eq!(decimal_len(u64::MAX), 20);
     }
 
     #[test]

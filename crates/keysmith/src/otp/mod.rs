@@ -32,15 +32,23 @@
 //! // Login: the code the app shows now is accepted, within one step of drift.
 //! let now = 1_700_000_000;
 //! let code = totp.code_at(now);
-//! assert_eq!(totp.verify(&code, now + 30, 1), Some(-1));
-//! assert_eq!(totp.verify(&code, now + 30, 0), None);
+//! assert_eq!(totp.verify(&code, now + 30, 1)?, Some(-1));
+//! assert_eq!(totp.verify(&code, now + 30, 0)?, None);
 //! # Ok::<(), keysmith::Error>(())
 //! ```
+//!
+//! # Limits
+//!
+//! - An imported secret has at least [`Secret::MIN_LEN`] bytes (128 bits,
+//!   RFC 4226 R6) unless [`SecretImport::allow_short_secret`] says otherwise.
+//! - [`Hotp::verify`] looks at most [`MAX_HOTP_LOOK_AHEAD`] counters ahead
+//!   and [`Totp::verify`] at most [`MAX_TOTP_SKEW_STEPS`] steps either side;
+//!   a wider window is an error, not a slower search.
 
 mod code;
 mod hotp;
 mod secret;
 
 pub use code::{CROCKFORD_BASE32, Code, MAX_ALPHABET_CODE_LENGTH};
-pub use hotp::{Algorithm, Hotp, Totp};
-pub use secret::Secret;
+pub use hotp::{Algorithm, Hotp, MAX_HOTP_LOOK_AHEAD, MAX_TOTP_SKEW_STEPS, Totp};
+pub use secret::{Secret, SecretImport};
