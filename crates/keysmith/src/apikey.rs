@@ -4,8 +4,15 @@
 //! key is for, `_`, a body of random base62 characters (30 by default,
 //! 178.6 bits), and six base62 characters of checksum. The scheme is the one
 //! GitHub uses for its tokens: the checksum lets a server reject a mistyped
-//! or made-up key before it touches a database, and lets a scanner tell a
-//! real key from random text offline, with no access to any secret.
+//! or truncated key before it touches a database, and lets a scanner tell a
+//! key-shaped string from random text offline, with no access to any secret.
+//!
+//! **The checksum detects accidents, not forgery.** It is a CRC-32 with no
+//! key: anyone can compute it, so anyone can make a string with a valid
+//! checksum. A valid checksum says "this was not mangled in transit", never
+//! "keysmith issued this"; only the lookup of the key's hash
+//! ([`ApiKey::sha256`]) says a key is real. Do not skip that lookup, or
+//! grant anything, on the strength of the checksum.
 //!
 //! ```
 //! use keysmith::Recipe;
@@ -43,11 +50,14 @@
 //!   checksum — written in base62 with the most significant digit first
 //!   and left-padded with `0` to [`CHECKSUM_LEN`] (6) characters.
 //!
-//! Checksumming everything before the checksum (not the body alone) binds
-//! the prefix too, so `sk_test_…` cannot be turned into a valid `sk_live_…`
-//! key by editing the prefix. Because CRC-32 detects every error burst of
-//! up to 32 bits, every single-character substitution and every swap of
-//! two adjacent characters is detected.
+//! Checksumming everything before the checksum (not the body alone) covers
+//! the prefix too, so a `sk_test_…` key whose prefix is changed by mistake
+//! to `sk_live_` fails the check. (Someone who changes it on purpose just
+//! recomputes the CRC; the result is still not a key the server knows.)
+//! Because CRC-32 detects every error burst of up to 32 bits, every
+//! single-character substitution and every swap of two adjacent characters
+//! is detected; other accidental damage passes with probability about
+//! 2^-32.
 //!
 //! A key is split at its **last** `_`: prefixes may contain `_`, bodies and
 //! checksums cannot.
@@ -203,7 +213,10 @@ pub struct ApiKey {
 
 impl ApiKey {
     /// Checks `key`'s format and checksum, without any secret or database:
-    /// what a server runs on a presented key before looking it up.
+    /// what a server runs on a presented key before looking it up. Passing
+    /// says the key is well formed and not mistyped, not that it is
+    /// genuine: the checksum is a public CRC-32 that anyone can compute,
+    /// so the lookup of its hash must follow.
     ///
     /// # Errors
     ///
@@ -319,7 +332,9 @@ pub enum Invalid {
     /// contains the key).
     Malformed(String),
     /// It has the shape of a key but its checksum does not match: mistyped,
-    /// truncated, edited or made up.
+    /// truncated or damaged. (A forged key can carry a valid checksum, so
+    /// the absence of this error proves nothing about where a key came
+    /// from.)
     BadChecksum,
 }
 
@@ -335,7 +350,8 @@ impl fmt::Display for Invalid {
 impl std::error::Error for Invalid {}
 
 /// Checks `key`'s format and checksum and says what is wrong, without
-/// allocating when the key is valid. The same test as [`ApiKey::parse`].
+/// allocating when the key is valid. The same test as [`ApiKey::parse`],
+/// with the same limit: it catches accidents, and a forger can pass it.
 ///
 /// # Errors
 ///
@@ -345,13 +361,19 @@ pub fn check(key: &str) -> std::result::Result<(), Invalid> {
 }
 
 /// Whether `key` is a well-formed API key with a valid checksum: cheap (one
-/// pass and one CRC-32, no allocation), for filtering before any lookup.
+/// pass and one CRC-32, no allocation), for filtering typos and truncation
+/// before any lookup. `true` does not mean the key is genuine: anyone can
+/// compute the checksum.
 pub fn is_well_formed(key: &str) -> bool {
     split(key.as_bytes()).is_ok()
 }
 
 /// The CRC-32 of `data` in base62, most significant digit first, padded
 /// with `0` to [`CHECKSUM_LEN`] characters.
+///
+/// An error-detecting code, not a MAC: it has no key, so it catches
+/// accidents (typos, truncation, a changed character) and nothing else.
+/// Anyone can compute it for any string they like.
 ///
 /// ```
 /// // CRC-32("123456789") = 0xCBF43926 = 3421780262
