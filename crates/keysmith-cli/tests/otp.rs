@@ -522,6 +522,123 @@ fn totp_bad_input() {
     rejects(&["totp", "verify", "--secret", s], "<CODE>");
 }
 
+#[test]
+fn totp_verify_window_is_capped() {
+    use keysmith::otp::MAX_TOTP_SKEW_STEPS;
+    let cap = MAX_TOTP_SKEW_STEPS.to_string();
+    // 287082 is the code of step 1; at time 330 (step 11) it is 10 back.
+    keysmith()
+        .args([
+            "totp", "verify", "--secret", RFC_SHA1, "--time", "330", "--window", &cap, "287082",
+        ])
+        .assert()
+        .code(0)
+        .stdout("valid\n");
+    let below = (MAX_TOTP_SKEW_STEPS - 1).to_string();
+    keysmith()
+        .args([
+            "totp", "verify", "--secret", RFC_SHA1, "--time", "330", "--window", &below, "287082",
+        ])
+        .assert()
+        .code(1)
+        .stdout("invalid\n");
+    let above = (MAX_TOTP_SKEW_STEPS + 1).to_string();
+    let range = format!("not in 0..={MAX_TOTP_SKEW_STEPS}");
+    for too_wide in [above.as_str(), "1000", "4294967295"] {
+        rejects(
+            &[
+                "totp", "verify", "--secret", RFC_SHA1, "--window", too_wide, "287082",
+            ],
+            &range,
+        );
+    }
+    assert!(stdout_of(&["totp", "verify", "--help"]).contains(&format!("at most {cap}")));
+}
+
+/// RFC 4226 R6: a secret must have at least 128 bits.
+#[test]
+fn short_secrets_need_allow_short_secret() {
+    use keysmith::otp::{Hotp, Secret, Totp};
+    // The classic 80-bit example, and 120 bits: one byte short.
+    for short in ["JBSWY3DPEHPK3PXP", "AEBAGBAFAYDQQCIKBMGA2DQP"] {
+        let bits = short.len() * 5;
+        let needle = format!("the secret has {bits} bits, fewer than the 128");
+        for args in [
+            vec!["totp", "code", "--secret", short],
+            vec!["totp", "verify", "--secret", short, "123456"],
+            vec!["hotp", "code", "--secret", short, "--counter", "1"],
+        ] {
+            rejects(&args, &needle);
+            rejects(&args, "--allow-short-secret accepts it");
+            let out = keysmith().args(&args).assert().code(2).get_output().clone();
+            assert!(!String::from_utf8(out.stderr).unwrap().contains(&short[..8]));
+        }
+        let f = tempfile_with(format!("{short}\n").as_bytes());
+        rejects(&["totp", "code", "--secret-file", f.path_str()], &needle);
+        keysmith()
+            .args(["totp", "code", "--secret-file", "-"])
+            .write_stdin(short)
+            .assert()
+            .code(2)
+            .stdout("");
+
+        // Allowed, the same secret gives the library's codes.
+        let secret = Secret::import()
+            .allow_short_secret(true)
+            .base32(short)
+            .unwrap();
+        let totp = Totp::new(secret.clone());
+        let code = totp.code_at(59);
+        let allowed = |args: &[&str]| {
+            let mut all = args.to_vec();
+            all.push("--allow-short-secret");
+            stdout_of(&all)
+        };
+        assert_eq!(
+            allowed(&["totp", "code", "--secret", short, "--time", "59"]),
+            format!("{code}\n")
+        );
+        assert_eq!(
+            allowed(&[
+                "totp",
+                "code",
+                "--secret-file",
+                f.path_str(),
+                "--time",
+                "59"
+            ]),
+            format!("{code}\n")
+        );
+        assert_eq!(
+            allowed(&["totp", "verify", "--secret", short, "--time", "59", &code]),
+            "valid\n"
+        );
+        assert_eq!(
+            allowed(&["hotp", "code", "--secret", short, "--counter", "7"]),
+            format!("{}\n", Hotp::new(secret).code_at(7))
+        );
+        // The flag lifts the length rule only: bad base32 is still refused.
+        rejects(
+            &[
+                "totp",
+                "code",
+                "--secret",
+                "JBSWY3DP!",
+                "--allow-short-secret",
+            ],
+            "invalid base32 secret",
+        );
+    }
+    // 128 bits exactly (26 base32 characters) needs no flag.
+    let sixteen = "AEBAGBAFAYDQQCIKBMGA2DQPCA";
+    assert_eq!(stdout_of(&["totp", "code", "--secret", sixteen]).len(), 7);
+    for cmd in [["totp", "code"], ["totp", "verify"], ["hotp", "code"]] {
+        let help = stdout_of(&[cmd[0], cmd[1], "--help"]);
+        assert!(help.contains("--allow-short-secret"), "{cmd:?}");
+        assert!(help.contains("128 bits"), "{cmd:?}");
+    }
+}
+
 // ---- hotp -----------------------------------------------------------------
 
 #[test]

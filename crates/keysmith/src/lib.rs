@@ -166,6 +166,10 @@ pub use token::{
     DEFAULT_ENTROPY, TokenFormat, fill_bytes, token_bytes, token_bytes_with, token_hex,
     token_urlsafe, token_with, try_fill_bytes,
 };
+/// The `zeroize` this crate wipes secrets with, so callers can hold what
+/// they get back (a [`otp::Secret::to_base32`], a token) in the same
+/// [`Zeroizing`](zeroize::Zeroizing) without matching its version.
+pub use zeroize;
 
 /// A random integer drawn uniformly from `[0, n)`. Python:
 /// `secrets.randbelow(n)`.

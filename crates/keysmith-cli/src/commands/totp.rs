@@ -4,7 +4,8 @@
 use crate::cli::Generated;
 use crate::failure::Failure;
 use crate::output::{Output, report_entropy};
-use keysmith::otp::{Algorithm, Hotp, Secret, Totp};
+use keysmith::otp::{Algorithm, Hotp, MAX_TOTP_SKEW_STEPS, Secret, Totp};
+use keysmith::zeroize::Zeroizing;
 use std::path::PathBuf;
 use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -17,8 +18,9 @@ const MAX_SECRET_FILE: u64 = 64 * 1024;
 Examples:
   keysmith totp new --issuer 'Example Co' --account alice@example.com --qr
   keysmith totp code --secret-file secret.txt
-  keysmith totp code --secret JBSWY3DPEHPK3PXP --time 1700000000
-  keysmith totp verify --secret-file secret.txt 492039 && echo ok")]
+  keysmith totp code --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --time 1700000000
+  keysmith totp verify --secret-file secret.txt 492039 && echo ok
+  keysmith totp code --secret JBSWY3DPEHPK3PXP --allow-short-secret   # a legacy 80-bit secret")]
 pub(crate) struct TotpArgs {
     #[command(subcommand)]
     command: TotpCommand,
@@ -45,7 +47,10 @@ Examples:
 Examples:
   keysmith totp code --secret-file secret.txt
   printf '%s' \"$SECRET\" | keysmith totp code --secret-file -
-  keysmith totp code --secret JBSWY3DPEHPK3PXP --time 1700000000 --digits 8")]
+  keysmith totp code --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --time 1700000000 --digits 8
+
+A secret shorter than RFC 4226 allows (R6) is refused unless
+--allow-short-secret is given.")]
     Code(TotpCodeArgs),
 
     /// Check a code against a secret: exit 0 and print "valid", or exit 1
@@ -53,11 +58,12 @@ Examples:
     #[command(after_help = "\
 --window W accepts the codes of W time steps before and after the current
 one, for clocks that drift (default 1; 0 accepts the current step only).
-Exit status: 0 valid, 1 invalid, 2 bad input.
+A secret shorter than RFC 4226 allows is refused unless --allow-short-secret
+is given. Exit status: 0 valid, 1 invalid, 2 bad input.
 
 Examples:
   keysmith totp verify --secret-file secret.txt 492039
-  keysmith totp verify --secret JBSWY3DPEHPK3PXP --window 0 492039")]
+  keysmith totp verify --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --window 0 492039")]
     Verify(TotpVerifyArgs),
 }
 
@@ -111,6 +117,24 @@ struct NewArgs {
     generated: Generated,
 }
 
+/// The secret of a command that takes one, and how strictly it is read.
+#[derive(Debug, clap::Args)]
+struct SecretArgs {
+    #[command(flatten)]
+    input: SecretInput,
+
+    #[arg(
+        long,
+        help = format!(
+            "Accept a secret shorter than {} bits (RFC 4226 requires at least {}, \
+             recommends 160); only for an old enrolment that cannot be redone",
+            Secret::MIN_BITS,
+            Secret::MIN_BITS
+        )
+    )]
+    allow_short_secret: bool,
+}
+
 /// Where the secret comes from.
 #[derive(Debug, clap::Args)]
 #[group(required = true, multiple = false)]
@@ -149,7 +173,7 @@ struct TotpParams {
 #[derive(Debug, clap::Args)]
 struct TotpCodeArgs {
     #[command(flatten)]
-    secret: SecretInput,
+    secret: SecretArgs,
 
     #[command(flatten)]
     params: TotpParams,
@@ -166,13 +190,21 @@ struct TotpVerifyArgs {
     code: String,
 
     #[command(flatten)]
-    secret: SecretInput,
+    secret: SecretArgs,
 
     #[command(flatten)]
     params: TotpParams,
 
-    /// How many time steps before and after the current one to accept.
-    #[arg(long, value_name = "W", default_value_t = 1)]
+    #[arg(
+        long,
+        value_name = "W",
+        default_value_t = 1,
+        value_parser = clap::value_parser!(u32).range(0..=i64::from(MAX_TOTP_SKEW_STEPS)),
+        help = format!(
+            "How many time steps before and after the current one to accept \
+             (at most {MAX_TOTP_SKEW_STEPS})"
+        )
+    )]
     window: u32,
 
     /// The Unix time in seconds [default: now].
@@ -187,7 +219,7 @@ struct TotpVerifyArgs {
 #[derive(Debug, clap::Args)]
 struct HotpCodeArgs {
     #[command(flatten)]
-    secret: SecretInput,
+    secret: SecretArgs,
 
     /// The counter the code is for.
     #[arg(long, value_name = "C")]
@@ -246,12 +278,13 @@ fn new(a: NewArgs) -> Result<ExitCode, Failure> {
     let mut out = Output::new(a.generated.repeat.json);
     for _ in 0..a.generated.repeat.count {
         let totp = totp(Secret::generate_len_with(&mut rng, len)?, &a.params)?;
-        let secret = totp.secret().to_base32();
-        let uri = totp.otpauth_uri(&a.issuer, &a.account)?;
+        // Both hold the secret: wiped when this iteration ends.
+        let secret = Zeroizing::new(totp.secret().to_base32());
+        let uri = Zeroizing::new(totp.otpauth_uri(&a.issuer, &a.account)?);
         if out.is_json() {
             out.object(&serde_json::json!({
-                "secret": secret,
-                "uri": uri,
+                "secret": secret.as_str(),
+                "uri": uri.as_str(),
                 "entropy_bits": bits,
                 "issuer": a.issuer,
                 "account": a.account,
@@ -281,7 +314,7 @@ fn verify(a: TotpVerifyArgs) -> Result<ExitCode, Failure> {
         )));
     }
     let time = a.time.map_or_else(now, Ok)?;
-    let valid = totp.verify(code, time, a.window).is_some();
+    let valid = totp.verify(code, time, a.window)?.is_some();
     if !a.quiet {
         print_line(if valid { "valid" } else { "invalid" })?;
     }
@@ -317,25 +350,47 @@ fn now() -> Result<u64, Failure> {
 }
 
 /// The secret from --secret or --secret-file. Messages never contain it.
-fn read_secret(input: &SecretInput) -> Result<Secret, Failure> {
+fn read_secret(args: &SecretArgs) -> Result<Secret, Failure> {
+    let input = &args.input;
     if let Some(text) = &input.secret {
-        return Ok(Secret::from_base32(text)?);
+        return parse_secret(text, args.allow_short_secret);
     }
     let Some(path) = &input.secret_file else {
         return Err(Failure::usage("give --secret or --secret-file"));
     };
-    let mut bytes = crate::input::read_input(
+    // Wiped when dropped, on every path.
+    let bytes = Zeroizing::new(crate::input::read_input(
         path,
         Some((MAX_SECRET_FILE, "it should hold one base32 secret")),
-    )?;
-    let parsed = match std::str::from_utf8(&bytes) {
-        Ok(text) => Secret::from_base32(text).map_err(Failure::from),
+    )?);
+    match std::str::from_utf8(&bytes) {
+        Ok(text) => parse_secret(text, args.allow_short_secret),
         Err(_) => Err(Failure::usage(
             "invalid base32 secret: the secret file is not valid UTF-8",
         )),
-    };
-    bytes.fill(0);
-    parsed
+    }
+}
+
+/// Reads a base32 secret; one under the library's minimum only with
+/// `allow_short`. When that is all that is wrong, the library's refusal is
+/// shown with the flag that lifts it.
+fn parse_secret(text: &str, allow_short: bool) -> Result<Secret, Failure> {
+    let import = Secret::import().allow_short_secret(allow_short);
+    match import.base32(text) {
+        Ok(secret) => Ok(secret),
+        Err(e)
+            if !allow_short
+                && Secret::import()
+                    .allow_short_secret(true)
+                    .base32(text)
+                    .is_ok() =>
+        {
+            Err(Failure::usage(format!(
+                "{e}; --allow-short-secret accepts it"
+            )))
+        }
+        Err(e) => Err(e.into()),
+    }
 }
 
 /// `uri` as a QR code of Unicode half blocks, with the quiet zone the
