@@ -210,10 +210,13 @@ impl<'a> TotpFactors<'a> {
         options: TotpOptions,
     ) -> Result<Enrolment> {
         check_subject(subject)?;
-        if secret.as_bytes().len() < 16 {
-            return Err(StoreError::InvalidInput(
-                "a TOTP secret must be at least 128 bits (RFC 4226, R6)".into(),
-            ));
+        // Also a secret imported with `allow_short_secret`: the store
+        // keeps none under the RFC's minimum.
+        if secret.is_short() {
+            return Err(StoreError::InvalidInput(format!(
+                "a TOTP secret must be at least {} bits (RFC 4226, R6)",
+                Secret::MIN_BITS
+            )));
         }
         let totp = options.totp(secret)?;
         let key = self.keys()?.current();

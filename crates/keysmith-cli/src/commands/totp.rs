@@ -59,7 +59,7 @@ A secret shorter than RFC 4226 allows (R6) is refused unless
 --window W accepts the codes of W time steps before and after the current
 one, for clocks that drift (default 1; 0 accepts the current step only).
 A secret shorter than RFC 4226 allows is refused unless --allow-short-secret
-is given. Exit status: 0 valid, 1 invalid, 2 bad input.
+is given. Exit status: 0 valid, 1 invalid, 2 trouble (bad input or a failure).
 
 Examples:
   keysmith totp verify --secret-file secret.txt 492039
