@@ -216,6 +216,68 @@ fn no_warning_for_a_prefix_free_list() {
     assert!(err.is_empty(), "{err:?}");
 }
 
+/// A list at the 64 MiB limit whose words, digits and symbols taken apart
+/// do not prove uniqueness: the test answers "not shown" without building
+/// each word followed by each digit and symbol (121 times the list).
+#[test]
+fn warns_quickly_for_a_list_at_the_limit_with_digit_and_symbol() {
+    let word = "x".repeat((8 << 10) - 6);
+    let mut list = b"a\nab\nb\n".to_vec();
+    let mut i = 0;
+    while list.len() + word.len() + 6 <= LIST_LIMIT as usize {
+        list.extend_from_slice(format!("w{i:04}{word}\n").as_bytes());
+        i += 1;
+    }
+    assert!(list.len() as u64 > LIST_LIMIT - (8 << 10));
+    let f = tempfile_with(&list);
+    drop(list);
+    let start = std::time::Instant::now();
+    let err = stderr_of(&[
+        "passphrase",
+        "--wordlist",
+        f.path_str(),
+        "--separator",
+        "",
+        "--digit",
+        "--symbol",
+        "--words",
+        "2",
+    ]);
+    assert!(err.contains("could not be shown"), "{err:?}");
+    assert!(start.elapsed().as_secs() < 60, "{:?}", start.elapsed());
+}
+
+#[test]
+fn rejects_bits_when_draws_may_collide() {
+    let f = tempfile_with(b"in\nto\ninto\nx\n");
+    rejects(
+        &[
+            "passphrase",
+            "--wordlist",
+            f.path_str(),
+            "--separator",
+            "",
+            "--bits",
+            "20",
+        ],
+        "20 bits cannot be promised with this word list and these settings: \
+         different draws can give the same passphrase",
+    );
+    // The same list with a separator, or with a number of words, is fine.
+    let out = stdout_of(&["passphrase", "--wordlist", f.path_str(), "--bits", "20"]);
+    assert_eq!(out.trim_end().split(' ').count(), 10);
+    let err = stderr_of(&[
+        "passphrase",
+        "--wordlist",
+        f.path_str(),
+        "--separator",
+        "",
+        "--words",
+        "10",
+    ]);
+    assert!(err.contains("upper bound"), "{err:?}");
+}
+
 // ---- bad input --------------------------------------------------------------
 
 #[test]

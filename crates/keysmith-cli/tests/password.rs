@@ -352,6 +352,46 @@ fn rejects_bad_symbol_sets() {
 }
 
 #[test]
+fn rejects_invisible_and_combining_characters() {
+    for (set, what) in [
+        ("ab\u{200B}", "format character (U+200B)"),
+        ("\u{FEFF}ab", "format character (U+FEFF)"),
+        ("a\u{200D}b", "format character (U+200D)"),
+        ("abe\u{301}", "combining mark (U+0301)"),
+        ("ab\u{20DD}", "combining mark (U+20DD)"),
+    ] {
+        rejects(
+            &["password", "--charset", set],
+            &format!("character set contains a {what}"),
+        );
+        rejects(
+            &["password", "--symbols", &format!("!{set}")],
+            &format!("symbol set contains a {what}"),
+        );
+    }
+}
+
+#[test]
+fn letters_of_other_scripts_are_not_symbols() {
+    // é is a lowercase letter: it cannot meet a minimum of symbols, and it
+    // is no symbol.
+    rejects(
+        &["password", "--charset", "abé", "--min-symbols", "1"],
+        "at least 1 symbol required, but no symbols are left",
+    );
+    rejects(
+        &["password", "--symbols", "!é"],
+        "the symbol set contains 'é', which is a letter or digit",
+    );
+    for pw in many(
+        &["--charset", "é!", "--length", "8", "--min-lower", "7"],
+        20,
+    ) {
+        assert!(pw.chars().filter(|&c| c == 'é').count() >= 7, "{pw}");
+    }
+}
+
+#[test]
 fn rejects_bad_minimums_and_counts() {
     rejects(&["password", "--min-digits", "x"], "'x'");
     rejects(&["password", "-n", "0"], "count must be at least 1");

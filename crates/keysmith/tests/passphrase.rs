@@ -3,7 +3,9 @@
 mod common;
 
 use common::{assert_not_uniform, assert_uniform, seeded};
-use keysmith::passphrase::{Case, DEFAULT_SYMBOLS, Decodability, Passphrase, WordList};
+use keysmith::passphrase::{
+    Case, DEFAULT_SYMBOLS, Decodability, MAX_CODEWORD_BYTES, MAX_CODEWORDS, Passphrase, WordList,
+};
 use keysmith::{BigUint, Recipe};
 use std::collections::{BTreeSet, HashMap};
 
@@ -62,7 +64,9 @@ fn assert_exactly_uniform(p: &Passphrase, expected: &[String], per_cell: usize, 
     let mut rng = seeded(seed);
     let mut counts: HashMap<String, u64> = HashMap::new();
     for _ in 0..per_cell * cells.len() {
-        *counts.entry(p.sample(&mut rng)).or_default() += 1;
+        *counts
+            .entry(p.sample(&mut rng).expose().to_owned())
+            .or_default() += 1;
     }
     for s in counts.keys() {
         assert!(cells.contains(s), "{s:?} is not a possible passphrase");
@@ -314,6 +318,7 @@ fn digit_and_symbol_follow_one_word_each() {
     let mut rng = seeded(5);
     for _ in 0..200 {
         let s = p.sample(&mut rng);
+        let s = s.expose();
         assert_eq!(s.chars().filter(char::is_ascii_digit).count(), 1, "{s}");
         assert_eq!(
             s.chars().filter(|c| DEFAULT_SYMBOLS.contains(*c)).count(),
@@ -474,6 +479,178 @@ fn large_ambiguous_list_is_decided_quickly() {
     // Remembered: the second call does no work.
     assert_eq!(p.decodability(), verdict);
     assert!(start.elapsed().as_secs() < 30, "{:?}", start.elapsed());
+}
+
+/// "a" and a word of a megabyte of a's ending in "b": uniquely decodable,
+/// but a proof follows a million leftovers of up to a megabyte each.
+fn tiny_and_huge() -> WordList {
+    let huge = format!("{}b", "a".repeat(1 << 20));
+    list(&["a", &huge])
+}
+
+#[test]
+fn a_tiny_word_and_a_megabyte_word_answer_unknown_quickly() {
+    let start = std::time::Instant::now();
+    for (sep, digit) in [("", false), ("a", false), ("", true)] {
+        let p = Passphrase::builder()
+            .list(tiny_and_huge())
+            .words(3)
+            .separator(sep)
+            .digit(digit)
+            .build()
+            .unwrap();
+        assert_eq!(
+            p.decodability(),
+            Decodability::Unknown,
+            "separator {sep:?}, digit {digit}"
+        );
+    }
+    // A megabyte of a's alone is found ambiguous at once (a^n = a a … a).
+    let p = Passphrase::builder()
+        .list(list(&["a", &"a".repeat(1 << 20)]))
+        .words(2)
+        .separator("")
+        .build()
+        .unwrap();
+    assert_eq!(p.decodability(), Decodability::Ambiguous);
+    assert!(start.elapsed().as_secs() < 30, "{:?}", start.elapsed());
+}
+
+#[test]
+fn a_large_list_with_digit_and_symbol_is_not_expanded() {
+    // 2048 words of 8 KiB, and "a", "ab", "b", which keep the words, digits
+    // and symbols taken apart from proving uniqueness ("a"+"b" = "ab"), so
+    // the full test would need each word followed by each of the 121
+    // things that can follow it: 2 GiB of strings.
+    let pad = "x".repeat(8 << 10);
+    let mut words: Vec<String> = (0..2048).map(|i| format!("w{i:04}{pad}")).collect();
+    words.extend(["a", "ab", "b"].map(String::from));
+    let list = WordList::from_words(&words).unwrap();
+    let bytes: usize = words.iter().map(String::len).sum();
+    assert!(words.len() * 121 <= MAX_CODEWORDS);
+    assert!(bytes * 121 > MAX_CODEWORD_BYTES);
+    let start = std::time::Instant::now();
+    let p = Passphrase::builder()
+        .list(list)
+        .words(4)
+        .separator("")
+        .digit(true)
+        .symbol(true)
+        .build()
+        .unwrap();
+    assert_eq!(p.decodability(), Decodability::Unknown);
+    assert!(start.elapsed().as_secs() < 30, "{:?}", start.elapsed());
+}
+
+#[test]
+fn the_hardest_bundled_cases_are_still_decided() {
+    // The bundled cases that take the full test the longest: every word of
+    // the list followed by every digit and symbol (940 896 strings), and
+    // minilock's 58 109 words upper-cased with a digit.
+    let p = Passphrase::builder()
+        .separator("e")
+        .digit(true)
+        .symbol(true)
+        .build()
+        .unwrap();
+    assert_eq!(p.decodability(), Decodability::Unique);
+    let p = Passphrase::builder()
+        .list(WordList::bundled("minilock").unwrap())
+        .separator("-")
+        .case(Case::Upper)
+        .digit(true)
+        .build()
+        .unwrap();
+    assert_eq!(p.decodability(), Decodability::Ambiguous);
+}
+
+#[test]
+fn bits_need_a_uniquely_decodable_recipe() {
+    let e = build_err(
+        Passphrase::builder()
+            .list(list(&["in", "to", "into", "x"]))
+            .separator("")
+            .bits(20),
+    );
+    assert!(
+        e.starts_with("20 bits cannot be promised")
+            && e.contains("different draws can give the same passphrase")
+            && e.contains("give a number of words instead")
+            && !e.contains('\n'),
+        "{e}"
+    );
+    let e = build_err(
+        Passphrase::builder()
+            .list(tiny_and_huge())
+            .separator("")
+            .bits(10.5),
+    );
+    assert!(
+        e.starts_with("10.5 bits cannot be promised") && e.contains("could not be shown"),
+        "{e}"
+    );
+    // The reinhold list holds "1" and "10": with a digit, not unique.
+    let e = build_err(
+        Passphrase::builder()
+            .list(WordList::bundled("reinhold").unwrap())
+            .digit(true)
+            .bits(80),
+    );
+    assert!(e.contains("different draws"), "{e}");
+    // The same recipes with a number of words build (and say their
+    // entropy is an upper bound), and so does the list with a separator.
+    let p = Passphrase::builder()
+        .list(list(&["in", "to", "into", "x"]))
+        .separator("")
+        .words(10)
+        .build()
+        .unwrap();
+    assert_eq!(p.decodability(), Decodability::Ambiguous);
+    let p = Passphrase::builder()
+        .list(list(&["in", "to", "into", "x"]))
+        .bits(20)
+        .build()
+        .unwrap();
+    assert_eq!((p.words(), p.decodability()), (10, Decodability::Unique));
+    // One word is always unique.
+    let p = Passphrase::builder()
+        .list(list(&["in", "to", "into", "x"]))
+        .separator("")
+        .bits(2)
+        .build()
+        .unwrap();
+    assert_eq!(p.words(), 1);
+}
+
+#[test]
+fn a_drawn_passphrase_does_not_show_in_debug() {
+    let p = Passphrase::builder().build().unwrap();
+    let phrase = p.generate();
+    let shown = format!("{phrase:?}");
+    assert_eq!(shown, "SecretString([redacted])");
+    assert!(phrase.split(' ').all(|w| !shown.contains(w)));
+}
+
+#[test]
+fn a_drawn_passphrase_fills_a_buffer_of_its_exact_length() {
+    // Words of 1 to 40 bytes, a separator, a digit and a 4-byte symbol:
+    // the buffer is made once, at the final length, and never grows (a
+    // reallocation would free a partial copy unwiped).
+    let long = "é".repeat(20);
+    let p = Passphrase::builder()
+        .list(list(&["a", "bc", &long]))
+        .words(6)
+        .separator("--")
+        .digit(true)
+        .symbols("😀!")
+        .build()
+        .unwrap();
+    let mut rng = seeded(9);
+    for _ in 0..300 {
+        let phrase = p.sample(&mut rng);
+        let len = phrase.len();
+        assert_eq!(phrase.into_bytes().capacity(), len);
+    }
 }
 
 // ---- bad input --------------------------------------------------------------

@@ -47,7 +47,7 @@ fn check_exact_and_uniform(policy: &Policy, seed: u64) {
     assert_eq!(policy.space(), BigUint::from(valid.len()));
     assert_eq!(policy.entropy_bits(), (valid.len() as f64).log2());
     let mut rng = seeded(seed);
-    let counts = tally(&valid, 40, || policy.sample(&mut rng));
+    let counts = tally(&valid, 40, || policy.sample(&mut rng).expose().to_owned());
     assert!(counts.iter().all(|&c| c > 0), "some password never drawn");
     assert_uniform(&counts);
 }
@@ -260,7 +260,7 @@ fn exclusions_are_never_drawn() {
     let mut rng = seeded(7);
     for _ in 0..3000 {
         let pw = p.sample(&mut rng);
-        assert!(!pw.chars().any(|c| banned.contains(&c)), "{pw}");
+        assert!(!pw.chars().any(|c| banned.contains(&c)), "{}", pw.expose());
         assert!(p.accepts(&pw));
     }
 }
@@ -382,6 +382,125 @@ fn impossible_policies_are_clear_errors() {
         let msg = message(builder);
         assert!(msg.contains(want), "{msg:?} lacks {want:?}");
     }
+}
+
+#[test]
+fn invisible_and_combining_characters_are_refused() {
+    let cases = [
+        ('\u{200B}', "format character"),  // zero width space
+        ('\u{200D}', "format character"),  // zero width joiner
+        ('\u{FEFF}', "format character"),  // byte-order mark
+        ('\u{2066}', "format character"),  // left-to-right isolate
+        ('\u{E0041}', "format character"), // tag latin capital letter a
+        ('\u{0301}', "combining mark"),    // combining acute accent (Mn)
+        ('\u{0903}', "combining mark"),    // devanagari sign visarga (Mc)
+        ('\u{20DD}', "combining mark"),    // combining enclosing circle (Me)
+        ('\u{0007}', "control character"),
+    ];
+    for (c, kind) in cases {
+        let code = format!("U+{:04X}", u32::from(c));
+        let msg = message(Policy::builder().charset(&format!("ab{c}cd")));
+        assert_eq!(msg, format!("the character set contains a {kind} ({code})"));
+        let msg = message(Policy::builder().symbols(&format!("!{c}#")));
+        assert_eq!(msg, format!("the symbol set contains a {kind} ({code})"));
+    }
+}
+
+#[test]
+fn letters_of_every_script_have_a_letter_class() {
+    use Class::{Digit, Lower, OtherLetter, Symbol, Upper};
+    for (c, class) in [
+        ('a', Lower),
+        ('é', Lower),
+        ('ß', Lower),
+        ('ж', Lower),
+        ('Z', Upper),
+        ('É', Upper),
+        ('Ж', Upper),
+        ('7', Digit),
+        ('中', OtherLetter),
+        ('ا', OtherLetter),
+        ('ー', OtherLetter),
+        ('ǅ', OtherLetter),
+        ('!', Symbol),
+        ('€', Symbol),
+        ('±', Symbol),
+        (' ', Symbol),
+        ('٣', Symbol),
+    ] {
+        assert_eq!(Class::of(c), class, "{c:?}");
+    }
+    let p = Policy::builder()
+        .charset("aéÉ中!€1")
+        .length(7)
+        .build()
+        .unwrap();
+    assert_eq!(p.chars(Lower), ['a', 'é']);
+    assert_eq!(p.chars(Upper), ['É']);
+    assert_eq!(p.chars(Digit), ['1']);
+    assert_eq!(p.chars(Symbol), ['!', '€']);
+    assert_eq!(p.chars(OtherLetter), ['中']);
+    // A letter meets no minimum of symbols, and is no symbol.
+    assert!(
+        message(Policy::builder().charset("abé").min_symbols(1))
+            .contains("at least 1 symbol required, but no symbols are left")
+    );
+    for set in ["!é", "#中"] {
+        let msg = message(Policy::builder().symbols(set));
+        assert!(msg.contains("which is a letter or digit"), "{msg}");
+    }
+    // Letters without case have minimums too: strings of 4 over a, b, 中,
+    // 文 with at least two of the last two: 16 (C(4,2) + C(4,3) + C(4,4)).
+    let p = Policy::builder()
+        .charset("ab中文")
+        .length(4)
+        .min(OtherLetter, 2)
+        .build()
+        .unwrap();
+    assert_eq!(p.space(), BigUint::from(176u32));
+    let mut rng = seeded(10);
+    for _ in 0..500 {
+        let pw = p.sample(&mut rng);
+        assert!(p.accepts(&pw));
+        assert!(pw.chars().filter(|c| "中文".contains(*c)).count() >= 2);
+    }
+}
+
+#[test]
+fn a_large_character_set_is_deduplicated_in_linear_time() {
+    // About 75 000 distinct letters given three times (forwards, backwards,
+    // forwards): comparing each with the ones kept so far took half a
+    // minute; a set of those seen takes milliseconds.
+    let distinct: Vec<char> = ('\u{4E00}'..='\u{9FFF}')
+        .chain('\u{20000}'..='\u{2A6DF}')
+        .chain('\u{AC00}'..='\u{D7A3}')
+        .filter(|&c| Class::of(c) == Class::OtherLetter)
+        .collect();
+    assert!(distinct.len() > 70_000, "{}", distinct.len());
+    let mut set: String = distinct.iter().collect();
+    set.extend(distinct.iter().rev());
+    set.extend(distinct.iter());
+    set.push_str("zyx");
+    // Excluding every other one is linear too.
+    let excluded: String = distinct.iter().step_by(2).collect();
+    let start = std::time::Instant::now();
+    let p = Policy::builder()
+        .charset(&set)
+        .exclude(&excluded)
+        .exclude(&excluded)
+        .length(12)
+        .build()
+        .unwrap();
+    let mut rng = seeded(11);
+    for _ in 0..100 {
+        assert!(p.accepts(&p.sample(&mut rng)));
+    }
+    assert!(start.elapsed().as_secs() < 5, "{:?}", start.elapsed());
+    // First occurrences, in order.
+    let kept: Vec<char> = distinct.iter().copied().skip(1).step_by(2).collect();
+    assert_eq!(p.chars(Class::OtherLetter), &kept[..]);
+    assert_eq!(p.chars(Class::Lower), ['z', 'y', 'x']);
+    assert_eq!(p.space(), BigUint::from(kept.len() + 3).pow(12));
 }
 
 #[test]

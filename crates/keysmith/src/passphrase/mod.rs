@@ -50,11 +50,26 @@
 //! equally likely draws. Different draws give different passphrases unless
 //! the separator can be confused with the words (an empty separator, for
 //! one); [`Passphrase::decodability`] tells, and where it is not
-//! [`Decodability::Unique`] the entropy is an upper bound.
+//! [`Decodability::Unique`] the entropy is an upper bound. Choosing the
+//! number of words from an entropy target
+//! ([`bits`](PassphraseBuilder::bits)) therefore needs a recipe whose
+//! decodability is `Unique`; for any other, [`build`](PassphraseBuilder::build)
+//! fails.
+//!
+//! The uniqueness test is bounded whatever the list: it gives up with
+//! [`Decodability::Unknown`] past [`DECODE_BUDGET`] units of work, or when
+//! the strings it would test number more than [`MAX_CODEWORDS`] or hold
+//! more than [`MAX_CODEWORD_BYTES`].
+//!
+//! A passphrase is drawn into a [`SecretString`]: the words are drawn
+//! first, then written into a buffer reserved at the passphrase's exact
+//! length (so it never moves, leaving no copy behind), wiped when it is
+//! dropped; its `Debug` form does not show it.
 
 mod decode;
 mod wordlist;
 
+pub use crate::password::SecretString;
 pub use wordlist::WordList;
 
 use crate::entropy::{Recipe, log2};
@@ -64,6 +79,7 @@ use rand_core::CryptoRng;
 use std::collections::HashSet;
 use std::fmt;
 use std::sync::OnceLock;
+use zeroize::Zeroizing;
 
 /// The symbols [`PassphraseBuilder::symbol`] draws from by default: ten
 /// ASCII symbols found on every keyboard layout's number row or near it,
@@ -77,14 +93,30 @@ pub const DEFAULT_BITS: u32 = 77;
 /// The most words a passphrase can have.
 pub const MAX_WORDS: usize = 1000;
 
-/// How long the uniqueness test may search before answering
-/// [`Decodability::Unknown`].
-const DECODE_BUDGET: u64 = 4_000_000;
+/// How much work the uniqueness test ([`Passphrase::decodability`]) may
+/// do before answering [`Decodability::Unknown`], whatever the list: every
+/// byte it hashes or compares counts one, and every lookup or comparison
+/// [`DECODE_STEP_COST`] more. About a second in an optimised build; the
+/// hardest bundled case (eff-long with a digit, a symbol and a separator
+/// found inside words) takes a fifth of it.
+pub const DECODE_BUDGET: u64 = 1 << 28;
+
+/// What one lookup or comparison of the uniqueness test costs in
+/// [`DECODE_BUDGET`] on top of the bytes it reads, so that many steps over
+/// short strings are bounded as well as few over long ones (and, with the
+/// steps, the leftovers the test remembers: at most about 8 million).
+pub const DECODE_STEP_COST: u64 = 16;
 
 /// The most strings a word slot may hold for the full uniqueness test
 /// (words times what can follow them); beyond it the answer is
 /// [`Decodability::Unknown`].
-const MAX_CODEWORDS: usize = 1 << 20;
+pub const MAX_CODEWORDS: usize = 1 << 20;
+
+/// The most bytes those strings may hold together; beyond it the answer is
+/// [`Decodability::Unknown`], so the test never builds more than this
+/// much (a list of long words with a digit and a symbol would otherwise
+/// make 121 strings of every word).
+pub const MAX_CODEWORD_BYTES: usize = 32 << 20;
 
 /// The letter case of the words in a passphrase.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, Default)]
@@ -234,6 +266,12 @@ impl PassphraseBuilder {
     /// settings, is at least `bits`: a whole number (`.bits(100)`) or not
     /// (`.bits(77.5)`). A whole number of bits is compared exactly, with
     /// no rounding.
+    ///
+    /// The entropy is exact only when different draws give different
+    /// passphrases, so [`build`](Self::build) fails unless the recipe's
+    /// [`decodability`](Passphrase::decodability) is
+    /// [`Decodability::Unique`] (a separator that no word contains always
+    /// is).
     pub fn bits(mut self, bits: impl Into<f64>) -> Self {
         self.bits = Some(bits.into());
         self
@@ -298,7 +336,9 @@ impl PassphraseBuilder {
     /// cross or leave fewer than 2 words, the case leaves fewer than 2
     /// distinct words, the symbol set is empty or contains whitespace or
     /// control characters, or the bits are not a positive finite number or
-    /// need more than [`MAX_WORDS`] words.
+    /// need more than [`MAX_WORDS`] words, or bits are given and the
+    /// recipe's [`decodability`](Passphrase::decodability) is not
+    /// [`Decodability::Unique`].
     pub fn build(self) -> Result<Passphrase> {
         let list = self.list.unwrap_or_default();
         let list = if self.min_length.is_some() || self.max_length.is_some() {
@@ -356,6 +396,21 @@ impl PassphraseBuilder {
             (Some(n), None) => n,
             (None, bits) => recipe.words_for_bits(bits.unwrap_or(f64::from(DEFAULT_BITS)))?,
         };
+        if let Some(bits) = self.bits {
+            let why = match recipe.decodability() {
+                Decodability::Unique => return Ok(recipe),
+                Decodability::Ambiguous => "different draws can give the same passphrase",
+                Decodability::Unknown => {
+                    "it could not be shown that different draws always give different \
+                     passphrases"
+                }
+            };
+            return Err(Error::InvalidInput(format!(
+                "{bits} bits cannot be promised with this word list and these settings: \
+                 {why}, so the entropy is only an upper bound (give a number of words \
+                 instead, or a separator that no word contains)"
+            )));
+        }
         Ok(recipe)
     }
 }
@@ -477,33 +532,58 @@ impl Passphrase {
         }
         let sep = &self.separator;
         if !sep.is_empty() {
-            let in_tokens: HashSet<char> = self
-                .choices
-                .iter()
-                .flat_map(|w| w.chars())
-                .chain(suffixes.iter().flat_map(|s| s.chars()))
-                .collect();
+            let in_sep = |c: char| sep.contains(c);
             // Tokens are non-empty and contain no character of the
             // separator, so the separators are exactly the maximal runs of
             // those characters: splitting is unique.
-            if !sep.chars().any(|c| in_tokens.contains(&c)) {
+            if !self
+                .choices
+                .iter()
+                .chain(&suffixes)
+                .any(|t| t.contains(in_sep))
+            {
                 return Decodability::Unique;
             }
         }
         if suffixes.len() > 1 && self.tokens_decodable() {
             return Decodability::Unique;
         }
-        if self.choices.len().saturating_mul(suffixes.len()) > MAX_CODEWORDS {
+        let Some(codewords) = self.codewords(&suffixes) else {
             return Decodability::Unknown;
-        }
-        let codewords: Vec<Vec<u8>> = self
-            .choices
-            .iter()
-            .flat_map(|w| suffixes.iter().map(move |x| format!("{w}{x}{sep}")))
-            .map(String::into_bytes)
-            .collect();
-        let refs: Vec<&[u8]> = codewords.iter().map(Vec::as_slice).collect();
+        };
+        let refs: Vec<&[u8]> = codewords.iter().collect();
         decode::sardinas_patterson(&refs, DECODE_BUDGET)
+    }
+
+    /// Every string a word slot can hold followed by the separator, or
+    /// `None` when there are more than [`MAX_CODEWORDS`] of them or they
+    /// hold more than [`MAX_CODEWORD_BYTES`] (counted before any is built).
+    fn codewords(&self, suffixes: &[String]) -> Option<Codewords> {
+        let sep = self.separator.as_bytes();
+        let count = self.choices.len().checked_mul(suffixes.len())?;
+        let word_bytes: u64 = self.choices.iter().map(|w| w.len() as u64).sum();
+        let suffix_bytes: u64 = suffixes.iter().map(|x| x.len() as u64).sum();
+        let bytes = (suffixes.len() as u64)
+            .saturating_mul(word_bytes)
+            .saturating_add((self.choices.len() as u64).saturating_mul(suffix_bytes))
+            .saturating_add((count as u64).saturating_mul(sep.len() as u64));
+        if count > MAX_CODEWORDS || bytes > MAX_CODEWORD_BYTES as u64 {
+            return None;
+        }
+        // One buffer for all of them: no allocation per string.
+        let mut all = Codewords {
+            bytes: Vec::with_capacity(bytes as usize),
+            ends: Vec::with_capacity(count),
+        };
+        for w in &self.choices {
+            for x in suffixes {
+                all.bytes.extend_from_slice(w.as_bytes());
+                all.bytes.extend_from_slice(x.as_bytes());
+                all.bytes.extend_from_slice(sep);
+                all.ends.push(all.bytes.len());
+            }
+        }
+        Some(all)
     }
 
     /// A cheaper sufficient test when digits or symbols are on: words,
@@ -513,17 +593,21 @@ impl Passphrase {
     /// back the draw (the digit's and symbol's slots are the number of
     /// words before them).
     fn tokens_decodable(&self) -> bool {
-        let mut tokens: Vec<String> = self.choices.clone();
-        if self.digit {
-            tokens.extend(('0'..='9').map(String::from));
-        }
-        if let Some(symbols) = &self.symbols {
-            tokens.extend(symbols.iter().map(char::to_string));
-        }
-        if !self.separator.is_empty() {
-            tokens.push(self.separator.clone());
-        }
-        let refs: Vec<&[u8]> = tokens.iter().map(|t| t.as_bytes()).collect();
+        let digits: Vec<String> = if self.digit {
+            ('0'..='9').map(String::from).collect()
+        } else {
+            Vec::new()
+        };
+        let symbols: Vec<String> = self.symbols.iter().flatten().map(char::to_string).collect();
+        let separator = (!self.separator.is_empty()).then_some(&self.separator);
+        let refs: Vec<&[u8]> = self
+            .choices
+            .iter()
+            .chain(&digits)
+            .chain(&symbols)
+            .chain(separator)
+            .map(|t| t.as_bytes())
+            .collect();
         let distinct: HashSet<&[u8]> = refs.iter().copied().collect();
         distinct.len() == refs.len()
             && decode::sardinas_patterson(&refs, DECODE_BUDGET) == Decodability::Unique
@@ -561,26 +645,49 @@ impl Passphrase {
     }
 }
 
-impl Recipe for Passphrase {
-    type Output = String;
+/// Strings kept end to end in one buffer.
+struct Codewords {
+    bytes: Vec<u8>,
+    ends: Vec<usize>,
+}
 
-    fn sample<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> String {
+impl Codewords {
+    fn iter(&self) -> impl Iterator<Item = &[u8]> {
+        let starts = std::iter::once(0).chain(self.ends.iter().copied());
+        starts.zip(&self.ends).map(|(a, &b)| &self.bytes[a..b])
+    }
+}
+
+impl Recipe for Passphrase {
+    type Output = SecretString;
+
+    fn sample<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> SecretString {
         use crate::sample::index;
         // One request to the source for many small draws.
         let rng = &mut crate::rng::Buffered::<R>::new(rng);
-        let mut out = String::with_capacity(self.words * (10 + self.separator.len()));
-        // Where the digit and the symbol go is drawn first, so the words
-        // can be written as they are drawn.
+        // Where the digit and the symbol go is drawn first, then the words
+        // in order; the words are written once all are drawn, into a
+        // buffer of exactly their length.
         let digit = self.digit.then(|| (index(rng, self.words), index(rng, 10)));
         let symbol = self
             .symbols
             .as_ref()
             .map(|s| (index(rng, self.words), s[index(rng, s.len())]));
-        for i in 0..self.words {
+        let mut picked: Zeroizing<Vec<usize>> = Zeroizing::new(Vec::with_capacity(self.words));
+        for _ in 0..self.words {
+            picked.push(index(rng, self.choices.len()));
+        }
+        let bytes = picked.iter().map(|&w| self.choices[w].len()).sum::<usize>()
+            + (self.words - 1) * self.separator.len()
+            + usize::from(self.digit)
+            + symbol.map_or(0, |(_, s)| s.len_utf8());
+        let mut out = Zeroizing::new(String::with_capacity(bytes));
+        let reserved = out.capacity();
+        for (i, &w) in picked.iter().enumerate() {
             if i > 0 {
                 out.push_str(&self.separator);
             }
-            out.push_str(&self.choices[index(rng, self.choices.len())]);
+            out.push_str(&self.choices[w]);
             if let Some((slot, d)) = digit
                 && slot == i
             {
@@ -592,7 +699,8 @@ impl Recipe for Passphrase {
                 out.push(s);
             }
         }
-        out
+        debug_assert_eq!(out.capacity(), reserved, "the buffer moved");
+        SecretString::new(out)
     }
 
     fn space(&self) -> BigUint {

@@ -1,10 +1,12 @@
 //! Building a [`Policy`]: every check happens here, so drawing cannot fail.
 
 use super::count::{Part, count};
-use super::{AMBIGUOUS, Class, DEFAULT_BITS, MAX_LENGTH, Policy, SYMBOLS};
+use super::{AMBIGUOUS, CLASSES, Class, DEFAULT_BITS, MAX_LENGTH, Policy, SYMBOLS};
 use crate::entropy::log2;
 use crate::{Error, Result};
 use num_bigint::BigUint;
+use std::collections::HashSet;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
 /// How long the passwords are.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -20,8 +22,8 @@ enum Size {
 #[derive(Debug, Clone, PartialEq)]
 pub struct PolicyBuilder {
     size: Size,
-    disabled: [bool; 4],
-    min: [Option<usize>; 4],
+    disabled: [bool; CLASSES],
+    min: [Option<usize>; CLASSES],
     symbols: Option<String>,
     charset: Option<String>,
     exclude: String,
@@ -32,8 +34,8 @@ impl Default for PolicyBuilder {
     fn default() -> Self {
         PolicyBuilder {
             size: Size::Bits(DEFAULT_BITS),
-            disabled: [false; 4],
-            min: [None; 4],
+            disabled: [false; CLASSES],
+            min: [None; CLASSES],
             symbols: None,
             charset: None,
             exclude: String::new(),
@@ -99,9 +101,11 @@ impl PolicyBuilder {
         self
     }
 
-    /// Draw from exactly these characters (repeats count once), sorted into
-    /// classes: `a-z`, `A-Z`, `0-9`, and everything else as symbols. With a
-    /// character set no class has a minimum unless one is set.
+    /// Draw from exactly these characters (repeats count once, the first
+    /// occurrence keeping its place), sorted into classes by [`Class::of`]:
+    /// lowercase and uppercase letters (of any script), `0-9`, letters
+    /// without case, and everything else as symbols. With a character set
+    /// no class has a minimum unless one is set.
     pub fn charset(mut self, set: &str) -> Self {
         self.charset = Some(set.to_owned());
         self
@@ -125,8 +129,10 @@ impl PolicyBuilder {
     /// # Errors
     ///
     /// [`Error::InvalidInput`], one line naming the bad value, when:
-    /// a character set or symbol set holds a control character, or a symbol
-    /// set a letter or digit; the character set is empty; no character is
+    /// a character set or symbol set holds a control character, a format
+    /// character (Unicode category Cf, such as U+200B or U+FEFF) or a
+    /// combining mark (Mn, Mc, Me, such as U+0301), or a symbol set a
+    /// letter or digit; the character set is empty; no character is
     /// left (every class disabled or every character excluded); a minimum of
     /// 1 or more is set for a class that is disabled or has no characters
     /// left; the minimums add up to more than the length; the length is 0
@@ -139,10 +145,11 @@ impl PolicyBuilder {
             .chars()
             .chain(AMBIGUOUS.chars().filter(|_| self.no_ambiguous))
             .collect();
+        let banned: HashSet<char> = excluded.iter().copied().collect();
         for set in &mut sets {
-            set.retain(|c| !excluded.contains(c));
+            set.retain(|c| !banned.contains(c));
         }
-        let mut mins = [0usize; 4];
+        let mut mins = [0usize; CLASSES];
         for class in Class::ALL {
             let i = class.index();
             mins[i] = match self.min[i] {
@@ -175,7 +182,7 @@ impl PolicyBuilder {
                 )
             }));
         }
-        let parts_for = |mins: &[usize; 4]| parts_of(&sets, mins);
+        let parts_for = |mins: &[usize; CLASSES]| parts_of(&sets, mins);
         let total_min: usize = mins.iter().sum();
         let length = match self.size {
             Size::Length(0) => return Err(invalid("the length must be at least 1".to_owned())),
@@ -199,23 +206,26 @@ impl PolicyBuilder {
         Ok(Policy::from_parts(length, sets, mins, parts, groups))
     }
 
-    /// The characters of each class before exclusions.
-    fn class_sets(&self) -> Result<[Vec<char>; 4]> {
-        let mut sets: [Vec<char>; 4] = Default::default();
+    /// The characters of each class before exclusions, each once, in the
+    /// order of their first occurrence.
+    fn class_sets(&self) -> Result<[Vec<char>; CLASSES]> {
+        let mut sets: [Vec<char>; CLASSES] = Default::default();
+        // One set of the characters seen, so repeats cost a lookup each
+        // rather than a scan of the class.
+        let mut seen = HashSet::new();
         if let Some(charset) = &self.charset {
-            check_printable(charset, "character set")?;
+            check_chars(charset, "character set")?;
             if charset.is_empty() {
                 return Err(invalid("the character set is empty".to_owned()));
             }
             for c in charset.chars() {
-                let set = &mut sets[Class::of(c).index()];
-                if !set.contains(&c) {
-                    set.push(c);
+                if seen.insert(c) {
+                    sets[Class::of(c).index()].push(c);
                 }
             }
         } else {
             let symbols = self.symbols.as_deref().unwrap_or(SYMBOLS);
-            check_printable(symbols, "symbol set")?;
+            check_chars(symbols, "symbol set")?;
             if let Some(c) = symbols.chars().find(|&c| Class::of(c) != Class::Symbol) {
                 return Err(invalid(format!(
                     "the symbol set contains {c:?}, which is a letter or digit"
@@ -228,7 +238,7 @@ impl PolicyBuilder {
                 };
                 let set = &mut sets[class.index()];
                 for c in chars.chars() {
-                    if !set.contains(&c) {
+                    if seen.insert(c) {
                         set.push(c);
                     }
                 }
@@ -247,21 +257,34 @@ fn invalid(msg: String) -> Error {
     Error::InvalidInput(msg)
 }
 
-fn check_printable(set: &str, what: &str) -> Result<()> {
-    match set.chars().find(|c| c.is_control()) {
-        Some(c) => Err(invalid(format!(
-            "the {what} contains a control character (U+{:04X})",
+/// Refuses the characters a password must not hold: control characters,
+/// format characters (invisible: U+200B ZERO WIDTH SPACE, U+200D ZERO
+/// WIDTH JOINER, U+FEFF, the bidirectional controls, …) and combining
+/// marks (which join the character before them, so the password would not
+/// be the characters it seems to be).
+fn check_chars(set: &str, what: &str) -> Result<()> {
+    for c in set.chars() {
+        let kind = match c.general_category() {
+            GeneralCategory::Control => "a control character",
+            GeneralCategory::Format => "a format character",
+            GeneralCategory::NonspacingMark
+            | GeneralCategory::SpacingMark
+            | GeneralCategory::EnclosingMark => "a combining mark",
+            _ => continue,
+        };
+        return Err(invalid(format!(
+            "the {what} contains {kind} (U+{:04X})",
             u32::from(c)
-        ))),
-        None => Ok(()),
+        )));
     }
+    Ok(())
 }
 
 /// The parts the counter and sampler work on, with the characters of each:
 /// classes with a minimum first (largest minimum first: the first part needs
 /// no table), then one free part holding every class without a minimum.
-fn parts_of(sets: &[Vec<char>; 4], mins: &[usize; 4]) -> (Vec<Part>, Vec<Vec<char>>) {
-    let mut order: Vec<usize> = (0..4).filter(|&i| mins[i] > 0).collect();
+fn parts_of(sets: &[Vec<char>; CLASSES], mins: &[usize; CLASSES]) -> (Vec<Part>, Vec<Vec<char>>) {
+    let mut order: Vec<usize> = (0..CLASSES).filter(|&i| mins[i] > 0).collect();
     order.sort_by_key(|&i| std::cmp::Reverse(mins[i]));
     let mut parts = Vec::new();
     let mut groups = Vec::new();
@@ -272,7 +295,7 @@ fn parts_of(sets: &[Vec<char>; 4], mins: &[usize; 4]) -> (Vec<Part>, Vec<Vec<cha
         });
         groups.push(sets[i].clone());
     }
-    let free: Vec<char> = (0..4)
+    let free: Vec<char> = (0..CLASSES)
         .filter(|&i| mins[i] == 0)
         .flat_map(|i| sets[i].iter().copied())
         .collect();

@@ -11,7 +11,8 @@
 //! use keysmith::Recipe;
 //! use keysmith::password::Policy;
 //!
-//! // All four classes, at least one of each, long enough for 128 bits.
+//! // Lowercase, uppercase, digits and symbols, at least one of each, long
+//! // enough for 128 bits.
 //! let policy = Policy::default();
 //! let password = policy.generate();
 //! assert!(policy.entropy_bits() >= 128.0);
@@ -26,6 +27,21 @@
 //! assert!(pw.chars().filter(char::is_ascii_digit).count() >= 3);
 //! # Ok::<(), keysmith::Error>(())
 //! ```
+//!
+//! # Character classes
+//!
+//! Every character belongs to one [`Class`], decided by
+//! [`Class::of`] from its Unicode general category: lowercase letters
+//! (`a`–`z`, `é`, `ß`, …), uppercase letters (`A`–`Z`, `É`, …), the digits
+//! `0`–`9`, letters without case (`中`, `ا`, `ー`, …) and symbols (everything
+//! else: punctuation, `€`, `±`, …). A character set or symbol set may not
+//! hold control or format characters (U+200B, U+FEFF, …) or combining marks
+//! (U+0301, …): they are invisible, or change the character before them,
+//! so a password holding one is not what it looks like.
+//!
+//! The password is drawn into a [`SecretString`]: its buffer is reserved at
+//! its final size before the first character is written and wiped when it
+//! is dropped, and its `Debug` form does not show it.
 //!
 //! # Why not the usual shortcuts
 //!
@@ -42,8 +58,10 @@
 
 mod builder;
 mod count;
+mod secret;
 
 pub use builder::PolicyBuilder;
+pub use secret::SecretString;
 
 use crate::entropy::Recipe;
 use crate::sample::{UniformBelow, index, shuffle};
@@ -51,6 +69,8 @@ use count::{Part, row_total, step_weight, suffix_tables};
 use num_bigint::BigUint;
 use rand_core::CryptoRng;
 use std::fmt;
+use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
+use zeroize::{Zeroize, Zeroizing};
 
 /// The symbols used by default: Python's `string.punctuation`, the 32 ASCII
 /// punctuation characters.
@@ -72,28 +92,53 @@ pub const MAX_LENGTH: usize = 1024;
 /// A class of characters a policy can require or leave out.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash, PartialOrd, Ord)]
 pub enum Class {
-    /// `a` to `z`.
+    /// Lowercase letters: by default `a` to `z`; in a character set also
+    /// any other lowercase letter (Unicode category Ll: `é`, `ß`, `ж`, …).
     Lower,
-    /// `A` to `Z`.
+    /// Uppercase letters: by default `A` to `Z`; in a character set also
+    /// any other uppercase letter (Unicode category Lu: `É`, `Ж`, …).
     Upper,
     /// `0` to `9`.
     Digit,
     /// Anything else: by default the characters of [`SYMBOLS`].
     Symbol,
+    /// Letters without case (Unicode categories Lo, Lm and Lt: `中`, `ا`,
+    /// `ー`, `ǅ`, …), which are neither lowercase nor uppercase letters nor
+    /// symbols. None by default; only a character set holds them.
+    OtherLetter,
 }
 
-impl Class {
-    /// The four classes, in this order.
-    pub const ALL: [Class; 4] = [Class::Lower, Class::Upper, Class::Digit, Class::Symbol];
+/// The number of classes.
+const CLASSES: usize = Class::ALL.len();
 
-    /// The class of a character: ASCII lowercase, uppercase, digit, or
-    /// (anything else, including non-ASCII letters) symbol.
+impl Class {
+    /// The five classes, in this order.
+    pub const ALL: [Class; 5] = [
+        Class::Lower,
+        Class::Upper,
+        Class::Digit,
+        Class::Symbol,
+        Class::OtherLetter,
+    ];
+
+    /// The class of a character, from its Unicode general category:
+    /// lowercase letters (Ll), uppercase letters (Lu), the digits `0`–`9`,
+    /// other letters (Lo, Lm, Lt) and symbols (everything else, digits of
+    /// other scripts included).
     pub fn of(c: char) -> Class {
         match c {
             'a'..='z' => Class::Lower,
             'A'..='Z' => Class::Upper,
             '0'..='9' => Class::Digit,
-            _ => Class::Symbol,
+            _ if c.is_ascii() => Class::Symbol,
+            _ => match c.general_category() {
+                GeneralCategory::LowercaseLetter => Class::Lower,
+                GeneralCategory::UppercaseLetter => Class::Upper,
+                GeneralCategory::TitlecaseLetter
+                | GeneralCategory::ModifierLetter
+                | GeneralCategory::OtherLetter => Class::OtherLetter,
+                _ => Class::Symbol,
+            },
         }
     }
 
@@ -104,6 +149,7 @@ impl Class {
             Class::Upper => "ABCDEFGHIJKLMNOPQRSTUVWXYZ",
             Class::Digit => "0123456789",
             Class::Symbol => SYMBOLS,
+            Class::OtherLetter => "",
         }
     }
 
@@ -121,6 +167,8 @@ impl Class {
             (Class::Digit, false) => "digits",
             (Class::Symbol, true) => "symbol",
             (Class::Symbol, false) => "symbols",
+            (Class::OtherLetter, true) => "letter without case",
+            (Class::OtherLetter, false) => "letters without case",
         }
     }
 }
@@ -147,14 +195,19 @@ pub enum Method {
 #[derive(Clone)]
 pub struct Policy {
     length: usize,
-    classes: [Vec<char>; 4],
-    mins: [usize; 4],
+    classes: [Vec<char>; CLASSES],
+    mins: [usize; CLASSES],
     parts: Vec<Part>,
     /// The characters of each part, in the order of `parts`.
     groups: Vec<Vec<char>>,
     /// Every character, part by part, and the part each belongs to.
     alphabet: Vec<char>,
     part_of: Vec<u8>,
+    /// Every character, sorted, for [`Policy::accepts`].
+    sorted: Vec<char>,
+    /// The most bytes a password can take: `length` times the longest
+    /// character's UTF-8 length.
+    max_bytes: usize,
     space: BigUint,
     method: Method,
     /// For [`Method::Composition`]: `tables[j][n]` counts the strings of
@@ -163,8 +216,9 @@ pub struct Policy {
 }
 
 impl Policy {
-    /// A builder starting from the default policy: all four classes, at
-    /// least one of each, length for [`DEFAULT_BITS`] bits.
+    /// A builder starting from the default policy: lowercase, uppercase,
+    /// digits and symbols, at least one of each, length for
+    /// [`DEFAULT_BITS`] bits.
     ///
     /// ```
     /// use keysmith::password::Policy;
@@ -178,8 +232,8 @@ impl Policy {
 
     fn from_parts(
         length: usize,
-        classes: [Vec<char>; 4],
-        mins: [usize; 4],
+        classes: [Vec<char>; CLASSES],
+        mins: [usize; CLASSES],
         parts: Vec<Part>,
         groups: Vec<Vec<char>>,
     ) -> Policy {
@@ -189,6 +243,9 @@ impl Policy {
             alphabet.extend_from_slice(g);
             part_of.extend(std::iter::repeat_n(j as u8, g.len()));
         }
+        let mut sorted = alphabet.clone();
+        sorted.sort_unstable();
+        let max_bytes = length * alphabet.iter().map(|c| c.len_utf8()).max().unwrap_or(1);
         let space = count::count(&parts, length);
         // Rejection succeeds with probability space / |A|^L: use it when
         // that is at least 1/4.
@@ -207,6 +264,8 @@ impl Policy {
             groups,
             alphabet,
             part_of,
+            sorted,
+            max_bytes,
             space,
             method,
             tables,
@@ -242,37 +301,40 @@ impl Policy {
     /// Whether `password` satisfies the policy: the right length, only
     /// allowed characters, every minimum met.
     pub fn accepts(&self, password: &str) -> bool {
-        let mut counts = [0usize; 4];
+        let mut counts = [0usize; CLASSES];
         let mut len = 0;
         for c in password.chars() {
-            let class = Class::of(c);
-            if !self.classes[class.index()].contains(&c) {
+            if self.sorted.binary_search(&c).is_err() {
                 return false;
             }
-            counts[class.index()] += 1;
+            counts[Class::of(c).index()] += 1;
             len += 1;
         }
         len == self.length && counts.iter().zip(&self.mins).all(|(c, m)| c >= m)
     }
 
-    fn sample_rejection<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> String {
-        let mut out = String::with_capacity(self.length);
+    fn sample_rejection<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> SecretString {
+        let mut out = Zeroizing::new(String::with_capacity(self.max_bytes));
+        let reserved = out.capacity();
         loop {
-            let mut counts = [0usize; 4];
+            let mut counts = [0usize; CLASSES];
             for _ in 0..self.length {
                 let i = index(rng, self.alphabet.len());
                 counts[usize::from(self.part_of[i])] += 1;
                 out.push(self.alphabet[i]);
             }
             if self.parts.iter().zip(&counts).all(|(p, &c)| c >= p.min) {
-                return out;
+                debug_assert_eq!(out.capacity(), reserved, "the buffer moved");
+                return SecretString::new(out);
             }
-            wipe(&mut out);
+            // Empties it, zeroing the whole buffer, and keeps the capacity.
+            out.zeroize();
         }
     }
 
-    fn sample_composition<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> String {
-        let mut chars: Vec<char> = Vec::with_capacity(self.length);
+    fn sample_composition<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> SecretString {
+        // Wiped when dropped, and never grown (so never moved).
+        let mut chars: Zeroizing<Vec<char>> = Zeroizing::new(Vec::with_capacity(self.length));
         let mut left = self.length;
         let last = self.parts.len() - 1;
         for (j, part) in self.parts.iter().enumerate() {
@@ -292,9 +354,13 @@ impl Policy {
         // uniform shuffle, and the characters within a class are already
         // independent and uniform.
         shuffle(rng, &mut chars);
-        let out: String = chars.iter().collect();
-        chars.fill('\0');
-        out
+        let mut out = Zeroizing::new(String::with_capacity(self.max_bytes));
+        let reserved = out.capacity();
+        for &c in chars.iter() {
+            out.push(c);
+        }
+        debug_assert_eq!(out.capacity(), reserved, "the buffer moved");
+        SecretString::new(out)
     }
 
     /// How many characters of part `j` go into the `n` positions left:
@@ -324,16 +390,9 @@ impl Policy {
     }
 }
 
-/// Empties `s`, overwriting its bytes first.
-fn wipe(s: &mut String) {
-    let mut bytes = std::mem::take(s).into_bytes();
-    bytes.fill(0);
-    bytes.clear();
-    *s = String::from_utf8(bytes).unwrap_or_default();
-}
-
 impl Default for Policy {
-    /// All four classes, at least one of each, and the smallest length
+    /// The four classes with default characters (lowercase, uppercase,
+    /// digits, symbols), at least one of each, and the smallest length
     /// whose exact entropy reaches [`DEFAULT_BITS`] bits (20 characters).
     fn default() -> Self {
         Policy::builder()
@@ -343,10 +402,10 @@ impl Default for Policy {
 }
 
 impl Recipe for Policy {
-    type Output = String;
+    type Output = SecretString;
 
     /// A password drawn uniformly from all that satisfy the policy.
-    fn sample<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> String {
+    fn sample<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> SecretString {
         // One request to the source for many small draws.
         let mut rng = crate::rng::Buffered::<R>::new(rng);
         match self.method {

@@ -20,9 +20,12 @@ fn default_policy_is_twenty_characters_of_four_classes() {
     assert!(p.entropy_bits() >= DEFAULT_BITS);
     assert_eq!(p.alphabet().chars().count(), 94);
     assert_eq!(p.method(), Method::Rejection);
-    for class in Class::ALL {
+    for class in [Class::Lower, Class::Upper, Class::Digit, Class::Symbol] {
         assert_eq!(p.min(class), 1);
     }
+    // Only a character set holds letters without case.
+    assert!(p.chars(Class::OtherLetter).is_empty());
+    assert_eq!(p.min(Class::OtherLetter), 0);
 }
 
 #[test]
@@ -83,10 +86,33 @@ fn debug_shows_the_policy_not_tables() {
 }
 
 #[test]
-fn wipe_empties_and_keeps_capacity() {
-    let mut s = String::from("secret");
-    let cap = s.capacity();
-    wipe(&mut s);
-    assert!(s.is_empty());
-    assert_eq!(s.capacity(), cap);
+fn password_buffer_is_reserved_at_its_final_size() {
+    // Characters of 1 to 4 bytes: whatever is drawn, the buffer made for
+    // the password is never outgrown (a reallocation would free a partial
+    // copy unwiped).
+    let p = Policy::builder()
+        .charset("aé€😀")
+        .length(16)
+        .build()
+        .unwrap();
+    assert_eq!(p.max_bytes, 16 * 4);
+    let mut rng = OsRng;
+    for method in [Method::Rejection, Method::Composition] {
+        let p = p.clone().forced(method);
+        for _ in 0..200 {
+            let pw = p.sample(&mut rng);
+            assert!(p.accepts(&pw));
+            // The buffer itself, moved out, not a copy.
+            let bytes = pw.into_bytes();
+            assert_eq!(bytes.capacity(), 16 * 4, "{method:?}");
+        }
+    }
+}
+
+#[test]
+fn a_drawn_password_does_not_show_in_debug() {
+    let pw = Policy::builder().length(30).build().unwrap().generate();
+    let shown = format!("{pw:?}");
+    assert!(!shown.contains(pw.expose()), "{shown}");
+    assert_eq!(shown, "SecretString([redacted])");
 }
