@@ -66,8 +66,10 @@ pub(crate) struct PasswordArgs {
     #[arg(long, value_name = "SET", conflicts_with_all = ["no_symbols", "charset"])]
     symbols: Option<String>,
 
-    /// Use exactly these characters (repeats count once); a-z, A-Z and 0-9
-    /// count as their classes, anything else as a symbol.
+    /// Use exactly these characters (repeats count once): letters of any
+    /// script count as lowercase, uppercase or caseless letters by their
+    /// Unicode category, 0-9 as digits, anything else as a symbol; format
+    /// characters (U+200B, U+FEFF, ...) and combining marks are refused.
     #[arg(long, value_name = "SET")]
     charset: Option<String>,
 
