@@ -2,6 +2,7 @@
 
 use crate::cli::Items;
 use crate::failure::Failure;
+use keysmith::zeroize::Zeroize;
 use std::io::Read;
 use std::path::Path;
 
@@ -41,7 +42,7 @@ pub(crate) fn read_input(path: &Path, limit: Option<(u64, &str)>) -> Result<Vec<
     let mut buf = Vec::new();
     let read = file.take(cap).read_to_end(&mut buf);
     if let Err(e) = read {
-        buf.fill(0);
+        buf.zeroize();
         return Err(Failure::usage(format!(
             "cannot read {shown}: {}",
             io_reason(&e)
@@ -50,7 +51,7 @@ pub(crate) fn read_input(path: &Path, limit: Option<(u64, &str)>) -> Result<Vec<
     if let Some((l, purpose)) = limit
         && buf.len() as u64 > l
     {
-        buf.fill(0);
+        buf.zeroize();
         return Err(Failure::usage(format!(
             "{shown} is larger than {}: {purpose}",
             show_size(l)

@@ -16,6 +16,7 @@ use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use failure::{Failure, Status};
 use keysmith::TokenFormat;
+use keysmith::zeroize::Zeroize;
 use output::Output;
 use std::io::{IsTerminal, Write};
 use std::process::ExitCode;
@@ -133,7 +134,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
                 if a.raw {
                     let mut bytes = keysmith::token_bytes(a.nbytes);
                     out.raw(&bytes)?;
-                    bytes.fill(0);
+                    bytes.zeroize();
                 } else {
                     out.text(&keysmith::token_with(
                         &mut keysmith::rng(),
@@ -198,8 +199,8 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Compare(a) => {
             let (mut x, mut y) = input::secrets(&a.a, &a.b, a.exact)?;
             let equal = keysmith::compare_digest(&x, &y);
-            x.fill(0);
-            y.fill(0);
+            x.zeroize();
+            y.zeroize();
             if !a.quiet {
                 let mut out = Output::new(false);
                 out.text(if equal { "equal" } else { "different" })?;
@@ -273,7 +274,7 @@ fn stream_bytes(size: u64) -> Result<(), Failure> {
         }
         stdout.flush().map_err(Failure::output)
     })();
-    buf.fill(0);
+    buf.zeroize();
     if let Some(bar) = progress {
         bar.finish_and_clear();
     }

@@ -107,7 +107,9 @@ impl fmt::Debug for ServerKey {
 
 impl Drop for ServerKey {
     fn drop(&mut self) {
-        self.key.fill(0);
+        // `zeroize`, not `fill(0)`: a store into memory about to be freed
+        // is one the optimiser may remove.
+        zeroize::Zeroize::zeroize(&mut self.key);
     }
 }
 

@@ -72,7 +72,7 @@ pub use recovery::{IssuedCodes, RecoveryCodeSets, RedeemOutcome};
 pub use reset::{IssuedToken, ResetTokens};
 pub use scope::{ALL_SCOPES, Scope, Scopes};
 pub use service::{CreatedServiceKey, SERVICE_KEY_PREFIX, ServiceKeyInfo, ServiceKeys};
-pub use sweep::{API_KEY_RETENTION, SWEEP_BATCH, SweepReport};
+pub use sweep::{API_KEY_RETENTION, SWEEP_BATCH, SWEEP_PAUSE, SweepReport};
 pub use tenant::{DEFAULT_TENANT, Tenant, TenantStore};
 pub use totp::{ConfirmOutcome, Enrolment, FactorInfo, TotpFactors, TotpOptions, VerifyOutcome};
 

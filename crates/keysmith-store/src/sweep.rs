@@ -13,7 +13,10 @@ pub const API_KEY_RETENTION: Duration = Duration::from_secs(30 * 24 * 3600);
 /// sweeper deletes. A sweep of a large backlog is many short statements,
 /// with the flows' writes between them, instead of one that holds SQLite's
 /// write lock, or PostgreSQL's row locks, for the whole backlog.
-pub const SWEEP_BATCH: u64 = 1000;
+pub const SWEEP_BATCH: u64 = 250;
+
+/// The least pause between two batches of the sweeper; see [`SWEEP_BATCH`].
+pub const SWEEP_PAUSE: Duration = Duration::from_millis(1);
 
 /// What one sweep deleted.
 #[derive(Debug, Clone, Copy, Default, PartialEq, Eq)]
@@ -164,6 +167,7 @@ impl Store {
         );
         let mut total = 0;
         loop {
+            let started = std::time::Instant::now();
             let deleted = {
                 let _turn = self.writing().await;
                 let mut query = sqlx::query(sqlx::AssertSqlSafe(sql.as_str()));
@@ -176,7 +180,10 @@ impl Store {
             if deleted < SWEEP_BATCH {
                 return Ok(total);
             }
-            tokio::task::yield_now().await;
+            // As long again before the next batch (at least SWEEP_PAUSE):
+            // a backlog takes at most half of the database's write time,
+            // and the writes queued behind a batch go before the next one.
+            tokio::time::sleep(started.elapsed().max(SWEEP_PAUSE)).await;
         }
     }
 

@@ -172,7 +172,7 @@ pub(crate) fn run(args: PassphraseArgs) -> Result<Status, Failure> {
     for _ in 0..args.generated.repeat.count {
         let phrase = recipe.sample(&mut rng);
         let written = out.secret(&phrase, bits);
-        phrase.into_bytes().fill(0);
+        drop(phrase); // a SecretString: wiped here
         written?;
     }
     out.finish()?;
