@@ -182,8 +182,9 @@ for ver in versions:
     line = f"{label}ssue + redeem pairs per second through HTTP: {pairs}."
     if "postgres" in backends:
         tps = pgbench_tps(ver)
-        line += (f" pgbench running the same statements (service-key lookups, the issue transaction, "
-                 f"the guarded redeem) directly ({c} clients, prepared, `sslmode=disable`): {tps:.0f} per "
+        line += (f" pgbench running the same statements (`{open(f'{out}/pgbench-{ver}.script').read().strip() if os.path.exists(f'{out}/pgbench-{ver}.script') else 'bench/pgbench_reset.sql'}`: "
+                 f"the issue transaction and the guarded redeem, with the service-key lookups where that "
+                 f"version makes one per request) directly ({c} clients, prepared, `sslmode=disable`): {tps:.0f} per "
                  f"second, so the server reaches {100 * pairs_per_second(ver, 'postgres') / tps:.0f}% of "
                  f"the database's own rate.")
         verify = []
