@@ -557,4 +557,29 @@ mod tests {
         );
         std::fs::remove_dir_all(&dir).unwrap();
     }
+
+    #[test]
+    fn the_service_key_cache_is_bounded() {
+        let with = |d: Duration| ServeFlags {
+            service_key_cache: Some(d),
+            ..flags("sqlite::memory:")
+        };
+        let c = ServeConfig::resolve(flags("sqlite::memory:"), None).unwrap();
+        assert_eq!(
+            c.service_key_cache,
+            StoreOptions::default().service_key_cache
+        );
+        for ok in [Duration::ZERO, keysmith_store::MAX_SERVICE_KEY_CACHE] {
+            let c = ServeConfig::resolve(with(ok), None).unwrap();
+            let keys = keysmith_store::ServerKeys::new(
+                keysmith_store::ServerKey::new("k1", [7u8; 32].to_vec()).unwrap(),
+            );
+            assert_eq!(c.store_options(keys).service_key_cache, ok);
+        }
+        let too_long = keysmith_store::MAX_SERVICE_KEY_CACHE + Duration::from_secs(1);
+        match ServeConfig::resolve(with(too_long), None) {
+            Err(StartError::Config(m)) => assert!(m.contains("at most 1m"), "{m}"),
+            other => panic!("{other:?}"),
+        }
+    }
 }
