@@ -19,7 +19,7 @@
 //! the current key when used).
 
 use keysmith_store::{
-    Backend, MIN_KEY_LEN, ServerKey, ServerKeys, StoreOptions, decode_hex, redact_url,
+    AtRestKey, AtRestKeys, Backend, MIN_KEY_LEN, StoreOptions, decode_hex, redact_url,
 };
 use std::fmt;
 use std::io::Write;
@@ -113,7 +113,7 @@ pub struct ServeFlags {
 
 /// Where the server keys come from.
 #[derive(Clone)]
-pub enum ServerKeySource {
+pub enum AtRestKeySource {
     /// A key file the operator named; it must exist.
     File(PathBuf),
     /// The text of `KEYSMITH_SERVER_KEY`.
@@ -126,13 +126,13 @@ pub enum ServerKeySource {
     Ephemeral,
 }
 
-impl fmt::Debug for ServerKeySource {
+impl fmt::Debug for AtRestKeySource {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            ServerKeySource::File(p) => f.debug_tuple("File").field(p).finish(),
-            ServerKeySource::Env(_) => f.write_str("Env([redacted])"),
-            ServerKeySource::BesideDatabase(p) => f.debug_tuple("BesideDatabase").field(p).finish(),
-            ServerKeySource::Ephemeral => f.write_str("Ephemeral"),
+            AtRestKeySource::File(p) => f.debug_tuple("File").field(p).finish(),
+            AtRestKeySource::Env(_) => f.write_str("Env([redacted])"),
+            AtRestKeySource::BesideDatabase(p) => f.debug_tuple("BesideDatabase").field(p).finish(),
+            AtRestKeySource::Ephemeral => f.write_str("Ephemeral"),
         }
     }
 }
@@ -145,7 +145,7 @@ pub struct ServeConfig {
     /// The address to listen on, such as `127.0.0.1:8080`.
     pub listen: String,
     /// Where the server keys come from.
-    pub server_key: ServerKeySource,
+    pub server_key: AtRestKeySource,
     /// How logs are written.
     pub log_format: LogFormat,
     /// How often spent rows are purged.
@@ -208,11 +208,11 @@ impl ServeConfig {
         let db_url = flags.db.unwrap_or_else(|| DEFAULT_DB.to_string());
         let backend = Backend::of_url(&db_url).map_err(|e| StartError::Config(e.to_string()))?;
         let server_key = match (flags.server_key_file, env_key, backend) {
-            (Some(path), _, _) => ServerKeySource::File(path),
-            (None, Some(text), _) => ServerKeySource::Env(text),
+            (Some(path), _, _) => AtRestKeySource::File(path),
+            (None, Some(text), _) => AtRestKeySource::Env(text),
             (None, None, Backend::Sqlite) => match sqlite_file(&db_url) {
-                Some(db) => ServerKeySource::BesideDatabase(key_file_beside(&db)),
-                None => ServerKeySource::Ephemeral,
+                Some(db) => AtRestKeySource::BesideDatabase(key_file_beside(&db)),
+                None => AtRestKeySource::Ephemeral,
             },
             (None, None, _) => {
                 return Err(StartError::Config(format!(
@@ -298,8 +298,8 @@ impl ServeConfig {
 
 impl ServeConfig {
     /// The store's options for this configuration, with `keys`.
-    pub fn store_options(&self, keys: ServerKeys) -> StoreOptions {
-        let mut options = StoreOptions::default().with_server_keys(keys);
+    pub fn store_options(&self, keys: AtRestKeys) -> StoreOptions {
+        let mut options = StoreOptions::default().with_at_rest_keys(keys);
         options.statement_timeout = self.db_statement_timeout;
         options.lock_timeout = self.db_lock_timeout;
         options.totp_skew = self.totp_skew;
@@ -327,18 +327,18 @@ fn key_file_beside(db: &Path) -> PathBuf {
     PathBuf::from(name)
 }
 
-impl ServerKeySource {
+impl AtRestKeySource {
     /// The server keys, creating the file beside a SQLite database when it
     /// is missing. A key file that group or others may read is used, with
     /// a warning in the log.
-    pub fn load(&self) -> Result<ServerKeys, StartError> {
+    pub fn load(&self) -> Result<AtRestKeys, StartError> {
         match self {
-            ServerKeySource::Env(text) => parse_server_keys(text, SERVER_KEY_ENV),
-            ServerKeySource::Ephemeral => ServerKey::generate("ephemeral")
-                .map(ServerKeys::new)
+            AtRestKeySource::Env(text) => parse_at_rest_keys(text, SERVER_KEY_ENV),
+            AtRestKeySource::Ephemeral => AtRestKey::generate("ephemeral")
+                .map(AtRestKeys::new)
                 .map_err(|e| StartError::Runtime(e.to_string())),
-            ServerKeySource::File(path) => read_key_file(path),
-            ServerKeySource::BesideDatabase(path) => {
+            AtRestKeySource::File(path) => read_key_file(path),
+            AtRestKeySource::BesideDatabase(path) => {
                 if create_key_file(path)? {
                     tracing::info!(path = %path.display(), "created a new server key file");
                 }
@@ -348,7 +348,7 @@ impl ServerKeySource {
     }
 }
 
-fn read_key_file(path: &Path) -> Result<ServerKeys, StartError> {
+fn read_key_file(path: &Path) -> Result<AtRestKeys, StartError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         StartError::Config(format!(
             "cannot read the server key file {}: {e}",
@@ -356,7 +356,7 @@ fn read_key_file(path: &Path) -> Result<ServerKeys, StartError> {
         ))
     })?;
     warn_if_exposed(path);
-    parse_server_keys(&text, &path.display().to_string())
+    parse_at_rest_keys(&text, &path.display().to_string())
 }
 
 #[cfg(unix)]
@@ -419,9 +419,9 @@ fn create_key_file(path: &Path) -> Result<bool, StartError> {
 
 /// Parses key lines (`<id>:<hex>`, first current) from `text`; `origin`
 /// names where they came from in messages. Messages never quote a key.
-pub fn parse_server_keys(text: &str, origin: &str) -> Result<ServerKeys, StartError> {
+pub fn parse_at_rest_keys(text: &str, origin: &str) -> Result<AtRestKeys, StartError> {
     let bad = |msg: String| StartError::Config(format!("{origin}: {msg}"));
-    let mut keys: Vec<ServerKey> = Vec::new();
+    let mut keys: Vec<AtRestKey> = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
@@ -437,7 +437,7 @@ pub fn parse_server_keys(text: &str, origin: &str) -> Result<ServerKeys, StartEr
                     n + 1
                 ))
             })?;
-            let key = ServerKey::new(id, bytes).map_err(|e| bad(e.to_string()))?;
+            let key = AtRestKey::new(id, bytes).map_err(|e| bad(e.to_string()))?;
             if keys.iter().any(|k| k.id() == key.id()) {
                 return Err(bad(format!("the key id '{id}' appears twice")));
             }
@@ -448,7 +448,7 @@ pub fn parse_server_keys(text: &str, origin: &str) -> Result<ServerKeys, StartEr
     let current = keys
         .next()
         .ok_or_else(|| bad("no key found: expected lines of <id>:<hex key>".into()))?;
-    Ok(keys.fold(ServerKeys::new(current), ServerKeys::with_previous))
+    Ok(keys.fold(AtRestKeys::new(current), AtRestKeys::with_previous))
 }
 
 #[cfg(test)]
@@ -468,13 +468,13 @@ mod tests {
     fn sqlite_keys_live_beside_the_database() {
         let c = ServeConfig::resolve(flags("sqlite://data/keysmith.db?mode=rwc"), None).unwrap();
         match c.server_key {
-            ServerKeySource::BesideDatabase(p) => {
+            AtRestKeySource::BesideDatabase(p) => {
                 assert_eq!(p, PathBuf::from("data/keysmith.db.server-key"));
             }
             other => panic!("{other:?}"),
         }
         let c = ServeConfig::resolve(flags("sqlite::memory:"), None).unwrap();
-        assert!(matches!(c.server_key, ServerKeySource::Ephemeral));
+        assert!(matches!(c.server_key, AtRestKeySource::Ephemeral));
         let c = ServeConfig::resolve(ServeFlags::default(), None).unwrap();
         assert_eq!(c.db_url, DEFAULT_DB);
         assert_eq!(c.listen, DEFAULT_LISTEN);
@@ -488,7 +488,7 @@ mod tests {
         assert!(e.to_string().contains("--server-key-file"), "{e}");
         let c = ServeConfig::resolve(flags("postgres://u:hunter2@h/db"), Some(format!("k:{HEX}")))
             .unwrap();
-        assert!(matches!(c.server_key, ServerKeySource::Env(_)));
+        assert!(matches!(c.server_key, AtRestKeySource::Env(_)));
         let shown = format!("{c:?}");
         assert!(
             !shown.contains("hunter2") && !shown.contains(HEX),
@@ -506,10 +506,10 @@ mod tests {
     #[test]
     fn key_lines_parse_first_current() {
         let text = format!("# comment\n\nnew:{HEX}\nold:{}\n", HEX.replace('0', "1"));
-        let keys = parse_server_keys(&text, "f").unwrap();
+        let keys = parse_at_rest_keys(&text, "f").unwrap();
         assert_eq!(keys.current().id(), "new");
         assert!(keys.get("old").is_some());
-        let keys = parse_server_keys(&format!("a:{HEX} b:{HEX}"), "env").unwrap();
+        let keys = parse_at_rest_keys(&format!("a:{HEX} b:{HEX}"), "env").unwrap();
         assert_eq!(keys.current().id(), "a");
     }
 
@@ -526,7 +526,7 @@ mod tests {
             format!("k:{HEX}\nk:{HEX}"),
             format!("bad id:{HEX}"),
         ] {
-            let e = parse_server_keys(&text, "f").unwrap_err();
+            let e = parse_at_rest_keys(&text, "f").unwrap_err();
             assert_eq!(e.exit_code(), 2);
             let shown = e.to_string();
             assert!(shown.starts_with("f: "), "{shown}");
@@ -541,7 +541,7 @@ mod tests {
         let dir = std::env::temp_dir().join(format!("keysmith-config-{}", keysmith::token_hex(8)));
         std::fs::create_dir_all(&dir).unwrap();
         let path = dir.join("x.db.server-key");
-        let source = ServerKeySource::BesideDatabase(path.clone());
+        let source = AtRestKeySource::BesideDatabase(path.clone());
         let first = source.load().unwrap();
         let mode = std::fs::metadata(&path).unwrap().permissions().mode() & 0o777;
         assert_eq!(mode, 0o600);
@@ -571,8 +571,8 @@ mod tests {
         );
         for ok in [Duration::ZERO, keysmith_store::MAX_SERVICE_KEY_CACHE] {
             let c = ServeConfig::resolve(with(ok), None).unwrap();
-            let keys = keysmith_store::ServerKeys::new(
-                keysmith_store::ServerKey::new("k1", [7u8; 32].to_vec()).unwrap(),
+            let keys = keysmith_store::AtRestKeys::new(
+                keysmith_store::AtRestKey::new("k1", [7u8; 32].to_vec()).unwrap(),
             );
             assert_eq!(c.store_options(keys).service_key_cache, ok);
         }

@@ -671,17 +671,17 @@ async fn oathtool_codes_are_accepted() {
 /// previous key verifies and is sealed again under the current one, after
 /// which the previous key can go.
 async fn factors_survive_a_key_rotation(app: TestApp) {
-    use keysmith_store::{ServerKey, ServerKeys, Store, VerifyOutcome};
+    use keysmith_store::{AtRestKey, AtRestKeys, Store, VerifyOutcome};
     let now = (T0 / 1000) as u64;
     let enrolled = enrol(&app, "jack").await;
     let totp = totp_of(&enrolled);
     let factor = enrolled["factor_id"].as_str().unwrap();
     confirm(&app, factor, &totp.code_at(now)).await;
-    let k1 = ServerKey::new("k1", [7u8; 32].to_vec()).unwrap();
-    let k2 = ServerKey::new("k2", [9u8; 32].to_vec()).unwrap();
-    let open = |keys: ServerKeys| {
+    let k1 = AtRestKey::new("k1", [7u8; 32].to_vec()).unwrap();
+    let k2 = AtRestKey::new("k2", [9u8; 32].to_vec()).unwrap();
+    let open = |keys: AtRestKeys| {
         let mut options = app.store.options().clone();
-        options.server_keys = Some(keys);
+        options.at_rest_keys = Some(keys);
         Store::open(&app.url, options)
     };
     let key_id = || async {
@@ -692,7 +692,7 @@ async fn factors_survive_a_key_rotation(app: TestApp) {
             .unwrap()
     };
     assert_eq!(key_id().await, "k1");
-    let rotated = open(ServerKeys::new(k2.clone()).with_previous(k1))
+    let rotated = open(AtRestKeys::new(k2.clone()).with_previous(k1))
         .await
         .unwrap();
     app.clock.advance(Duration::from_secs(30));
@@ -704,7 +704,7 @@ async fn factors_survive_a_key_rotation(app: TestApp) {
         }
     );
     assert_eq!(key_id().await, "k2", "sealed again under the current key");
-    let only_new = open(ServerKeys::new(k2)).await.unwrap();
+    let only_new = open(AtRestKeys::new(k2)).await.unwrap();
     app.clock.advance(Duration::from_secs(30));
     let outcome = verify_on(&only_new, "jack", &totp.code_at(now + 60)).await;
     assert_eq!(

@@ -22,7 +22,7 @@ use std::time::{Duration, SystemTime};
 
 use crate::clock::millis;
 use crate::subject::{Failures, check_subject};
-use crate::{Result, ServerKeys, Store, StoreError};
+use crate::{AtRestKeys, Result, Store, StoreError};
 
 /// The shortest and longest time to live of a challenge.
 const MIN_TTL: Duration = Duration::from_secs(1);
@@ -76,7 +76,7 @@ const CLAIM_SEND: &str = "INSERT INTO otp_sends (tenant, subject, sent_at) SELEC
 /// - text that PostgreSQL cannot store (a NUL character) is refused as
 ///   [`StoreError::InvalidInput`] on both backends, before any query.
 ///
-/// Starting and checking need [`StoreOptions::server_keys`]; without them
+/// Starting and checking need [`StoreOptions::at_rest_keys`]; without them
 /// both calls fail with [`StoreError::Config`].
 ///
 /// ```no_run
@@ -98,7 +98,7 @@ const CLAIM_SEND: &str = "INSERT INTO otp_sends (tenant, subject, sent_at) SELEC
 /// [`otp_send_window`]: crate::StoreOptions::otp_send_window
 /// [`otp_max_failures`]: crate::StoreOptions::otp_max_failures
 /// [`reset_subject`]: Challenges::reset_subject
-/// [`StoreOptions::server_keys`]: crate::StoreOptions::server_keys
+/// [`StoreOptions::at_rest_keys`]: crate::StoreOptions::at_rest_keys
 #[derive(Debug, Clone, Copy)]
 pub struct Challenges<'a> {
     store: &'a Store,
@@ -250,8 +250,8 @@ impl<'a> Challenges<'a> {
         Challenges { store, tenant }
     }
 
-    fn server_keys(&self) -> Result<&'a ServerKeys> {
-        self.store.server_keys("one-time codes")
+    fn at_rest_keys(&self) -> Result<&'a AtRestKeys> {
+        self.store.at_rest_keys("one-time codes")
     }
 
     /// Starts a challenge for `subject` (a user id, an address: whatever
@@ -282,7 +282,7 @@ impl<'a> Challenges<'a> {
     pub async fn start(&self, subject: &str, options: StartOptions) -> Result<StartedChallenge> {
         check_subject(subject)?;
         let format = options.validate()?;
-        let key = self.server_keys()?.current();
+        let key = self.at_rest_keys()?.current();
         let store_options = self.store.options();
         let limit = i64::from(store_options.otp_sends_per_window);
         if limit == 0 {
@@ -432,7 +432,7 @@ impl<'a> Challenges<'a> {
         subject: Option<&str>,
         code: &str,
     ) -> Result<CheckOutcome> {
-        let keys = self.server_keys()?;
+        let keys = self.at_rest_keys()?;
         if challenge_id.contains('\0') {
             // No id holds one (PostgreSQL could not even compare it): an
             // unknown id, and nothing to count.
@@ -459,7 +459,7 @@ impl<'a> Challenges<'a> {
     async fn check_on(
         &self,
         conn: &mut sqlx::AnyConnection,
-        keys: &crate::ServerKeys,
+        keys: &crate::AtRestKeys,
         challenge_id: &str,
         subject: Option<&str>,
         code: &str,

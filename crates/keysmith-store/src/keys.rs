@@ -1,4 +1,6 @@
-//! Server keys: the secrets under which one-time codes are HMAC'd at rest.
+//! At-rest keys: the server's own secrets, under which one-time codes and
+//! recovery codes are HMAC'd and TOTP secrets sealed. The key file and the
+//! CLI call one of them a "server key".
 
 use hmac::{Hmac, KeyInit, Mac};
 use sha2::Sha256;
@@ -28,12 +30,12 @@ pub fn decode_hex(hex: &str) -> Option<Vec<u8>> {
 
 /// One server key with its id. `Debug` never shows the key.
 #[derive(Clone)]
-pub struct ServerKey {
+pub struct AtRestKey {
     id: String,
     key: Vec<u8>,
 }
 
-impl ServerKey {
+impl AtRestKey {
     /// A key of at least [`MIN_KEY_LEN`] bytes; `id` names it in the
     /// records it protects (1 to 64 characters of `A-Za-z0-9_-`).
     pub fn new(id: impl Into<String>, key: impl Into<Vec<u8>>) -> Result<Self> {
@@ -55,12 +57,12 @@ impl ServerKey {
                 key.len()
             )));
         }
-        Ok(ServerKey { id, key })
+        Ok(AtRestKey { id, key })
     }
 
     /// A new random 32-byte key.
     pub fn generate(id: impl Into<String>) -> Result<Self> {
-        ServerKey::new(id, keysmith::token_bytes(MIN_KEY_LEN))
+        AtRestKey::new(id, keysmith::token_bytes(MIN_KEY_LEN))
     }
 
     /// The key's id.
@@ -81,7 +83,7 @@ impl ServerKey {
     }
 }
 
-impl ServerKey {
+impl AtRestKey {
     /// A 32-byte key for one purpose, derived from this key by
     /// HMAC-SHA256 with a label that no MAC input can equal (MAC inputs
     /// start with an 8-byte length; labels start with `keysmith/`).
@@ -96,16 +98,16 @@ impl ServerKey {
     }
 }
 
-impl fmt::Debug for ServerKey {
+impl fmt::Debug for AtRestKey {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("ServerKey")
+        f.debug_struct("AtRestKey")
             .field("id", &self.id)
             .field("key", &"[redacted]")
             .finish()
     }
 }
 
-impl Drop for ServerKey {
+impl Drop for AtRestKey {
     fn drop(&mut self) {
         // `zeroize`, not `fill(0)`: a store into memory about to be freed
         // is one the optimiser may remove.
@@ -116,38 +118,38 @@ impl Drop for ServerKey {
 /// The current key, which protects new records, and older keys still
 /// accepted for records made before a rotation.
 #[derive(Clone, Debug)]
-pub struct ServerKeys {
-    current: ServerKey,
-    previous: Vec<ServerKey>,
+pub struct AtRestKeys {
+    current: AtRestKey,
+    previous: Vec<AtRestKey>,
 }
 
-impl ServerKeys {
+impl AtRestKeys {
     /// A key set with only `current`.
-    pub fn new(current: ServerKey) -> Self {
-        ServerKeys {
+    pub fn new(current: AtRestKey) -> Self {
+        AtRestKeys {
             current,
             previous: Vec::new(),
         }
     }
 
     /// Keeps accepting `key` for records it protects.
-    pub fn with_previous(mut self, key: ServerKey) -> Self {
+    pub fn with_previous(mut self, key: AtRestKey) -> Self {
         self.previous.push(key);
         self
     }
 
     /// The key new records use.
-    pub fn current(&self) -> &ServerKey {
+    pub fn current(&self) -> &AtRestKey {
         &self.current
     }
 
     /// Every key, the current one first.
-    pub fn all(&self) -> impl Iterator<Item = &ServerKey> {
+    pub fn all(&self) -> impl Iterator<Item = &AtRestKey> {
         std::iter::once(&self.current).chain(&self.previous)
     }
 
     /// The key with this id, current or previous.
-    pub fn get(&self, id: &str) -> Option<&ServerKey> {
+    pub fn get(&self, id: &str) -> Option<&AtRestKey> {
         std::iter::once(&self.current)
             .chain(&self.previous)
             .find(|k| k.id == id)
@@ -161,15 +163,15 @@ mod tests {
 
     #[test]
     fn debug_and_errors_show_ids_not_keys() {
-        let keys = ServerKeys::new(ServerKey::new("k2", vec![0xAB; 32]).unwrap())
-            .with_previous(ServerKey::new("k1", vec![0xCD; 32]).unwrap());
-        let options = StoreOptions::default().with_server_keys(keys.clone());
+        let keys = AtRestKeys::new(AtRestKey::new("k2", vec![0xAB; 32]).unwrap())
+            .with_previous(AtRestKey::new("k1", vec![0xCD; 32]).unwrap());
+        let options = StoreOptions::default().with_at_rest_keys(keys.clone());
         let shown = format!("{keys:?} {options:?} {options:#?}");
         assert!(shown.contains("k2") && shown.contains("k1"), "{shown}");
         for byte in ["171", "205", "ab, ", "0xab", "cd, ", "0xcd"] {
             assert!(!shown.to_lowercase().contains(byte), "{shown}");
         }
-        let e = ServerKey::new("short", vec![0xAB; 31]).unwrap_err();
+        let e = AtRestKey::new("short", vec![0xAB; 31]).unwrap_err();
         let shown = format!("{e} {e:?}");
         assert!(
             shown.contains("31 bytes") && !shown.contains("171"),
@@ -179,8 +181,8 @@ mod tests {
 
     #[test]
     fn macs_depend_on_key_and_parts() {
-        let k = ServerKey::new("k", vec![1; 32]).unwrap();
-        let other = ServerKey::new("k", vec![2; 32]).unwrap();
+        let k = AtRestKey::new("k", vec![1; 32]).unwrap();
+        let other = AtRestKey::new("k", vec![2; 32]).unwrap();
         let mac = k.mac_hex(&[b"ch_1", b"123456"]);
         assert_eq!(mac.len(), 64);
         assert_eq!(mac, k.mac_hex(&[b"ch_1", b"123456"]));

@@ -63,7 +63,7 @@ pub use challenge::{Challenges, CheckOutcome, StartOptions, StartedChallenge};
 pub use clock::{Clock, ManualClock, SystemClock, rfc3339, to_system_time};
 pub use db::{Backend, redact_url};
 pub use error::{Result, StoreError};
-pub use keys::{MIN_KEY_LEN, ServerKey, ServerKeys, decode_hex};
+pub use keys::{AtRestKey, AtRestKeys, MIN_KEY_LEN, decode_hex};
 pub use policy::{
     KeyPolicy, MAX_CREDITS, MAX_KEY_NAME_LEN, MAX_META_BYTES, MAX_RATE_LIMIT, RATE_WINDOWS,
     RateLimit, Refill, RefillInterval,
@@ -98,7 +98,7 @@ pub struct StoreOptions {
     /// Where the time comes from.
     pub clock: Arc<dyn Clock>,
     /// The keys one-time codes are HMAC'd under.
-    pub server_keys: Option<ServerKeys>,
+    pub at_rest_keys: Option<AtRestKeys>,
     /// How long a reset token lives unless the caller says (20 minutes).
     pub reset_ttl: Duration,
     /// The least time between two reset tokens for one user (60 s).
@@ -152,7 +152,7 @@ impl Default for StoreOptions {
     fn default() -> Self {
         StoreOptions {
             clock: Arc::new(SystemClock),
-            server_keys: None,
+            at_rest_keys: None,
             reset_ttl: keysmith::reset::DEFAULT_TTL,
             reset_throttle: Duration::from_secs(60),
             otp_sends_per_window: 5,
@@ -179,8 +179,8 @@ impl StoreOptions {
     }
 
     /// These options with `keys` for one-time codes.
-    pub fn with_server_keys(mut self, keys: ServerKeys) -> Self {
-        self.server_keys = Some(keys);
+    pub fn with_at_rest_keys(mut self, keys: AtRestKeys) -> Self {
+        self.at_rest_keys = Some(keys);
         self
     }
 }
@@ -188,7 +188,7 @@ impl StoreOptions {
 impl fmt::Debug for StoreOptions {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         f.debug_struct("StoreOptions")
-            .field("server_keys", &self.server_keys)
+            .field("at_rest_keys", &self.at_rest_keys)
             .field("reset_ttl", &self.reset_ttl)
             .field("reset_throttle", &self.reset_throttle)
             .field("otp_sends_per_window", &self.otp_sends_per_window)
@@ -304,10 +304,10 @@ impl Store {
     }
 
     /// The server keys, which `flow` ("one-time codes", …) needs.
-    pub(crate) fn server_keys(&self, flow: &str) -> Result<&ServerKeys> {
+    pub(crate) fn at_rest_keys(&self, flow: &str) -> Result<&AtRestKeys> {
         self.inner
             .options
-            .server_keys
+            .at_rest_keys
             .as_ref()
             .ok_or_else(|| StoreError::Config(format!("{flow} need a server key")))
     }

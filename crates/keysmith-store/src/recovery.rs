@@ -11,7 +11,7 @@ use keysmith::recovery::{RecoveryCodes, normalize};
 use std::fmt;
 
 use crate::subject::{Failures, check_subject};
-use crate::{Result, ServerKey, ServerKeys, Store, StoreError};
+use crate::{AtRestKey, AtRestKeys, Result, Store, StoreError};
 
 /// The recovery codes of one tenant: get them from
 /// [`TenantStore::recovery_codes`](crate::TenantStore::recovery_codes).
@@ -52,7 +52,7 @@ pub enum RedeemOutcome {
     Denied,
 }
 
-fn mac(key: &ServerKey, tenant: &str, subject: &str, canonical: &str) -> String {
+fn mac(key: &AtRestKey, tenant: &str, subject: &str, canonical: &str) -> String {
     key.mac_hex(&[
         b"recovery code",
         tenant.as_bytes(),
@@ -66,8 +66,8 @@ impl<'a> RecoveryCodeSets<'a> {
         RecoveryCodeSets { store, tenant }
     }
 
-    fn keys(&self) -> Result<&'a ServerKeys> {
-        self.store.server_keys("recovery codes")
+    fn keys(&self) -> Result<&'a AtRestKeys> {
+        self.store.at_rest_keys("recovery codes")
     }
 
     /// Makes a set of `count` codes for `subject`, replacing the subject's

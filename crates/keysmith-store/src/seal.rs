@@ -6,7 +6,7 @@
 use chacha20poly1305::aead::{Aead, KeyInit, Payload};
 use chacha20poly1305::{XChaCha20Poly1305, XNonce};
 
-use crate::{Result, ServerKey, StoreError};
+use crate::{AtRestKey, Result, StoreError};
 
 const NONCE_LEN: usize = 24;
 
@@ -21,14 +21,14 @@ fn associated(parts: &[&[u8]]) -> Vec<u8> {
     out
 }
 
-fn cipher(key: &ServerKey, purpose: &str) -> XChaCha20Poly1305 {
+fn cipher(key: &AtRestKey, purpose: &str) -> XChaCha20Poly1305 {
     let derived = key.derive(purpose);
     XChaCha20Poly1305::new_from_slice(derived.as_slice()).expect("a 32-byte key")
 }
 
 /// `plaintext` sealed under `key` for `purpose`, bound to `row`: the hex
 /// of a random 24-byte nonce, the ciphertext and the tag.
-pub(crate) fn seal(key: &ServerKey, purpose: &str, row: &[&[u8]], plaintext: &[u8]) -> String {
+pub(crate) fn seal(key: &AtRestKey, purpose: &str, row: &[&[u8]], plaintext: &[u8]) -> String {
     let nonce_bytes: [u8; NONCE_LEN] = keysmith::token_bytes(NONCE_LEN)
         .try_into()
         .expect("24 bytes");
@@ -51,7 +51,7 @@ pub(crate) fn seal(key: &ServerKey, purpose: &str, row: &[&[u8]], plaintext: &[u
 /// What [`seal`] sealed, if `sealed` was made under `key` for `purpose`
 /// and `row`. The message never says more than that it does not open.
 pub(crate) fn open(
-    key: &ServerKey,
+    key: &AtRestKey,
     purpose: &str,
     row: &[&[u8]],
     sealed: &str,
@@ -101,8 +101,8 @@ mod tests {
 
     #[test]
     fn sealed_values_open_only_where_they_were_sealed() {
-        let k1 = ServerKey::new("k1", vec![1; 32]).unwrap();
-        let k2 = ServerKey::new("k2", vec![2; 32]).unwrap();
+        let k1 = AtRestKey::new("k1", vec![1; 32]).unwrap();
+        let k2 = AtRestKey::new("k2", vec![2; 32]).unwrap();
         let row: &[&[u8]] = &[b"tenant-a", b"tf_1"];
         let sealed = seal(&k1, "totp secret", row, b"12345678901234567890");
         assert!(!sealed.contains(&keysmith::TokenFormat::Hex.encode(b"12345678901234567890")));

@@ -24,7 +24,7 @@ use std::time::Duration;
 use crate::clock::millis;
 use crate::seal;
 use crate::subject::{Failures, check_subject};
-use crate::{MAX_TOTP_SKEW, Result, ServerKeys, Store, StoreError};
+use crate::{AtRestKeys, MAX_TOTP_SKEW, Result, Store, StoreError};
 
 /// What sealed TOTP secrets are sealed for (part of the derived key).
 const SEAL_PURPOSE: &str = "totp secret";
@@ -163,8 +163,8 @@ impl<'a> TotpFactors<'a> {
         TotpFactors { store, tenant }
     }
 
-    fn keys(&self) -> Result<&'a ServerKeys> {
-        self.store.server_keys("TOTP factors")
+    fn keys(&self) -> Result<&'a AtRestKeys> {
+        self.store.at_rest_keys("TOTP factors")
     }
 
     fn skew(&self) -> Result<u32> {

@@ -4,7 +4,7 @@ mod common;
 
 use common::{T0, TestStore};
 use keysmith_store::{
-    CheckOutcome, ServerKey, ServerKeys, StartOptions, StartedChallenge, Store, StoreError,
+    AtRestKey, AtRestKeys, CheckOutcome, StartOptions, StartedChallenge, Store, StoreError,
     StoreOptions,
 };
 use sqlx::{Column, Row};
@@ -21,13 +21,13 @@ fn wrong(code: &str) -> String {
         .collect()
 }
 
-fn k1() -> ServerKey {
+fn k1() -> AtRestKey {
     // The harness's key.
-    ServerKey::new("k1", [7u8; 32].to_vec()).unwrap()
+    AtRestKey::new("k1", [7u8; 32].to_vec()).unwrap()
 }
 
-fn k2() -> ServerKey {
-    ServerKey::new("k2", [9u8; 32].to_vec()).unwrap()
+fn k2() -> AtRestKey {
+    AtRestKey::new("k2", [9u8; 32].to_vec()).unwrap()
 }
 
 async fn start(t: &TestStore, subject: &str) -> StartedChallenge {
@@ -590,17 +590,17 @@ async fn concurrent_starts_keep_the_throttle_and_one_open_challenge(t: TestStore
     other.close().await;
 }
 
-async fn open_with_keys(t: &TestStore, keys: Option<ServerKeys>) -> Store {
+async fn open_with_keys(t: &TestStore, keys: Option<AtRestKeys>) -> Store {
     let mut options = StoreOptions::default().with_clock(t.clock.clone());
-    options.server_keys = keys;
+    options.at_rest_keys = keys;
     Store::open(&t.url, options).await.unwrap()
 }
 
-async fn server_keys_rotate_without_breaking_open_challenges(t: TestStore) {
+async fn at_rest_keys_rotate_without_breaking_open_challenges(t: TestStore) {
     let before = start(&t, "alice").await;
     let stranded = start(&t, "carol").await;
     // Restarted with k2 as the current key and k1 still accepted.
-    let rotated = open_with_keys(&t, Some(ServerKeys::new(k2()).with_previous(k1()))).await;
+    let rotated = open_with_keys(&t, Some(AtRestKeys::new(k2()).with_previous(k1()))).await;
     assert_eq!(
         check(&rotated, &before.id, &wrong(&before.code)).await,
         CheckOutcome::Denied { attempts_left: 4 }
@@ -629,7 +629,7 @@ async fn server_keys_rotate_without_breaking_open_challenges(t: TestStore) {
     assert!(check(&rotated, &after.id, &after.code).await.is_approved());
 
     // k1 dropped too early: its open challenges fail loudly.
-    let only_k2 = open_with_keys(&t, Some(ServerKeys::new(k2()))).await;
+    let only_k2 = open_with_keys(&t, Some(AtRestKeys::new(k2()))).await;
     let e = only_k2
         .challenges()
         .check(&stranded.id, &stranded.code)
@@ -971,7 +971,7 @@ on_both_backends!(
     concurrent_right_codes_approve_once,
     one_right_code_among_concurrent_guesses,
     concurrent_starts_keep_the_throttle_and_one_open_challenge,
-    server_keys_rotate_without_breaking_open_challenges,
+    at_rest_keys_rotate_without_breaking_open_challenges,
     codes_are_stored_only_as_hmacs,
     no_server_key_is_a_config_error,
     database_failures_are_errors,

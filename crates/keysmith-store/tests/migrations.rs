@@ -92,14 +92,14 @@ async fn an_upgrade_keeps_each_subjects_sends(url: String) {
 /// before, and its service key has every scope.
 async fn an_upgrade_to_tenants_keeps_live_rows(url: String) {
     use keysmith::{KeySpec, Recipe};
-    use keysmith_store::{CheckOutcome, Scopes, ServerKey, Tenant};
+    use keysmith_store::{AtRestKey, CheckOutcome, Scopes, Tenant};
     migrate_with_subjects(&url, 3).await;
     let pool = sqlx::AnyPool::connect(&url).await.unwrap();
     let token = keysmith::token_urlsafe(32);
     let api_key = KeySpec::new("sk_live").unwrap().generate();
     let service_key = KeySpec::new("ks_svc").unwrap().generate();
     let code = "123456";
-    let code_hmac = ServerKey::new("k1", [7u8; 32].to_vec())
+    let code_hmac = AtRestKey::new("k1", [7u8; 32].to_vec())
         .unwrap()
         .mac_hex(&[b"ch_old", code.as_bytes()]);
     sqlx::query(

@@ -5,7 +5,7 @@
 
 use keysmith_server::limits::Limits;
 use keysmith_server::{AppState, Listening, ScanningKeys, router, serve};
-use keysmith_store::{ManualClock, Scopes, ServerKey, ServerKeys, Store, StoreOptions, Tenant};
+use keysmith_store::{AtRestKey, AtRestKeys, ManualClock, Scopes, Store, StoreOptions, Tenant};
 use std::net::SocketAddr;
 use std::sync::Arc;
 
@@ -101,10 +101,10 @@ impl TestApp {
 }
 
 fn options(clock: Arc<ManualClock>) -> StoreOptions {
-    let keys = ServerKeys::new(ServerKey::new("k1", [7u8; 32].to_vec()).unwrap());
+    let keys = AtRestKeys::new(AtRestKey::new("k1", [7u8; 32].to_vec()).unwrap());
     StoreOptions::default()
         .with_clock(clock)
-        .with_server_keys(keys)
+        .with_at_rest_keys(keys)
 }
 
 /// Requests with another service key.

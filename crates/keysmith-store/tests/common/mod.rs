@@ -2,7 +2,7 @@
 //! and, when `KEYSMITH_TEST_POSTGRES_URL` is set, a fresh PostgreSQL schema.
 #![allow(dead_code, unreachable_pub)]
 
-use keysmith_store::{Backend, ManualClock, ServerKey, ServerKeys, Store, StoreOptions};
+use keysmith_store::{AtRestKey, AtRestKeys, Backend, ManualClock, Store, StoreOptions};
 use std::sync::Arc;
 
 /// Every table that holds flow rows, each with a `tenant` column.
@@ -53,10 +53,10 @@ fn unique() -> String {
 }
 
 pub fn options(clock: Arc<ManualClock>) -> StoreOptions {
-    let keys = ServerKeys::new(ServerKey::new("k1", [7u8; 32].to_vec()).unwrap());
+    let keys = AtRestKeys::new(AtRestKey::new("k1", [7u8; 32].to_vec()).unwrap());
     StoreOptions::default()
         .with_clock(clock)
-        .with_server_keys(keys)
+        .with_at_rest_keys(keys)
 }
 
 /// The URL of a SQLite file not created yet, in a directory removed when
