@@ -52,6 +52,24 @@ fn tokens(c: &mut Criterion) {
     }
 }
 
+/// The token encoder (`base64ct`: arithmetic, nothing indexed by secret
+/// bits) against the `base64` crate's table-driven one, on the same bytes.
+fn encoders(c: &mut Criterion) {
+    use base64::Engine;
+    use base64::engine::general_purpose::URL_SAFE_NO_PAD;
+    for len in [32usize, 256] {
+        let bytes = keysmith::token_bytes(len);
+        let mut g = c.benchmark_group(format!("base64url_encode_{len}"));
+        g.bench_function("keysmith", |b| {
+            b.iter(|| TokenFormat::UrlSafe.encode(black_box(&bytes)))
+        });
+        g.bench_function("base64_table", |b| {
+            b.iter(|| URL_SAFE_NO_PAD.encode(black_box(&bytes)))
+        });
+        g.finish();
+    }
+}
+
 fn integers(c: &mut Criterion) {
     let mut g = c.benchmark_group("randbelow_1e6");
     g.bench_function("keysmith", |b| {
@@ -129,5 +147,5 @@ fn generators(c: &mut Criterion) {
     g.finish();
 }
 
-criterion_group!(benches, tokens, integers, generators);
+criterion_group!(benches, tokens, encoders, integers, generators);
 criterion_main!(benches);

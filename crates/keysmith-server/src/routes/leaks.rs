@@ -10,7 +10,7 @@
 use axum::body::Bytes;
 use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
-use base64::Engine;
+use base64ct::{Base64, Encoding};
 use keysmith::apikey::ApiKey;
 use p256::ecdsa::signature::Verifier;
 use p256::ecdsa::{Signature, VerifyingKey};
@@ -101,7 +101,7 @@ impl ScanningKeys {
         let Some((_, key)) = self.keys.iter().find(|(id, _)| id == key_id) else {
             return false;
         };
-        let Ok(der) = base64::engine::general_purpose::STANDARD.decode(signature_b64.trim()) else {
+        let Ok(der) = Base64::decode_vec(signature_b64.trim()) else {
             return false;
         };
         let Ok(signature) = Signature::from_der(&der) else {
