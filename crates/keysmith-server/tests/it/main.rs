@@ -1,0 +1,17 @@
+//! The integration tests, one module a subject, in one test binary (one
+//! link instead of one a file).
+
+#[macro_use]
+mod common;
+
+mod api;
+mod basics;
+mod concurrency;
+mod errors;
+mod factors;
+mod logs;
+mod metrics;
+mod policies;
+mod restart;
+mod shared;
+mod shutdown;
