@@ -6,6 +6,7 @@ mod common;
 
 mod apikey;
 mod cli;
+mod docs;
 mod otp;
 mod passphrase;
 mod password;

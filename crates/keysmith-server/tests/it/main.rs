@@ -7,6 +7,7 @@ mod common;
 mod api;
 mod basics;
 mod concurrency;
+mod docs;
 mod errors;
 mod factors;
 mod logs;
