@@ -53,6 +53,8 @@ mod service;
 mod subject;
 mod sweep;
 mod tenant;
+#[cfg(feature = "testing")]
+pub mod testing;
 mod totp;
 
 pub use apikeys::{

@@ -6,30 +6,20 @@ use common::{keysmith, rejects, stdout_of};
 use serde_json::Value;
 use std::io::{Read, Write};
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
+use keysmith_store::testing::TempDir;
+
 /// A fresh directory, removed at the end.
-struct TempDir(PathBuf);
-
-impl TempDir {
-    fn new() -> TempDir {
-        let dir =
-            std::env::temp_dir().join(format!("keysmith-cli-serve-{}", keysmith::token_hex(8)));
-        std::fs::create_dir_all(&dir).unwrap();
-        TempDir(dir)
-    }
-
-    fn db(&self) -> String {
-        format!("sqlite://{}", self.0.join("keysmith.db").display())
-    }
+fn temp_dir() -> TempDir {
+    TempDir::new("keysmith-cli-serve")
 }
 
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
+/// The URL of the database `keysmith serve` makes in `dir`.
+fn db(dir: &TempDir) -> String {
+    format!("sqlite://{}", dir.path().join("keysmith.db").display())
 }
 
 #[test]
@@ -70,8 +60,8 @@ fn help_has_examples() {
 
 #[test]
 fn service_keys_are_created_listed_and_revoked() {
-    let dir = TempDir::new();
-    let db = dir.db();
+    let dir = temp_dir();
+    let db = db(&dir);
     let key = stdout_of(&["service-key", "create", "--db", &db, "--name", "web"]);
     let key = key.trim();
     assert!(key.starts_with("ks_svc_"), "{key}");
@@ -140,20 +130,20 @@ fn service_keys_are_created_listed_and_revoked() {
 
 #[test]
 fn service_key_commands_refuse_bad_databases() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     rejects(&["service-key", "list", "--db", "bogus://x"], "bogus://x");
     rejects(
         &["service-key", "create", "--db", "mysql://u:hunter2@h/x"],
         "unsupported",
     );
-    let missing = format!("sqlite://{}", dir.0.join("missing.db").display());
+    let missing = format!("sqlite://{}", dir.path().join("missing.db").display());
     rejects(&["service-key", "list", "--db", &missing], "missing.db");
     assert!(
-        !dir.0.join("missing.db").exists(),
+        !dir.path().join("missing.db").exists(),
         "list created a database"
     );
     rejects(
-        &["service-key", "create", "--db", &dir.db(), "--name", ""],
+        &["service-key", "create", "--db", &db(&dir), "--name", ""],
         "name",
     );
 }
@@ -162,10 +152,10 @@ fn service_key_commands_refuse_bad_databases() {
 /// like bad input: status 2, one line.
 #[test]
 fn a_database_that_cannot_be_opened_is_trouble() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let unopenable = format!(
         "sqlite://{}",
-        dir.0.join("no-such-dir").join("keysmith.db").display()
+        dir.path().join("no-such-dir").join("keysmith.db").display()
     );
     let out = keysmith()
         .args(["service-key", "create", "--db", &unopenable])
@@ -212,20 +202,20 @@ fn serve_refuses_bad_configuration_in_one_line() {
         "{err}"
     );
 
-    let dir = TempDir::new();
+    let dir = temp_dir();
     rejects(
         &[
             "serve",
             "--db",
-            &dir.db(),
+            &db(&dir),
             "--server-key-file",
-            dir.0.join("absent").to_str().unwrap(),
+            dir.path().join("absent").to_str().unwrap(),
         ],
         "absent",
     );
-    rejects(&["serve", "--db", &dir.db(), "--log-format", "xml"], "xml");
+    rejects(&["serve", "--db", &db(&dir), "--log-format", "xml"], "xml");
     rejects(
-        &["serve", "--db", &dir.db(), "--sweep-interval", "0s"],
+        &["serve", "--db", &db(&dir), "--sweep-interval", "0s"],
         "sweep",
     );
 }
@@ -412,9 +402,9 @@ fn service_key(db: &str) -> String {
 
 #[test]
 fn serve_runs_until_sigterm_and_stops_cleanly() {
-    let dir = TempDir::new();
-    let key = service_key(&dir.db());
-    let (mut server, port) = start_server(&dir.db());
+    let dir = temp_dir();
+    let key = service_key(&db(&dir));
+    let (mut server, port) = start_server(&db(&dir));
     let (status, _) = get(port, "/readyz").unwrap();
     assert_eq!(status, 200);
     let (status, page) = get(port, "/metrics").unwrap();
@@ -422,7 +412,7 @@ fn serve_runs_until_sigterm_and_stops_cleanly() {
     assert!(page.contains(r#"route="/healthz""#), "{page}");
 
     // The key file was made beside the database, private.
-    let key_file = dir.0.join("keysmith.db.server-key");
+    let key_file = dir.path().join("keysmith.db.server-key");
     #[cfg(unix)]
     {
         use std::os::unix::fs::PermissionsExt;
@@ -478,20 +468,20 @@ fn serve_runs_until_sigterm_and_stops_cleanly() {
 
 #[test]
 fn serve_stops_on_sigint_after_the_request_in_flight() {
-    let dir = TempDir::new();
-    let key = service_key(&dir.db());
-    let (mut server, port) = start_server(&dir.db());
+    let dir = temp_dir();
+    let key = service_key(&db(&dir));
+    let (mut server, port) = start_server(&db(&dir));
     stop_with_a_request_in_flight(&mut server, port, &key, "INT");
 }
 
 #[test]
 fn serve_reports_a_port_in_use_in_one_line() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     let taken = TcpListener::bind("127.0.0.1:0").unwrap();
     let addr = taken.local_addr().unwrap().to_string();
     let out = keysmith()
         .env_remove("KEYSMITH_SERVER_KEY")
-        .args(["serve", "--db", &dir.db(), "--listen", &addr])
+        .args(["serve", "--db", &db(&dir), "--listen", &addr])
         .timeout(Duration::from_secs(30))
         .assert()
         .code(2)
@@ -587,8 +577,8 @@ fn scopes_of(v: &Value) -> Vec<&str> {
 
 #[test]
 fn service_key_create_json_names_the_tenant_and_scopes() {
-    let dir = TempDir::new();
-    let db = dir.db();
+    let dir = temp_dir();
+    let db = db(&dir);
 
     let standard = create_json(&db, &["--tenant", "acme", "--name", "web"]);
     assert_eq!(
@@ -638,8 +628,8 @@ fn service_key_create_json_names_the_tenant_and_scopes() {
 
 #[test]
 fn a_served_route_needs_the_scope_the_cli_gave_the_key() {
-    let dir = TempDir::new();
-    let db = dir.db();
+    let dir = temp_dir();
+    let db = db(&dir);
     let otp_only = create_json(&db, &["--tenant", "acme", "--scope", "otp:start"]);
     let otp_only = otp_only["key"].as_str().unwrap();
     let standard = create_json(&db, &[]);
@@ -710,7 +700,7 @@ fn refused_before_opening(dir: &TempDir, args: &[&str], needle: &str) {
     assert_eq!(err.lines().count(), 1, "{args:?}: not one line: {err:?}");
     assert!(err.starts_with("keysmith: "), "{err:?}");
     assert!(err.contains(needle), "{args:?}: {err:?} lacks {needle:?}");
-    let left: Vec<_> = std::fs::read_dir(&dir.0)
+    let left: Vec<_> = std::fs::read_dir(dir.path())
         .unwrap()
         .map(|e| e.unwrap().file_name())
         .collect();
@@ -719,8 +709,8 @@ fn refused_before_opening(dir: &TempDir, args: &[&str], needle: &str) {
 
 #[test]
 fn bad_tenants_scopes_and_serve_flags_are_refused_before_the_database_is_touched() {
-    let dir = TempDir::new();
-    let db = dir.db();
+    let dir = temp_dir();
+    let db = db(&dir);
     let create = ["service-key", "create", "--db", &db];
     let long = "a".repeat(64);
     for (extra, needle) in [
@@ -745,7 +735,7 @@ fn bad_tenants_scopes_and_serve_flags_are_refused_before_the_database_is_touched
     );
 
     let serve = ["serve", "--db", &db, "--listen", "127.0.0.1:0"];
-    let cert = dir.0.join("cert.pem");
+    let cert = dir.path().join("cert.pem");
     let cert = cert.to_str().unwrap();
     for (extra, needle) in [
         (&["--tls-cert", cert][..], "--tls-key"),
@@ -768,8 +758,8 @@ fn bad_tenants_scopes_and_serve_flags_are_refused_before_the_database_is_touched
 
 #[test]
 fn service_key_list_shows_one_tenant_or_all() {
-    let dir = TempDir::new();
-    let db = dir.db();
+    let dir = temp_dir();
+    let db = db(&dir);
     let made = [
         create_json(&db, &["--tenant", "acme", "--name", "web"]),
         create_json(&db, &["--tenant", "billing", "--name", "web"]),
@@ -843,12 +833,12 @@ fn service_key_list_shows_one_tenant_or_all() {
 
 #[test]
 fn the_database_url_can_come_from_the_environment() {
-    let dir = TempDir::new();
-    let file = dir.0.join("x.db");
+    let dir = temp_dir();
+    let file = dir.path().join("x.db");
     let url = format!("sqlite://{}", file.display());
     // Run where the default database would be made, to see it is not.
     let out = keysmith()
-        .current_dir(&dir.0)
+        .current_dir(dir.path())
         .env("KEYSMITH_DB_URL", &url)
         .args(["service-key", "create", "--tenant", "envy", "--json"])
         .assert()
@@ -858,7 +848,10 @@ fn the_database_url_can_come_from_the_environment() {
         .clone();
     let made: Value = serde_json::from_slice(&out).unwrap();
     assert!(file.exists(), "no database at {}", file.display());
-    assert!(!dir.0.join("keysmith.db").exists(), "the default was used");
+    assert!(
+        !dir.path().join("keysmith.db").exists(),
+        "the default was used"
+    );
     let listed = list_json(&url, &[]);
     assert_eq!(listed.len(), 1);
     assert_eq!(listed[0]["id"], made["id"]);
@@ -866,7 +859,7 @@ fn the_database_url_can_come_from_the_environment() {
 
     // --db wins over the variable.
     let out = keysmith()
-        .current_dir(&dir.0)
+        .current_dir(dir.path())
         .env("KEYSMITH_DB_URL", "postgres://u:hunter2@127.0.0.1:1/x")
         .args(["service-key", "list", "--json", "--db", &url])
         .assert()
@@ -1013,7 +1006,7 @@ fn serve_then_stop(db: &str, listen: &str) -> Vec<Value> {
 
 #[test]
 fn plain_http_off_loopback_is_warned_about() {
-    let dir = TempDir::new();
+    let dir = temp_dir();
     // Only this warning is counted: a stop right after the start may
     // also log one about the first sweep being cut short.
     let tls_warnings = |events: &[Value]| -> Vec<Value> {
@@ -1028,7 +1021,7 @@ fn plain_http_off_loopback_is_warned_about() {
             .collect()
     };
 
-    let events = serve_then_stop(&dir.db(), "0.0.0.0:0");
+    let events = serve_then_stop(&db(&dir), "0.0.0.0:0");
     let warnings = tls_warnings(&events);
     assert_eq!(warnings.len(), 1, "{events:?}");
     assert_eq!(warnings[0]["level"], "WARN", "{events:?}");
@@ -1044,6 +1037,6 @@ fn plain_http_off_loopback_is_warned_about() {
         "{events:?}"
     );
 
-    let events = serve_then_stop(&dir.db(), "127.0.0.1:0");
+    let events = serve_then_stop(&db(&dir), "127.0.0.1:0");
     assert!(tls_warnings(&events).is_empty(), "{events:?}");
 }

@@ -698,12 +698,11 @@ struct Pem {
 fn self_signed() -> Pem {
     let cert =
         rcgen::generate_simple_self_signed(vec!["localhost".into(), "127.0.0.1".into()]).unwrap();
-    let dir = std::env::temp_dir().join(format!("keysmith-tls-{}", keysmith::token_hex(8)));
-    std::fs::create_dir_all(&dir).unwrap();
-    std::fs::write(dir.join("cert.pem"), cert.cert.pem()).unwrap();
-    std::fs::write(dir.join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
+    let dir = common::TempDir::new("keysmith-tls");
+    std::fs::write(dir.path().join("cert.pem"), cert.cert.pem()).unwrap();
+    std::fs::write(dir.path().join("key.pem"), cert.signing_key.serialize_pem()).unwrap();
     Pem {
-        dir: common::TempDir(dir),
+        dir,
         cert_der: cert.cert.der().clone(),
     }
 }
@@ -712,7 +711,10 @@ fn self_signed() -> Pem {
 async fn https_with_a_certificate_it_is_given() {
     use std::sync::Arc;
     let pem = self_signed();
-    let (cert, key) = (pem.dir.0.join("cert.pem"), pem.dir.0.join("key.pem"));
+    let (cert, key) = (
+        pem.dir.path().join("cert.pem"),
+        pem.dir.path().join("key.pem"),
+    );
     let tls = keysmith_server::listen::tls_config(&cert, &key).unwrap();
     let app = sqlite_app_with(Listening {
         tls: Some(tls),
@@ -751,8 +753,8 @@ async fn https_with_a_certificate_it_is_given() {
 
     // Files that are not a certificate and key are refused by name,
     // without their contents.
-    std::fs::write(pem.dir.0.join("junk.pem"), "not a pem").unwrap();
-    let junk = pem.dir.0.join("junk.pem");
+    std::fs::write(pem.dir.path().join("junk.pem"), "not a pem").unwrap();
+    let junk = pem.dir.path().join("junk.pem");
     for (c, k) in [(&junk, &key), (&cert, &junk), (&key, &cert)] {
         let e = keysmith_server::listen::tls_config(c, k).unwrap_err();
         assert!(
@@ -762,6 +764,7 @@ async fn https_with_a_certificate_it_is_given() {
         assert!(!e.contains("PRIVATE KEY-----\n"), "{e}");
     }
     let other = self_signed();
-    let e = keysmith_server::listen::tls_config(&cert, &other.dir.0.join("key.pem")).unwrap_err();
+    let e =
+        keysmith_server::listen::tls_config(&cert, &other.dir.path().join("key.pem")).unwrap_err();
     assert!(e.contains("do not go together"), "{e}");
 }

@@ -5,12 +5,12 @@
 
 use keysmith_server::limits::Limits;
 use keysmith_server::{AppState, Listening, ScanningKeys, router, serve};
-use keysmith_store::{AtRestKey, AtRestKeys, ManualClock, Scopes, Store, StoreOptions, Tenant};
+use keysmith_store::testing::{empty_postgres, empty_sqlite, options};
+use keysmith_store::{ManualClock, Scopes, Store, Tenant};
+
+pub use keysmith_store::testing::{T0, TempDir};
 use std::net::SocketAddr;
 use std::sync::Arc;
-
-/// 2026-01-01T00:00:00Z.
-pub const T0: i64 = 1_767_225_600_000;
 
 pub struct TestApp {
     pub addr: SocketAddr,
@@ -24,14 +24,6 @@ pub struct TestApp {
     shutdown: Option<tokio::sync::oneshot::Sender<()>>,
     pub server: Option<tokio::task::JoinHandle<std::io::Result<()>>>,
     _dir: Option<TempDir>,
-}
-
-pub struct TempDir(pub std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
 }
 
 impl TestApp {
@@ -98,13 +90,6 @@ impl TestApp {
             _dir: None,
         }
     }
-}
-
-fn options(clock: Arc<ManualClock>) -> StoreOptions {
-    let keys = AtRestKeys::new(AtRestKey::new("k1", [7u8; 32].to_vec()).unwrap());
-    StoreOptions::default()
-        .with_clock(clock)
-        .with_at_rest_keys(keys)
 }
 
 /// Requests with another service key.
@@ -206,10 +191,8 @@ pub async fn sqlite_app() -> TestApp {
 
 /// An app on SQLite with these limits (and TLS, if set).
 pub async fn sqlite_app_with(listening: Listening) -> TestApp {
-    let dir = std::env::temp_dir().join(format!("keysmith-server-{}", keysmith::token_hex(8)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("test.db").display());
-    app_on(url, Some(TempDir(dir)), listening).await
+    let (url, dir) = empty_sqlite();
+    app_on(url, Some(dir), listening).await
 }
 
 /// `Limits::DEFAULT` with changes.
@@ -227,57 +210,24 @@ pub async fn scanning_app(
     listening: Listening,
 ) -> Option<TestApp> {
     if postgres {
-        let url = postgres_url().await?;
+        let url = empty_postgres().await?;
         Some(app_with(url, None, listening, Some(keys)).await)
     } else {
-        let dir = std::env::temp_dir().join(format!("keysmith-server-{}", keysmith::token_hex(8)));
-        std::fs::create_dir_all(&dir).unwrap();
-        let url = format!("sqlite://{}", dir.join("test.db").display());
-        Some(app_with(url, Some(TempDir(dir)), listening, Some(keys)).await)
+        let (url, dir) = empty_sqlite();
+        Some(app_with(url, Some(dir), listening, Some(keys)).await)
     }
 }
 
-/// A new PostgreSQL schema's URL, or `None` without PostgreSQL.
-async fn postgres_url() -> Option<String> {
-    let base = std::env::var("KEYSMITH_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())?;
-    let schema = format!("ks_test_{}", keysmith::token_hex(8));
-    sqlx::any::install_default_drivers();
-    let admin = sqlx::AnyPool::connect(&base)
-        .await
-        .expect("KEYSMITH_TEST_POSTGRES_URL is set but PostgreSQL is unreachable");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&admin)
-        .await
-        .unwrap();
-    admin.close().await;
-    let sep = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
-}
-
 pub async fn postgres_app() -> Option<TestApp> {
-    let url = postgres_url().await?;
+    let url = empty_postgres().await?;
     Some(app_on(url, None, Listening::default()).await)
 }
 
 /// Runs `async fn f(app: TestApp)` against SQLite and PostgreSQL.
-#[macro_export]
 macro_rules! on_both_backends {
-    ($($f:ident),* $(,)?) => {$(
-        mod $f {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                super::$f($crate::common::sqlite_app().await).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                match $crate::common::postgres_app().await {
-                    Some(app) => super::$f(app).await,
-                    None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
-                }
-            }
-        }
-    )*};
+    ($($f:ident),* $(,)?) => {
+        keysmith_store::per_backend_tests!(
+            crate::common::sqlite_app, crate::common::postgres_app => $($f),*
+        );
+    };
 }

@@ -2,7 +2,10 @@
 //! and, when `KEYSMITH_TEST_POSTGRES_URL` is set, a fresh PostgreSQL schema.
 #![allow(dead_code, unreachable_pub)]
 
-use keysmith_store::{AtRestKey, AtRestKeys, Backend, ManualClock, Store, StoreOptions};
+pub use keysmith_store::testing::{TempDir, options};
+use keysmith_store::{Backend, ManualClock, Store};
+
+pub use keysmith_store::testing::{T0, empty_postgres, empty_sqlite};
 use std::sync::Arc;
 
 /// Every table that holds flow rows, each with a `tenant` column.
@@ -16,9 +19,6 @@ pub const FLOW_TABLES: [&str; 8] = [
     "totp_factors",
     "recovery_codes",
 ];
-
-/// The start of time in tests: 2026-01-01T00:00:00Z.
-pub const T0: i64 = 1_767_225_600_000;
 
 /// A store on a fresh database with a manual clock and a server key.
 pub struct TestStore {
@@ -39,35 +39,6 @@ impl TestStore {
     }
 }
 
-/// A directory removed when dropped.
-pub struct TempDir(pub std::path::PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-fn unique() -> String {
-    keysmith::token_hex(8)
-}
-
-pub fn options(clock: Arc<ManualClock>) -> StoreOptions {
-    let keys = AtRestKeys::new(AtRestKey::new("k1", [7u8; 32].to_vec()).unwrap());
-    StoreOptions::default()
-        .with_clock(clock)
-        .with_at_rest_keys(keys)
-}
-
-/// The URL of a SQLite file not created yet, in a directory removed when
-/// the `TempDir` is dropped.
-pub fn empty_sqlite() -> (String, TempDir) {
-    let dir = std::env::temp_dir().join(format!("keysmith-store-{}", unique()));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("test.db").display());
-    (url, TempDir(dir))
-}
-
 pub async fn sqlite() -> TestStore {
     let (url, dir) = empty_sqlite();
     let clock = Arc::new(ManualClock::new(T0));
@@ -80,32 +51,6 @@ pub async fn sqlite() -> TestStore {
         url,
         _dir: Some(dir),
     }
-}
-
-/// The PostgreSQL URL tests use, if any. Set but unreachable is a failure,
-/// not a skip.
-pub fn postgres_url() -> Option<String> {
-    std::env::var("KEYSMITH_TEST_POSTGRES_URL")
-        .ok()
-        .filter(|u| !u.is_empty())
-}
-
-/// The URL of a new, empty schema of the test PostgreSQL, or `None` when
-/// `KEYSMITH_TEST_POSTGRES_URL` is not set.
-pub async fn empty_postgres() -> Option<String> {
-    let base = postgres_url()?;
-    let schema = format!("ks_test_{}", unique());
-    sqlx::any::install_default_drivers();
-    let admin = sqlx::AnyPool::connect(&base)
-        .await
-        .expect("KEYSMITH_TEST_POSTGRES_URL is set but PostgreSQL is unreachable");
-    sqlx::query(sqlx::AssertSqlSafe(format!("CREATE SCHEMA {schema}")))
-        .execute(&admin)
-        .await
-        .expect("create test schema");
-    admin.close().await;
-    let sep = if base.contains('?') { '&' } else { '?' };
-    Some(format!("{base}{sep}options=-c%20search_path%3D{schema}"))
 }
 
 /// A store on a new schema of the test PostgreSQL, or `None` when
@@ -127,30 +72,17 @@ pub async fn postgres() -> Option<TestStore> {
 /// Runs the async test function `$f(TestStore)` on SQLite and on
 /// PostgreSQL (when configured), as two tests `$f::sqlite` and
 /// `$f::postgres`.
-#[macro_export]
 macro_rules! on_both_backends {
-    ($($f:ident),* $(,)?) => {$(
-        mod $f {
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn sqlite() {
-                super::$f($crate::common::sqlite().await).await;
-            }
-
-            #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
-            async fn postgres() {
-                match $crate::common::postgres().await {
-                    Some(t) => super::$f(t).await,
-                    None => eprintln!("KEYSMITH_TEST_POSTGRES_URL not set: skipped"),
-                }
-            }
-        }
-    )*};
+    ($($f:ident),* $(,)?) => {
+        keysmith_store::per_backend_tests!(
+            crate::common::sqlite, crate::common::postgres => $($f),*
+        );
+    };
 }
 
 /// Like `on_both_backends!`, for functions that take the URL of an empty
 /// database (a new SQLite file, a new PostgreSQL schema) and lay out its
 /// schema themselves, as the upgrade tests do.
-#[macro_export]
 macro_rules! on_empty_databases {
     ($($f:ident),* $(,)?) => {$(
         mod $f {
