@@ -1,6 +1,7 @@
 //! Every command and flag, each defined once with its help text.
 
 use crate::failure::Status;
+use crate::options::{ItemsArgs, Repeat, parse_whole};
 use crate::size::parse_size;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
@@ -190,36 +191,6 @@ Examples:
     },
 }
 
-/// Options every secret generator has: [`Repeat`] plus `--entropy`.
-#[derive(Debug, Args)]
-pub(crate) struct Generated {
-    #[command(flatten)]
-    pub(crate) repeat: Repeat,
-
-    /// Print the exact entropy of each value, in bits, to stderr.
-    #[arg(long)]
-    pub(crate) entropy: bool,
-}
-
-/// Options every generator has.
-#[derive(Debug, Args)]
-pub(crate) struct Repeat {
-    /// How many values to print, one per line.
-    #[arg(
-        short = 'n',
-        long = "count",
-        value_name = "N",
-        default_value_t = 1,
-        value_parser = parse_count
-    )]
-    pub(crate) count: u64,
-
-    /// Print one JSON object per line: {"value": ...}, with the exact
-    /// "entropy_bits" and any fields the command adds.
-    #[arg(long)]
-    pub(crate) json: bool,
-}
-
 #[derive(Debug, Args)]
 pub(crate) struct TokenArgs {
     /// Number of random bytes, 0 to 1048576 (`keysmith bytes` streams more).
@@ -279,32 +250,6 @@ pub(crate) struct RandbitsArgs {
     pub(crate) repeat: Repeat,
 }
 
-/// Where the items of choice, sample and shuffle come from.
-#[derive(Debug, Args)]
-pub(crate) struct Items {
-    /// The items to choose from.
-    #[arg(value_name = "ITEM")]
-    pub(crate) items: Vec<String>,
-
-    /// Also read items from PATH, one per line (`-` for stdin), at most
-    /// 64 MiB; blank lines are skipped.
-    #[arg(long, value_name = "PATH")]
-    pub(crate) file: Option<PathBuf>,
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct ItemsArgs {
-    #[command(flatten)]
-    pub(crate) items: Items,
-
-    /// What to print between items (shuffle and sample only).
-    #[arg(long, value_name = "SEP", default_value = " ")]
-    pub(crate) separator: String,
-
-    #[command(flatten)]
-    pub(crate) repeat: Repeat,
-}
-
 #[derive(Debug, Args)]
 pub(crate) struct SampleArgs {
     /// How many distinct items to pick.
@@ -339,29 +284,6 @@ pub(crate) struct CompareArgs {
     /// Print nothing; answer with the exit status only.
     #[arg(short, long)]
     pub(crate) quiet: bool,
-}
-
-fn parse_whole(s: &str, what: &str) -> Result<BigUint, String> {
-    let t = s.trim();
-    if t.starts_with('-') {
-        return Err(format!("{what} must not be negative"));
-    }
-    let digits = t.strip_prefix('+').unwrap_or(t);
-    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
-        return Err("not a whole number in decimal".into());
-    }
-    digits
-        .parse::<BigUint>()
-        .map_err(|_| "not a whole number in decimal".into())
-}
-
-fn parse_count(s: &str) -> Result<u64, String> {
-    let n = parse_whole(s, "count")?;
-    match u64::try_from(&n) {
-        Ok(0) => Err("count must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err("count is too large".into()),
-    }
 }
 
 fn parse_bound(s: &str) -> Result<BigUint, String> {

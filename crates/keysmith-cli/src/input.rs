@@ -1,6 +1,6 @@
 //! Reading items and secrets from files or stdin.
 
-use crate::cli::Items;
+use crate::options::Items;
 use crate::failure::Failure;
 use keysmith::zeroize::Zeroize;
 use std::io::Read;

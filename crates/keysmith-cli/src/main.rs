@@ -9,6 +9,7 @@ mod cli;
 mod commands;
 mod failure;
 mod input;
+mod options;
 mod output;
 mod size;
 
@@ -234,7 +235,7 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
     Ok(status.into())
 }
 
-fn nonempty_items(src: &cli::Items) -> Result<Vec<String>, Failure> {
+fn nonempty_items(src: &options::Items) -> Result<Vec<String>, Failure> {
     let items = input::items(src)?;
     if items.is_empty() {
         return Err(Failure::usage(

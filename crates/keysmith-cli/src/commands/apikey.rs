@@ -1,6 +1,6 @@
 //! `keysmith apikey`: make API keys, check one, scan files for leaked ones.
 
-use crate::cli::Generated;
+use crate::options::Generated;
 use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy, warn};
 use keysmith::Recipe;

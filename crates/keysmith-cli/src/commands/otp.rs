@@ -1,6 +1,6 @@
 //! `keysmith otp`: random one-time codes to send by mail or SMS.
 
-use crate::cli::Generated;
+use crate::options::Generated;
 use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy};
 use keysmith::Recipe;

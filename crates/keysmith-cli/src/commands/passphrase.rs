@@ -1,6 +1,6 @@
 //! `keysmith passphrase`: words from a bundled or custom list.
 
-use crate::cli::Generated;
+use crate::options::Generated;
 use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy, warn};
 use clap::builder::PossibleValuesParser;

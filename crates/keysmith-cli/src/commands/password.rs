@@ -1,7 +1,7 @@
 //! `keysmith password`: a password that meets a site's rules, drawn exactly
 //! uniformly from all that do.
 
-use crate::cli::Generated;
+use crate::options::Generated;
 use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy};
 use keysmith::Recipe;

@@ -1,6 +1,6 @@
 //! `keysmith reset-link`: a password-reset link on a trusted base URL.
 
-use crate::cli::Generated;
+use crate::options::Generated;
 use crate::failure::{Failure, Status};
 use crate::output::{Output, report_entropy};
 use keysmith::reset::{self, ResetLinks};

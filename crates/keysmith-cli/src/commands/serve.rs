@@ -2,9 +2,10 @@
 //! (the keys its clients present).
 
 use crate::failure::{Failure, Status};
+use crate::options::Db;
 use crate::output::Output;
 use keysmith_server::config::{
-    DB_URL_ENV, DEFAULT_DB, DEFAULT_LISTEN, ServeConfig, ServeFlags, StartError, sqlite_file,
+    DEFAULT_LISTEN, ServeConfig, ServeFlags, StartError, sqlite_file,
 };
 use keysmith_server::limits::{Limits, Rate};
 use keysmith_server::logging::{self, LogFormat};
@@ -52,7 +53,7 @@ Examples:
   keysmith serve --rate-limit 200/s --auth-failure-limit 20/m --trust-forwarded-for")]
 pub(crate) struct ServeArgs {
     #[command(flatten)]
-    db: DbArg,
+    db: Db,
 
     /// The address and port to listen on.
     #[arg(long, value_name = "ADDR", default_value = DEFAULT_LISTEN)]
@@ -275,19 +276,10 @@ Examples:
     Revoke(RevokeArgs),
 }
 
-/// `--db`, defined once for every command that opens the database.
-#[derive(Debug, clap::Args)]
-struct DbArg {
-    /// The database: sqlite://PATH (created by serve if missing) or
-    /// postgres://... (sslmode and sslrootcert honoured).
-    #[arg(long, value_name = "URL", env = DB_URL_ENV, hide_env_values = true, default_value = DEFAULT_DB)]
-    db: String,
-}
-
 #[derive(Debug, clap::Args)]
 struct CreateArgs {
     #[command(flatten)]
-    db: DbArg,
+    db: Db,
 
     /// The tenant the key acts for (1-63 of a-z, 0-9 and -), created on
     /// first use.
@@ -312,7 +304,7 @@ struct CreateArgs {
 #[derive(Debug, clap::Args)]
 struct ListArgs {
     #[command(flatten)]
-    db: DbArg,
+    db: Db,
 
     /// Only this tenant's keys.
     #[arg(long, value_name = "NAME", value_parser = parse_tenant)]
@@ -330,7 +322,7 @@ fn parse_tenant(s: &str) -> Result<Tenant, String> {
 #[derive(Debug, clap::Args)]
 struct RevokeArgs {
     #[command(flatten)]
-    db: DbArg,
+    db: Db,
 
     /// The id of the key, as `list` shows it (svc_...).
     #[arg(value_name = "ID")]
@@ -356,7 +348,7 @@ pub(crate) fn run_serve(args: ServeArgs) -> Result<Status, Failure> {
     limits.shutdown_timeout = *args.shutdown_timeout;
     limits.trust_forwarded_for = args.trust_forwarded_for;
     let config = ServeConfig::from_env(ServeFlags {
-        db: Some(args.db.db),
+        db: Some(args.db.url),
         listen: Some(args.listen),
         server_key_file: args.server_key_file,
         log_format: Some(args.log_format.into()),
@@ -432,7 +424,7 @@ async fn create(a: CreateArgs) -> Result<(), Failure> {
         Scopes::parse_list(&a.scopes).map_err(store_failure)?
     };
     keysmith_store::ServiceKeys::check_name(&a.name).map_err(store_failure)?;
-    let store = open(&a.db.db, true).await?;
+    let store = open(&a.db.url, true).await?;
     let made = store
         .service_keys()
         .create(&a.tenant, &a.name, scopes)
@@ -453,7 +445,7 @@ async fn create(a: CreateArgs) -> Result<(), Failure> {
 }
 
 async fn list(a: ListArgs) -> Result<(), Failure> {
-    let store = open(&a.db.db, false).await?;
+    let store = open(&a.db.url, false).await?;
     let keys = store.service_keys().list(a.tenant.as_ref()).await;
     store.close().await;
     let keys = keys.map_err(store_failure)?;
@@ -482,7 +474,7 @@ async fn list(a: ListArgs) -> Result<(), Failure> {
 }
 
 async fn revoke(a: RevokeArgs) -> Result<(), Failure> {
-    let store = open(&a.db.db, false).await?;
+    let store = open(&a.db.url, false).await?;
     let done = store.service_keys().revoke(&a.id, None).await;
     store.close().await;
     match done {

@@ -1,7 +1,7 @@
 //! `keysmith totp` and `keysmith hotp`: enrol a secret, make or check codes
 //! (RFC 6238 / RFC 4226).
 
-use crate::cli::Generated;
+use crate::options::Generated;
 use crate::failure::Failure;
 use crate::output::{Output, report_entropy};
 use keysmith::otp::{Algorithm, Hotp, MAX_TOTP_SKEW_STEPS, Secret, Totp};

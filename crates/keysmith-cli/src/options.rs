@@ -1,0 +1,105 @@
+//! Options several commands share, each defined once with its help text,
+//! its default and its validation, and flattened into the commands that
+//! take it.
+
+use clap::Args;
+use keysmith::BigUint;
+use keysmith_server::config::{DB_URL_ENV, DEFAULT_DB};
+use std::path::PathBuf;
+
+/// Options every secret generator has: [`Repeat`] plus `--entropy`.
+#[derive(Debug, Args)]
+pub(crate) struct Generated {
+    #[command(flatten)]
+    pub(crate) repeat: Repeat,
+
+    /// Print the exact entropy of each value, in bits, to stderr.
+    #[arg(long)]
+    pub(crate) entropy: bool,
+}
+
+/// Options every generator has.
+#[derive(Debug, Args)]
+pub(crate) struct Repeat {
+    /// How many values to print, one per line.
+    #[arg(
+        short = 'n',
+        long = "count",
+        value_name = "N",
+        default_value_t = 1,
+        value_parser = parse_count
+    )]
+    pub(crate) count: u64,
+
+    /// Print one JSON object per line: {"value": ...}, with the exact
+    /// "entropy_bits" and any fields the command adds.
+    #[arg(long)]
+    pub(crate) json: bool,
+}
+
+/// Where the items of choice, sample and shuffle come from.
+#[derive(Debug, Args)]
+pub(crate) struct Items {
+    /// The items to choose from.
+    #[arg(value_name = "ITEM")]
+    pub(crate) items: Vec<String>,
+
+    /// Also read items from PATH, one per line (`-` for stdin), at most
+    /// 64 MiB; blank lines are skipped.
+    #[arg(long, value_name = "PATH")]
+    pub(crate) file: Option<PathBuf>,
+}
+
+#[derive(Debug, Args)]
+pub(crate) struct ItemsArgs {
+    #[command(flatten)]
+    pub(crate) items: Items,
+
+    /// What to print between items (shuffle and sample only).
+    #[arg(long, value_name = "SEP", default_value = " ")]
+    pub(crate) separator: String,
+
+    #[command(flatten)]
+    pub(crate) repeat: Repeat,
+}
+
+/// A whole number in decimal, of any size; `what` names it in the message
+/// for a negative one.
+pub(crate) fn parse_whole(s: &str, what: &str) -> Result<BigUint, String> {
+    let t = s.trim();
+    if t.starts_with('-') {
+        return Err(format!("{what} must not be negative"));
+    }
+    let digits = t.strip_prefix('+').unwrap_or(t);
+    if digits.is_empty() || !digits.bytes().all(|b| b.is_ascii_digit()) {
+        return Err("not a whole number in decimal".into());
+    }
+    digits
+        .parse::<BigUint>()
+        .map_err(|_| "not a whole number in decimal".into())
+}
+
+fn parse_count(s: &str) -> Result<u64, String> {
+    let n = parse_whole(s, "count")?;
+    match u64::try_from(&n) {
+        Ok(0) => Err("count must be at least 1".into()),
+        Ok(n) => Ok(n),
+        Err(_) => Err("count is too large".into()),
+    }
+}
+
+/// `--db`, defined once for every command that opens the database.
+#[derive(Debug, Args)]
+pub(crate) struct Db {
+    /// The database: sqlite://PATH (created by serve if missing) or
+    /// postgres://... (sslmode and sslrootcert honoured).
+    #[arg(
+        id = "db",
+        long = "db",
+        value_name = "URL",
+        env = DB_URL_ENV,
+        hide_env_values = true,
+        default_value = DEFAULT_DB
+    )]
+    pub(crate) url: String,
+}
