@@ -66,15 +66,7 @@ impl From<SourceArg> for keysmith::rng::Source {
 
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    /// A random token (Python's token_urlsafe, token_hex, token_bytes).
-    #[command(after_help = "\
-Examples:
-  keysmith token                 # 32 bytes as base64url (43 characters)
-  keysmith token 16 --hex        # 16 bytes as 32 lowercase hex digits
-  keysmith token --base64 -n 5   # five tokens, one per line
-  keysmith token 64 --raw > key  # 64 raw bytes
-  keysmith token --json          # {\"value\":\"...\"}")]
-    Token(TokenArgs),
+    Token(crate::commands::token::TokenArgs),
 
     /// A random integer in [0, N), exactly uniform (Python's randbelow).
     #[command(
@@ -192,36 +184,6 @@ Examples:
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct TokenArgs {
-    /// Number of random bytes, 0 to 1048576 (`keysmith bytes` streams more).
-    #[arg(
-        value_name = "NBYTES",
-        default_value_t = keysmith::DEFAULT_ENTROPY,
-        value_parser = parse_nbytes
-    )]
-    pub(crate) nbytes: usize,
-
-    /// Lowercase hexadecimal, two characters per byte.
-    #[arg(long, group = "format")]
-    pub(crate) hex: bool,
-
-    /// Base64url without padding (the default).
-    #[arg(long, group = "format")]
-    pub(crate) urlsafe: bool,
-
-    /// Standard base64 with padding.
-    #[arg(long, group = "format")]
-    pub(crate) base64: bool,
-
-    /// The bytes themselves, with no newline.
-    #[arg(long, group = "format", conflicts_with = "json")]
-    pub(crate) raw: bool,
-
-    #[command(flatten)]
-    pub(crate) repeat: Repeat,
-}
-
-#[derive(Debug, Args)]
 pub(crate) struct RandbelowArgs {
     /// The exclusive upper bound: a positive whole number of any size.
     #[arg(value_name = "N", value_parser = parse_bound)]
@@ -230,11 +192,6 @@ pub(crate) struct RandbelowArgs {
     #[command(flatten)]
     pub(crate) repeat: Repeat,
 }
-
-/// The most bytes a `token` has: it is held in memory and printed as one
-/// line, so a mistyped size must not exhaust memory; `bytes` streams any
-/// amount.
-pub(crate) const MAX_TOKEN_BYTES: usize = 1 << 20;
 
 /// The most bits `randbits` prints: beyond this, writing the number in
 /// decimal takes longer than anyone waits for.
@@ -298,16 +255,6 @@ fn parse_bound(s: &str) -> Result<BigUint, String> {
         return Err("upper bound must be positive".into());
     }
     Ok(n)
-}
-
-fn parse_nbytes(s: &str) -> Result<usize, String> {
-    let n = parse_whole(s, "number of bytes")?;
-    match usize::try_from(&n) {
-        Ok(n) if n <= MAX_TOKEN_BYTES => Ok(n),
-        _ => Err(format!(
-            "a token has at most {MAX_TOKEN_BYTES} bytes (`keysmith bytes SIZE` streams more)"
-        )),
-    }
 }
 
 fn parse_bits(s: &str) -> Result<u64, String> {

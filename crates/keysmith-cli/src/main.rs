@@ -16,7 +16,6 @@ mod size;
 use clap::{CommandFactory, Parser};
 use cli::{Cli, Command};
 use failure::{Failure, Status};
-use keysmith::TokenFormat;
 use keysmith::zeroize::Zeroize;
 use output::Output;
 use std::io::{IsTerminal, Write};
@@ -122,31 +121,7 @@ fn invalid_utf8_argument() -> String {
 /// `hotp` give theirs as an `ExitCode` by the same rule.
 fn run(command: Command) -> Result<ExitCode, Failure> {
     let status = match command {
-        Command::Token(a) => {
-            let format = if a.hex {
-                TokenFormat::Hex
-            } else if a.base64 {
-                TokenFormat::Base64
-            } else {
-                TokenFormat::UrlSafe
-            };
-            let mut out = Output::new(a.repeat.json);
-            for _ in 0..a.repeat.count {
-                if a.raw {
-                    let mut bytes = keysmith::token_bytes(a.nbytes);
-                    out.raw(&bytes)?;
-                    bytes.zeroize();
-                } else {
-                    out.text(&keysmith::token_with(
-                        &mut keysmith::rng(),
-                        Some(a.nbytes),
-                        format,
-                    ))?;
-                }
-            }
-            out.finish()?;
-            Status::Yes
-        }
+        Command::Token(a) => commands::token::run(a)?,
         Command::Randbelow(a) => {
             let mut out = Output::new(a.repeat.json);
             for _ in 0..a.repeat.count {

@@ -7,4 +7,5 @@ pub(crate) mod password;
 pub(crate) mod recovery_codes;
 pub(crate) mod reset_link;
 pub(crate) mod serve;
+pub(crate) mod token;
 pub(crate) mod totp;
