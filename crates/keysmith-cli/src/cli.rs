@@ -1,11 +1,10 @@
 //! Every command and flag, each defined once with its help text.
 
 use crate::failure::Status;
-use crate::options::{ItemsArgs, Repeat, parse_whole};
+use crate::options::{ItemsArgs, parse_whole};
 use crate::size::parse_size;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
-use keysmith::BigUint;
 use std::path::PathBuf;
 
 const EXAMPLES: &str = "\
@@ -68,26 +67,9 @@ impl From<SourceArg> for keysmith::rng::Source {
 pub(crate) enum Command {
     Token(crate::commands::token::TokenArgs),
 
-    /// A random integer in [0, N), exactly uniform (Python's randbelow).
-    #[command(
-        allow_negative_numbers = true,
-        after_help = "\
-Examples:
-  keysmith randbelow 6                       # 0..=5
-  keysmith randbelow 340282366920938463463374607431768211457
-  keysmith randbelow 100 -n 10 --json        # value as a decimal string"
-    )]
-    Randbelow(RandbelowArgs),
+    Randbelow(crate::commands::randbelow::RandbelowArgs),
 
-    /// An integer of K random bits, in [0, 2^K) (Python's randbits).
-    #[command(
-        allow_negative_numbers = true,
-        after_help = "\
-Examples:
-  keysmith randbits 64
-  keysmith randbits 256 -n 3"
-    )]
-    Randbits(RandbitsArgs),
+    Randbits(crate::commands::randbits::RandbitsArgs),
 
     /// One item chosen uniformly (Python's choice).
     #[command(after_help = "\
@@ -184,30 +166,6 @@ Examples:
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct RandbelowArgs {
-    /// The exclusive upper bound: a positive whole number of any size.
-    #[arg(value_name = "N", value_parser = parse_bound)]
-    pub(crate) n: BigUint,
-
-    #[command(flatten)]
-    pub(crate) repeat: Repeat,
-}
-
-/// The most bits `randbits` prints: beyond this, writing the number in
-/// decimal takes longer than anyone waits for.
-pub(crate) const MAX_RANDBITS: u64 = 1 << 20;
-
-#[derive(Debug, Args)]
-pub(crate) struct RandbitsArgs {
-    /// The number of bits, 0 to 1048576.
-    #[arg(value_name = "K", value_parser = parse_bits)]
-    pub(crate) k: u64,
-
-    #[command(flatten)]
-    pub(crate) repeat: Repeat,
-}
-
-#[derive(Debug, Args)]
 pub(crate) struct SampleArgs {
     /// How many distinct items to pick.
     #[arg(value_name = "K", value_parser = parse_k)]
@@ -241,28 +199,6 @@ pub(crate) struct CompareArgs {
     /// Print nothing; answer with the exit status only.
     #[arg(short, long)]
     pub(crate) quiet: bool,
-}
-
-fn parse_bound(s: &str) -> Result<BigUint, String> {
-    let n = parse_whole(s, "upper bound").map_err(|e| {
-        if e.contains("negative") {
-            "upper bound must be positive".to_string()
-        } else {
-            e
-        }
-    })?;
-    if n == BigUint::ZERO {
-        return Err("upper bound must be positive".into());
-    }
-    Ok(n)
-}
-
-fn parse_bits(s: &str) -> Result<u64, String> {
-    let k = parse_whole(s, "number of bits")?;
-    match u64::try_from(&k) {
-        Ok(k) if k <= MAX_RANDBITS => Ok(k),
-        _ => Err(format!("number of bits must be at most {MAX_RANDBITS}")),
-    }
 }
 
 fn parse_k(s: &str) -> Result<usize, String> {

@@ -4,6 +4,8 @@ pub(crate) mod apikey;
 pub(crate) mod otp;
 pub(crate) mod passphrase;
 pub(crate) mod password;
+pub(crate) mod randbelow;
+pub(crate) mod randbits;
 pub(crate) mod recovery_codes;
 pub(crate) mod reset_link;
 pub(crate) mod serve;

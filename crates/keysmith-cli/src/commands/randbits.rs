@@ -1,0 +1,44 @@
+//! `keysmith randbits`: an integer of K random bits.
+
+use crate::failure::{Failure, Status};
+use crate::options::{Repeat, parse_whole};
+use crate::output::Output;
+
+/// The most bits `randbits` prints: beyond this, writing the number in
+/// decimal takes longer than anyone waits for.
+pub(crate) const MAX_RANDBITS: u64 = 1 << 20;
+
+/// An integer of K random bits, in [0, 2^K) (Python's randbits).
+#[derive(Debug, clap::Args)]
+#[command(
+    allow_negative_numbers = true,
+    after_help = "\
+Examples:
+  keysmith randbits 64
+  keysmith randbits 256 -n 3"
+)]
+pub(crate) struct RandbitsArgs {
+    /// The number of bits, 0 to 1048576.
+    #[arg(value_name = "K", value_parser = parse_bits)]
+    k: u64,
+
+    #[command(flatten)]
+    repeat: Repeat,
+}
+
+fn parse_bits(s: &str) -> Result<u64, String> {
+    let k = parse_whole(s, "number of bits")?;
+    match u64::try_from(&k) {
+        Ok(k) if k <= MAX_RANDBITS => Ok(k),
+        _ => Err(format!("number of bits must be at most {MAX_RANDBITS}")),
+    }
+}
+
+pub(crate) fn run(a: RandbitsArgs) -> Result<Status, Failure> {
+    let mut out = Output::new(a.repeat.json);
+    for _ in 0..a.repeat.count {
+        out.text(&keysmith::randbits_big(a.k).to_string())?;
+    }
+    out.finish()?;
+    Ok(Status::Yes)
+}
