@@ -1,7 +1,6 @@
 //! Every command and flag, each defined once with its help text.
 
 use crate::failure::Status;
-use crate::options::{ItemsArgs, parse_whole};
 use crate::size::parse_size;
 use clap::{Args, Parser, Subcommand};
 use clap_complete::Shell;
@@ -71,30 +70,11 @@ pub(crate) enum Command {
 
     Randbits(crate::commands::randbits::RandbitsArgs),
 
-    /// One item chosen uniformly (Python's choice).
-    #[command(after_help = "\
-Examples:
-  keysmith choice heads tails
-  keysmith choice --file /usr/share/dict/words -n 6
-  printf 'a\\nb\\nc\\n' | keysmith choice --file -")]
-    Choice(ItemsArgs),
+    Choice(crate::commands::choice::ChoiceArgs),
 
-    /// K distinct items in random order (Python's random.sample).
-    #[command(
-        allow_negative_numbers = true,
-        after_help = "\
-Examples:
-  keysmith sample 2 alice bob carol dave
-  keysmith sample 3 --file names.txt --separator $'\\n'"
-    )]
-    Sample(SampleArgs),
+    Sample(crate::commands::sample::SampleArgs),
 
-    /// All items in a uniformly random order (Python's random.shuffle).
-    #[command(after_help = "\
-Examples:
-  keysmith shuffle 1 2 3 4 5
-  keysmith shuffle --file playlist.txt --separator $'\\n'")]
-    Shuffle(ItemsArgs),
+    Shuffle(crate::commands::shuffle::ShuffleArgs),
 
     /// Stream SIZE random bytes to stdout, in constant memory.
     #[command(after_help = "\
@@ -166,16 +146,6 @@ Examples:
 }
 
 #[derive(Debug, Args)]
-pub(crate) struct SampleArgs {
-    /// How many distinct items to pick.
-    #[arg(value_name = "K", value_parser = parse_k)]
-    pub(crate) k: usize,
-
-    #[command(flatten)]
-    pub(crate) rest: ItemsArgs,
-}
-
-#[derive(Debug, Args)]
 pub(crate) struct BytesArgs {
     /// How many bytes: 64, 10K, 1M, 1G, 1GiB, 1GB, ...
     #[arg(value_name = "SIZE", value_parser = parse_size)]
@@ -201,7 +171,3 @@ pub(crate) struct CompareArgs {
     pub(crate) quiet: bool,
 }
 
-fn parse_k(s: &str) -> Result<usize, String> {
-    let k = parse_whole(s, "sample size")?;
-    usize::try_from(&k).map_err(|_| "sample size is too large".into())
-}

@@ -121,6 +121,17 @@ pub(crate) fn items(src: &Items) -> Result<Vec<String>, Failure> {
     Ok(items)
 }
 
+/// The items of choice and shuffle, of which there must be at least one.
+pub(crate) fn nonempty_items(src: &Items) -> Result<Vec<String>, Failure> {
+    let items = items(src)?;
+    if items.is_empty() {
+        return Err(Failure::usage(
+            "cannot choose from an empty sequence: give ITEM arguments or --file PATH",
+        ));
+    }
+    Ok(items)
+}
+
 fn bytecount_newlines(b: &[u8]) -> usize {
     b.iter().filter(|&&c| c == b'\n').count()
 }

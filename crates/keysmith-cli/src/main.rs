@@ -124,36 +124,9 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Token(a) => commands::token::run(a)?,
         Command::Randbelow(a) => commands::randbelow::run(a)?,
         Command::Randbits(a) => commands::randbits::run(a)?,
-        Command::Choice(a) => {
-            let items = nonempty_items(&a.items)?;
-            let mut out = Output::new(a.repeat.json);
-            for _ in 0..a.repeat.count {
-                out.text(keysmith::choice(&items)?)?;
-            }
-            out.finish()?;
-            Status::Yes
-        }
-        Command::Sample(a) => {
-            let items = input::items(&a.rest.items)?;
-            let mut out = Output::new(a.rest.repeat.json);
-            for _ in 0..a.rest.repeat.count {
-                let picked = keysmith::sample::sample(&mut keysmith::rng(), &items, a.k)?;
-                out.list(&picked, &a.rest.separator)?;
-            }
-            out.finish()?;
-            Status::Yes
-        }
-        Command::Shuffle(a) => {
-            let items = nonempty_items(&a.items)?;
-            let mut refs: Vec<&String> = items.iter().collect();
-            let mut out = Output::new(a.repeat.json);
-            for _ in 0..a.repeat.count {
-                keysmith::sample::shuffle(&mut keysmith::rng(), &mut refs);
-                out.list(&refs, &a.separator)?;
-            }
-            out.finish()?;
-            Status::Yes
-        }
+        Command::Choice(a) => commands::choice::run(a)?,
+        Command::Sample(a) => commands::sample::run(a)?,
+        Command::Shuffle(a) => commands::shuffle::run(a)?,
         Command::Bytes(a) => {
             stream_bytes(a.size)?;
             Status::Yes
@@ -196,15 +169,6 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
     Ok(status.into())
 }
 
-fn nonempty_items(src: &options::Items) -> Result<Vec<String>, Failure> {
-    let items = input::items(src)?;
-    if items.is_empty() {
-        return Err(Failure::usage(
-            "cannot choose from an empty sequence: give ITEM arguments or --file PATH",
-        ));
-    }
-    Ok(items)
-}
 
 /// Writes `size` random bytes to stdout in fixed-size chunks, so memory use
 /// does not grow with `size`.

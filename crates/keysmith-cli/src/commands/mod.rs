@@ -1,6 +1,7 @@
 //! The generator commands, one file each.
 
 pub(crate) mod apikey;
+pub(crate) mod choice;
 pub(crate) mod otp;
 pub(crate) mod passphrase;
 pub(crate) mod password;
@@ -8,6 +9,8 @@ pub(crate) mod randbelow;
 pub(crate) mod randbits;
 pub(crate) mod recovery_codes;
 pub(crate) mod reset_link;
+pub(crate) mod sample;
 pub(crate) mod serve;
+pub(crate) mod shuffle;
 pub(crate) mod token;
 pub(crate) mod totp;

@@ -1,0 +1,29 @@
+//! `keysmith choice`: one item chosen uniformly.
+
+use crate::failure::{Failure, Status};
+use crate::input::nonempty_items;
+use crate::options::ItemsArgs;
+use crate::output::Output;
+
+/// One item chosen uniformly (Python's choice).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  keysmith choice heads tails
+  keysmith choice --file /usr/share/dict/words -n 6
+  printf 'a\\nb\\nc\\n' | keysmith choice --file -")]
+pub(crate) struct ChoiceArgs {
+    #[command(flatten)]
+    list: ItemsArgs,
+}
+
+pub(crate) fn run(a: ChoiceArgs) -> Result<Status, Failure> {
+    let a = a.list;
+    let items = nonempty_items(&a.items)?;
+    let mut out = Output::new(a.repeat.json);
+    for _ in 0..a.repeat.count {
+        out.text(keysmith::choice(&items)?)?;
+    }
+    out.finish()?;
+    Ok(Status::Yes)
+}

@@ -1,0 +1,30 @@
+//! `keysmith shuffle`: all items in a uniformly random order.
+
+use crate::failure::{Failure, Status};
+use crate::input::nonempty_items;
+use crate::options::ItemsArgs;
+use crate::output::Output;
+
+/// All items in a uniformly random order (Python's random.shuffle).
+#[derive(Debug, clap::Args)]
+#[command(after_help = "\
+Examples:
+  keysmith shuffle 1 2 3 4 5
+  keysmith shuffle --file playlist.txt --separator $'\\n'")]
+pub(crate) struct ShuffleArgs {
+    #[command(flatten)]
+    list: ItemsArgs,
+}
+
+pub(crate) fn run(a: ShuffleArgs) -> Result<Status, Failure> {
+    let a = a.list;
+    let items = nonempty_items(&a.items)?;
+    let mut refs: Vec<&String> = items.iter().collect();
+    let mut out = Output::new(a.repeat.json);
+    for _ in 0..a.repeat.count {
+        keysmith::sample::shuffle(&mut keysmith::rng(), &mut refs);
+        out.list(&refs, &a.separator)?;
+    }
+    out.finish()?;
+    Ok(Status::Yes)
+}
