@@ -1,10 +1,7 @@
 //! Every command and flag, each defined once with its help text.
 
 use crate::failure::Status;
-use crate::size::parse_size;
-use clap::{Args, Parser, Subcommand};
-use clap_complete::Shell;
-use std::path::PathBuf;
+use clap::{Parser, Subcommand};
 
 const EXAMPLES: &str = "\
 Examples:
@@ -76,31 +73,9 @@ pub(crate) enum Command {
 
     Shuffle(crate::commands::shuffle::ShuffleArgs),
 
-    /// Stream SIZE random bytes to stdout, in constant memory.
-    #[command(after_help = "\
-SIZE is a whole number with an optional suffix: K, M, G, T (or KiB, MiB,
-GiB, TiB) multiply by powers of 1024; KB, MB, GB, TB by powers of 1000.
-A progress bar is drawn on stderr when stderr is a terminal.
+    Bytes(crate::commands::bytes::BytesArgs),
 
-Examples:
-  keysmith bytes 64 > seed.bin
-  keysmith bytes 1GiB > /dev/null
-  keysmith bytes 10M | sha256sum")]
-    Bytes(BytesArgs),
-
-    /// Compare two secrets in constant time (Python's compare_digest).
-    #[command(after_help = format!("\
-The secrets are read from files, or from stdin for `-` (never from the
-command line, which other users can see in `ps`). One trailing newline is
-ignored unless --exact is given.
-
-{}
-
-Examples:
-  keysmith compare expected.txt presented.txt
-  printf '%s' \"$TOKEN\" | keysmith compare stored.txt -",
-        Status::help("equal", "different")))]
-    Compare(CompareArgs),
+    Compare(crate::commands::compare::CompareArgs),
 
     /// A password that meets a site's rules, exactly uniform.
     Password(crate::commands::password::PasswordArgs),
@@ -132,42 +107,5 @@ Examples:
     /// Create, list or revoke the service keys clients of `serve` present.
     ServiceKey(crate::commands::serve::ServiceKeyArgs),
 
-    /// Print a shell completion script.
-    #[command(after_help = "\
-Examples:
-  keysmith completions bash > /etc/bash_completion.d/keysmith
-  keysmith completions zsh > \"${fpath[1]}/_keysmith\"
-  keysmith completions fish > ~/.config/fish/completions/keysmith.fish")]
-    Completions {
-        /// The shell to write the script for.
-        #[arg(value_enum)]
-        shell: Shell,
-    },
+    Completions(crate::commands::completions::CompletionsArgs),
 }
-
-#[derive(Debug, Args)]
-pub(crate) struct BytesArgs {
-    /// How many bytes: 64, 10K, 1M, 1G, 1GiB, 1GB, ...
-    #[arg(value_name = "SIZE", value_parser = parse_size)]
-    pub(crate) size: u64,
-}
-
-#[derive(Debug, Args)]
-pub(crate) struct CompareArgs {
-    /// The first secret: a file, or `-` for stdin.
-    #[arg(value_name = "FILE_A")]
-    pub(crate) a: PathBuf,
-
-    /// The second secret: a file, or `-` for stdin.
-    #[arg(value_name = "FILE_B")]
-    pub(crate) b: PathBuf,
-
-    /// Compare the bytes exactly, including any trailing newline.
-    #[arg(long)]
-    pub(crate) exact: bool,
-
-    /// Print nothing; answer with the exit status only.
-    #[arg(short, long)]
-    pub(crate) quiet: bool,
-}
-

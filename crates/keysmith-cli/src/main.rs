@@ -13,12 +13,10 @@ mod options;
 mod output;
 mod size;
 
-use clap::{CommandFactory, Parser};
+use clap::Parser;
 use cli::{Cli, Command};
 use failure::{Failure, Status};
-use keysmith::zeroize::Zeroize;
-use output::Output;
-use std::io::{IsTerminal, Write};
+use std::io::Write;
 use std::process::ExitCode;
 
 fn main() -> ExitCode {
@@ -127,22 +125,8 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::Choice(a) => commands::choice::run(a)?,
         Command::Sample(a) => commands::sample::run(a)?,
         Command::Shuffle(a) => commands::shuffle::run(a)?,
-        Command::Bytes(a) => {
-            stream_bytes(a.size)?;
-            Status::Yes
-        }
-        Command::Compare(a) => {
-            let (mut x, mut y) = input::secrets(&a.a, &a.b, a.exact)?;
-            let equal = keysmith::compare_digest(&x, &y);
-            x.zeroize();
-            y.zeroize();
-            if !a.quiet {
-                let mut out = Output::new(false);
-                out.text(if equal { "equal" } else { "different" })?;
-                out.finish()?;
-            }
-            Status::answer(equal)
-        }
+        Command::Bytes(a) => commands::bytes::run(a)?,
+        Command::Compare(a) => commands::compare::run(a)?,
         Command::Password(a) => commands::password::run(a)?,
         Command::Passphrase(a) => commands::passphrase::run(a)?,
         Command::Otp(a) => commands::otp::run(a)?,
@@ -154,58 +138,11 @@ fn run(command: Command) -> Result<ExitCode, Failure> {
         Command::ResetLink(a) => commands::reset_link::run(a)?,
         Command::Serve(a) => commands::serve::run_serve(a)?,
         Command::ServiceKey(a) => commands::serve::run_service_key(a)?,
-        Command::Completions { shell } => {
-            // clap_complete panics when its writer fails, so the script is
-            // built in memory and written here, where a closed pipe ends
-            // quietly and any other write error is a runtime failure.
-            let mut script = Vec::new();
-            clap_complete::generate(shell, &mut Cli::command(), "keysmith", &mut script);
-            let mut out = Output::new(false);
-            out.raw(&script)?;
-            out.finish()?;
-            Status::Yes
-        }
+        Command::Completions(a) => commands::completions::run(a)?,
     };
     Ok(status.into())
 }
 
-
-/// Writes `size` random bytes to stdout in fixed-size chunks, so memory use
-/// does not grow with `size`.
-fn stream_bytes(size: u64) -> Result<(), Failure> {
-    const CHUNK: usize = 64 * 1024;
-    let progress = std::io::stderr().is_terminal().then(|| {
-        let bar = indicatif::ProgressBar::new(size);
-        bar.set_style(
-            indicatif::ProgressStyle::with_template(
-                "{bytes}/{total_bytes} [{bar:40}] {bytes_per_sec}, {eta} left",
-            )
-            .unwrap_or_else(|_| indicatif::ProgressStyle::default_bar())
-            .progress_chars("=> "),
-        );
-        bar
-    });
-    let mut buf = vec![0u8; CHUNK];
-    let mut stdout = std::io::stdout().lock();
-    let mut left = size;
-    let result = (|| {
-        while left > 0 {
-            let n = usize::try_from(left).map_or(CHUNK, |l| l.min(CHUNK));
-            keysmith::fill_bytes(&mut buf[..n]);
-            stdout.write_all(&buf[..n]).map_err(Failure::output)?;
-            left -= n as u64;
-            if let Some(bar) = &progress {
-                bar.inc(n as u64);
-            }
-        }
-        stdout.flush().map_err(Failure::output)
-    })();
-    buf.zeroize();
-    if let Some(bar) = progress {
-        bar.finish_and_clear();
-    }
-    result
-}
 
 #[cfg(test)]
 mod tests {

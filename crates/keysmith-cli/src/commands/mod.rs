@@ -1,7 +1,10 @@
 //! The generator commands, one file each.
 
 pub(crate) mod apikey;
+pub(crate) mod bytes;
 pub(crate) mod choice;
+pub(crate) mod compare;
+pub(crate) mod completions;
 pub(crate) mod otp;
 pub(crate) mod passphrase;
 pub(crate) mod password;
