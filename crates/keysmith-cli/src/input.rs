@@ -1,7 +1,7 @@
 //! Reading items and secrets from files or stdin.
 
-use crate::options::Items;
 use crate::failure::Failure;
+use crate::options::Items;
 use keysmith::zeroize::Zeroize;
 use std::io::Read;
 use std::path::Path;

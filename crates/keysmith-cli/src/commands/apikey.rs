@@ -1,7 +1,7 @@
 //! `keysmith apikey`: make API keys, check one, scan files for leaked ones.
 
-use crate::options::Generated;
 use crate::failure::{Failure, Status};
+use crate::options::Generated;
 use crate::output::{Output, report_entropy, warn};
 use keysmith::Recipe;
 use keysmith::apikey::{self, ApiKey, KeySpec};

@@ -1,7 +1,7 @@
 //! `keysmith otp`: random one-time codes to send by mail or SMS.
 
-use crate::options::Generated;
 use crate::failure::{Failure, Status};
+use crate::options::Generated;
 use crate::output::{Output, report_entropy};
 use keysmith::Recipe;
 use keysmith::otp::{CROCKFORD_BASE32, Code};

@@ -1,7 +1,7 @@
 //! `keysmith passphrase`: words from a bundled or custom list.
 
-use crate::options::Generated;
 use crate::failure::{Failure, Status};
+use crate::options::Generated;
 use crate::output::{Output, report_entropy, warn};
 use clap::builder::PossibleValuesParser;
 use keysmith::Recipe;

@@ -1,8 +1,8 @@
 //! `keysmith password`: a password that meets a site's rules, drawn exactly
 //! uniformly from all that do.
 
-use crate::options::Generated;
 use crate::failure::{Failure, Status};
+use crate::options::Generated;
 use crate::output::{Output, report_entropy};
 use keysmith::Recipe;
 use keysmith::password::{Class, Policy};

@@ -1,7 +1,7 @@
 //! `keysmith reset-link`: a password-reset link on a trusted base URL.
 
-use crate::options::Generated;
 use crate::failure::{Failure, Status};
+use crate::options::Generated;
 use crate::output::{Output, report_entropy};
 use keysmith::reset::{self, ResetLinks};
 use std::time::SystemTime;

@@ -4,9 +4,7 @@
 use crate::failure::{Failure, Status};
 use crate::options::Db;
 use crate::output::Output;
-use keysmith_server::config::{
-    DEFAULT_LISTEN, ServeConfig, ServeFlags, StartError, sqlite_file,
-};
+use keysmith_server::config::{DEFAULT_LISTEN, ServeConfig, ServeFlags, StartError, sqlite_file};
 use keysmith_server::limits::{Limits, Rate};
 use keysmith_server::logging::{self, LogFormat};
 use keysmith_server::{CreatedServiceKeyBody, DEFAULT_SERVICE_KEY_NAME, ServiceKeyBody};
