@@ -90,7 +90,7 @@ pub(crate) enum Command {
     Totp(crate::commands::totp::TotpArgs),
 
     /// HOTP (RFC 4226): the code for a counter.
-    Hotp(crate::commands::totp::HotpArgs),
+    Hotp(crate::commands::hotp::HotpArgs),
 
     /// Recovery codes: a set of single-use codes for when a second factor is lost.
     RecoveryCodes(crate::commands::recovery_codes::RecoveryCodesArgs),

@@ -38,9 +38,9 @@ fn main() -> ExitCode {
     // A panic is a bug, and its status is trouble like any other failure
     // (not Rust's 101): the hook above has already said what happened.
     let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| run(cli.command)))
-        .unwrap_or_else(|_| Ok(Status::Trouble.into()));
+        .unwrap_or(Ok(Status::Trouble));
     match result {
-        Ok(code) => code,
+        Ok(status) => status.into(),
         Err(failure) => {
             if let Some(msg) = failure.message() {
                 let _ = writeln!(std::io::stderr(), "keysmith: {msg}");
@@ -115,34 +115,31 @@ fn invalid_utf8_argument() -> String {
     }
 }
 
-/// Runs one command. Every command answers with a [`Status`]; `totp` and
-/// `hotp` give theirs as an `ExitCode` by the same rule.
-fn run(command: Command) -> Result<ExitCode, Failure> {
-    let status = match command {
-        Command::Token(a) => commands::token::run(a)?,
-        Command::Randbelow(a) => commands::randbelow::run(a)?,
-        Command::Randbits(a) => commands::randbits::run(a)?,
-        Command::Choice(a) => commands::choice::run(a)?,
-        Command::Sample(a) => commands::sample::run(a)?,
-        Command::Shuffle(a) => commands::shuffle::run(a)?,
-        Command::Bytes(a) => commands::bytes::run(a)?,
-        Command::Compare(a) => commands::compare::run(a)?,
-        Command::Password(a) => commands::password::run(a)?,
-        Command::Passphrase(a) => commands::passphrase::run(a)?,
-        Command::Otp(a) => commands::otp::run(a)?,
-        // These give their status as an ExitCode, by the same rule.
-        Command::Totp(a) => return commands::totp::run_totp(a),
-        Command::Hotp(a) => return commands::totp::run_hotp(a),
-        Command::RecoveryCodes(a) => commands::recovery_codes::run(a)?,
-        Command::Apikey(a) => commands::apikey::run(a)?,
-        Command::ResetLink(a) => commands::reset_link::run(a)?,
-        Command::Serve(a) => commands::serve::run_serve(a)?,
-        Command::ServiceKey(a) => commands::serve::run_service_key(a)?,
-        Command::Completions(a) => commands::completions::run(a)?,
-    };
-    Ok(status.into())
+/// Runs one command: every command answers with a [`Status`] or stops with
+/// a [`Failure`].
+fn run(command: Command) -> Result<Status, Failure> {
+    match command {
+        Command::Token(a) => commands::token::run(a),
+        Command::Randbelow(a) => commands::randbelow::run(a),
+        Command::Randbits(a) => commands::randbits::run(a),
+        Command::Choice(a) => commands::choice::run(a),
+        Command::Sample(a) => commands::sample::run(a),
+        Command::Shuffle(a) => commands::shuffle::run(a),
+        Command::Bytes(a) => commands::bytes::run(a),
+        Command::Compare(a) => commands::compare::run(a),
+        Command::Password(a) => commands::password::run(a),
+        Command::Passphrase(a) => commands::passphrase::run(a),
+        Command::Otp(a) => commands::otp::run(a),
+        Command::Totp(a) => commands::totp::run(a),
+        Command::Hotp(a) => commands::hotp::run(a),
+        Command::RecoveryCodes(a) => commands::recovery_codes::run(a),
+        Command::Apikey(a) => commands::apikey::run(a),
+        Command::ResetLink(a) => commands::reset_link::run(a),
+        Command::Serve(a) => commands::serve::run_serve(a),
+        Command::ServiceKey(a) => commands::serve::run_service_key(a),
+        Command::Completions(a) => commands::completions::run(a),
+    }
 }
-
 
 #[cfg(test)]
 mod tests {

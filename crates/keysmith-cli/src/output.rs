@@ -83,6 +83,13 @@ impl Output {
     }
 }
 
+/// Prints one line of text on stdout.
+pub(crate) fn line(text: &str) -> Result<(), Failure> {
+    let mut out = Output::new(false);
+    out.text(text)?;
+    out.finish()
+}
+
 /// Prints the exact entropy of what was generated to stderr (`--entropy`).
 pub(crate) fn report_entropy(bits: f64) {
     let _ = writeln!(std::io::stderr(), "entropy: {bits:.2} bits");

@@ -5,6 +5,7 @@ pub(crate) mod bytes;
 pub(crate) mod choice;
 pub(crate) mod compare;
 pub(crate) mod completions;
+pub(crate) mod hotp;
 pub(crate) mod otp;
 pub(crate) mod passphrase;
 pub(crate) mod password;

@@ -1,17 +1,13 @@
-//! `keysmith totp` and `keysmith hotp`: enrol a secret, make or check codes
-//! (RFC 6238 / RFC 4226).
+//! `keysmith totp`: enrol a secret, make or check time-based codes
+//! (RFC 6238).
 
+use crate::commands::hotp::{HotpParams, SecretArgs, hotp, read_secret};
+use crate::failure::{Failure, Status};
 use crate::options::Generated;
-use crate::failure::Failure;
-use crate::output::{Output, report_entropy};
-use keysmith::otp::{Algorithm, Hotp, MAX_TOTP_SKEW_STEPS, Secret, Totp};
+use crate::output::{Output, line, report_entropy};
+use keysmith::otp::{MAX_TOTP_SKEW_STEPS, Secret, Totp};
 use keysmith::zeroize::Zeroizing;
-use std::path::PathBuf;
-use std::process::ExitCode;
 use std::time::{SystemTime, UNIX_EPOCH};
-
-/// The largest secret file read: a base32 secret is a few dozen bytes.
-const MAX_SECRET_FILE: u64 = 64 * 1024;
 
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
@@ -68,26 +64,6 @@ Examples:
 }
 
 #[derive(Debug, clap::Args)]
-#[command(after_help = "\
-Examples:
-  keysmith hotp code --secret-file secret.txt --counter 42
-  keysmith hotp code --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --counter 0   # 755224")]
-pub(crate) struct HotpArgs {
-    #[command(subcommand)]
-    command: HotpCommand,
-}
-
-#[derive(Debug, clap::Subcommand)]
-enum HotpCommand {
-    /// Print the code of a secret for a counter.
-    #[command(after_help = "\
-Examples:
-  keysmith hotp code --secret-file secret.txt --counter 42
-  keysmith hotp code --secret GEZDGNBVGY3TQOJQGEZDGNBVGY3TQOJQ --counter 0")]
-    Code(HotpCodeArgs),
-}
-
-#[derive(Debug, clap::Args)]
 struct NewArgs {
     /// Who the account is with, shown in the app (must not contain ':').
     #[arg(long, value_name = "ISSUER")]
@@ -115,49 +91,6 @@ struct NewArgs {
 
     #[command(flatten)]
     generated: Generated,
-}
-
-/// The secret of a command that takes one, and how strictly it is read.
-#[derive(Debug, clap::Args)]
-struct SecretArgs {
-    #[command(flatten)]
-    input: SecretInput,
-
-    #[arg(
-        long,
-        help = format!(
-            "Accept a secret shorter than {} bits (RFC 4226 requires at least {}, \
-             recommends 160); only for an old enrolment that cannot be redone",
-            Secret::MIN_BITS,
-            Secret::MIN_BITS
-        )
-    )]
-    allow_short_secret: bool,
-}
-
-/// Where the secret comes from.
-#[derive(Debug, clap::Args)]
-#[group(required = true, multiple = false)]
-struct SecretInput {
-    /// The shared secret in base32. Other users can see command lines in
-    /// `ps`: prefer --secret-file.
-    #[arg(long, value_name = "B32")]
-    secret: Option<String>,
-
-    /// Read the base32 secret from PATH (`-` for stdin) instead.
-    #[arg(long, value_name = "PATH")]
-    secret_file: Option<PathBuf>,
-}
-
-#[derive(Debug, clap::Args)]
-struct HotpParams {
-    /// Digits per code: 6, 7 or 8.
-    #[arg(long, value_name = "D", default_value_t = Hotp::DEFAULT_DIGITS)]
-    digits: u32,
-
-    /// The HMAC hash: sha1 (what most apps assume), sha256 or sha512.
-    #[arg(long, value_name = "ALG", default_value = "sha1", value_parser = parse_algorithm)]
-    algorithm: Algorithm,
 }
 
 #[derive(Debug, clap::Args)]
@@ -216,23 +149,6 @@ struct TotpVerifyArgs {
     quiet: bool,
 }
 
-#[derive(Debug, clap::Args)]
-struct HotpCodeArgs {
-    #[command(flatten)]
-    secret: SecretArgs,
-
-    /// The counter the code is for.
-    #[arg(long, value_name = "C")]
-    counter: u64,
-
-    #[command(flatten)]
-    params: HotpParams,
-}
-
-fn parse_algorithm(s: &str) -> Result<Algorithm, String> {
-    s.parse().map_err(|e: keysmith::Error| e.to_string())
-}
-
 fn parse_time(s: &str) -> Result<u64, String> {
     let t = s.trim();
     if t.is_empty() || !t.bytes().all(|b| b.is_ascii_digit()) {
@@ -241,28 +157,20 @@ fn parse_time(s: &str) -> Result<u64, String> {
     t.parse().map_err(|_| "the time is too large".into())
 }
 
-pub(crate) fn run_totp(args: TotpArgs) -> Result<ExitCode, Failure> {
+pub(crate) fn run(args: TotpArgs) -> Result<Status, Failure> {
     match args.command {
         TotpCommand::New(a) => new(a),
         TotpCommand::Code(a) => {
             let totp = totp(read_secret(&a.secret)?, &a.params)?;
             let time = a.time.map_or_else(now, Ok)?;
-            print_line(&totp.code_at(time))
+            line(&totp.code_at(time))?;
+            Ok(Status::Yes)
         }
         TotpCommand::Verify(a) => verify(a),
     }
 }
 
-pub(crate) fn run_hotp(args: HotpArgs) -> Result<ExitCode, Failure> {
-    match args.command {
-        HotpCommand::Code(a) => {
-            let hotp = hotp(read_secret(&a.secret)?, &a.params)?;
-            print_line(&hotp.code_at(a.counter))
-        }
-    }
-}
-
-fn new(a: NewArgs) -> Result<ExitCode, Failure> {
+fn new(a: NewArgs) -> Result<Status, Failure> {
     let len = match a.bits {
         Some(b) => Secret::len_for_bits(b)?,
         None => Secret::GENERATED_LEN,
@@ -301,10 +209,10 @@ fn new(a: NewArgs) -> Result<ExitCode, Failure> {
         }
     }
     out.finish()?;
-    Ok(ExitCode::SUCCESS)
+    Ok(Status::Yes)
 }
 
-fn verify(a: TotpVerifyArgs) -> Result<ExitCode, Failure> {
+fn verify(a: TotpVerifyArgs) -> Result<Status, Failure> {
     let totp = totp(read_secret(&a.secret)?, &a.params)?;
     let code = a.code.trim();
     if !totp.hotp().is_well_formed(code) {
@@ -316,30 +224,13 @@ fn verify(a: TotpVerifyArgs) -> Result<ExitCode, Failure> {
     let time = a.time.map_or_else(now, Ok)?;
     let valid = totp.verify(code, time, a.window)?.is_some();
     if !a.quiet {
-        print_line(if valid { "valid" } else { "invalid" })?;
+        line(if valid { "valid" } else { "invalid" })?;
     }
-    Ok(if valid {
-        ExitCode::SUCCESS
-    } else {
-        ExitCode::from(1)
-    })
-}
-
-fn hotp(secret: Secret, p: &HotpParams) -> Result<Hotp, Failure> {
-    Ok(Hotp::new(secret)
-        .with_digits(p.digits)?
-        .with_algorithm(p.algorithm))
+    Ok(Status::answer(valid))
 }
 
 fn totp(secret: Secret, p: &TotpParams) -> Result<Totp, Failure> {
     Ok(Totp::from_hotp(hotp(secret, &p.hotp)?).with_period(p.period)?)
-}
-
-fn print_line(s: &str) -> Result<ExitCode, Failure> {
-    let mut out = Output::new(false);
-    out.text(s)?;
-    out.finish()?;
-    Ok(ExitCode::SUCCESS)
 }
 
 fn now() -> Result<u64, Failure> {
@@ -347,50 +238,6 @@ fn now() -> Result<u64, Failure> {
         .duration_since(UNIX_EPOCH)
         .map(|d| d.as_secs())
         .map_err(|_| Failure::Runtime("the system clock is before 1970".into()))
-}
-
-/// The secret from --secret or --secret-file. Messages never contain it.
-fn read_secret(args: &SecretArgs) -> Result<Secret, Failure> {
-    let input = &args.input;
-    if let Some(text) = &input.secret {
-        return parse_secret(text, args.allow_short_secret);
-    }
-    let Some(path) = &input.secret_file else {
-        return Err(Failure::usage("give --secret or --secret-file"));
-    };
-    // Wiped when dropped, on every path.
-    let bytes = Zeroizing::new(crate::input::read_input(
-        path,
-        Some((MAX_SECRET_FILE, "it should hold one base32 secret")),
-    )?);
-    match std::str::from_utf8(&bytes) {
-        Ok(text) => parse_secret(text, args.allow_short_secret),
-        Err(_) => Err(Failure::usage(
-            "invalid base32 secret: the secret file is not valid UTF-8",
-        )),
-    }
-}
-
-/// Reads a base32 secret; one under the library's minimum only with
-/// `allow_short`. When that is all that is wrong, the library's refusal is
-/// shown with the flag that lifts it.
-fn parse_secret(text: &str, allow_short: bool) -> Result<Secret, Failure> {
-    let import = Secret::import().allow_short_secret(allow_short);
-    match import.base32(text) {
-        Ok(secret) => Ok(secret),
-        Err(e)
-            if !allow_short
-                && Secret::import()
-                    .allow_short_secret(true)
-                    .base32(text)
-                    .is_ok() =>
-        {
-            Err(Failure::usage(format!(
-                "{e}; --allow-short-secret accepts it"
-            )))
-        }
-        Err(e) => Err(e.into()),
-    }
 }
 
 /// `uri` as a QR code of Unicode half blocks, with the quiet zone the
