@@ -105,7 +105,7 @@ pub(crate) enum Command {
     Serve(crate::commands::serve::ServeArgs),
 
     /// Create, list or revoke the service keys clients of `serve` present.
-    ServiceKey(crate::commands::serve::ServiceKeyArgs),
+    ServiceKey(crate::commands::service_key::ServiceKeyArgs),
 
     Completions(crate::commands::completions::CompletionsArgs),
 }

@@ -135,8 +135,8 @@ fn run(command: Command) -> Result<Status, Failure> {
         Command::RecoveryCodes(a) => commands::recovery_codes::run(a),
         Command::Apikey(a) => commands::apikey::run(a),
         Command::ResetLink(a) => commands::reset_link::run(a),
-        Command::Serve(a) => commands::serve::run_serve(a),
-        Command::ServiceKey(a) => commands::serve::run_service_key(a),
+        Command::Serve(a) => commands::serve::run(a),
+        Command::ServiceKey(a) => commands::service_key::run(a),
         Command::Completions(a) => commands::completions::run(a),
     }
 }

@@ -15,6 +15,7 @@ pub(crate) mod recovery_codes;
 pub(crate) mod reset_link;
 pub(crate) mod sample;
 pub(crate) mod serve;
+pub(crate) mod service_key;
 pub(crate) mod shuffle;
 pub(crate) mod token;
 pub(crate) mod totp;
