@@ -1,5 +1,11 @@
-//! Every command and flag, each defined once with its help text.
+//! The command line at the top: the global options, the help around the
+//! list of commands, and that list; each command is defined in its own file
+//! under `commands/`, and options several share in `options.rs`.
 
+use crate::commands::{
+    apikey, bytes, choice, compare, completions, hotp, otp, passphrase, password, randbelow,
+    randbits, recovery_codes, reset_link, sample, serve, service_key, shuffle, token, totp,
+};
 use crate::failure::Status;
 use clap::{Parser, Subcommand};
 
@@ -59,53 +65,56 @@ impl From<SourceArg> for keysmith::rng::Source {
     }
 }
 
+/// The commands, in the order `--help` lists them. Each one's summary, help
+/// and examples are on its arguments, in its file under `commands/`.
 #[derive(Debug, Subcommand)]
 pub(crate) enum Command {
-    Token(crate::commands::token::TokenArgs),
+    Token(token::TokenArgs),
+    Randbelow(randbelow::RandbelowArgs),
+    Randbits(randbits::RandbitsArgs),
+    Choice(choice::ChoiceArgs),
+    Sample(sample::SampleArgs),
+    Shuffle(shuffle::ShuffleArgs),
+    Bytes(bytes::BytesArgs),
+    Compare(compare::CompareArgs),
+    Password(password::PasswordArgs),
+    Passphrase(passphrase::PassphraseArgs),
+    Otp(otp::OtpArgs),
+    Totp(totp::TotpArgs),
+    Hotp(hotp::HotpArgs),
+    RecoveryCodes(recovery_codes::RecoveryCodesArgs),
+    Apikey(apikey::ApikeyArgs),
+    ResetLink(reset_link::ResetLinkArgs),
+    Serve(serve::ServeArgs),
+    ServiceKey(service_key::ServiceKeyArgs),
+    Completions(completions::CompletionsArgs),
+}
 
-    Randbelow(crate::commands::randbelow::RandbelowArgs),
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn cli_definition_is_consistent() {
+        use clap::CommandFactory;
+        super::Cli::command().debug_assert();
+    }
 
-    Randbits(crate::commands::randbits::RandbitsArgs),
-
-    Choice(crate::commands::choice::ChoiceArgs),
-
-    Sample(crate::commands::sample::SampleArgs),
-
-    Shuffle(crate::commands::shuffle::ShuffleArgs),
-
-    Bytes(crate::commands::bytes::BytesArgs),
-
-    Compare(crate::commands::compare::CompareArgs),
-
-    /// A password that meets a site's rules, exactly uniform.
-    Password(crate::commands::password::PasswordArgs),
-
-    /// A passphrase of words from a bundled or custom word list.
-    Passphrase(crate::commands::passphrase::PassphraseArgs),
-
-    /// A numeric (or custom-alphabet) one-time code.
-    Otp(crate::commands::otp::OtpArgs),
-
-    /// TOTP (RFC 6238): enrol a secret, make or verify a code.
-    Totp(crate::commands::totp::TotpArgs),
-
-    /// HOTP (RFC 4226): the code for a counter.
-    Hotp(crate::commands::hotp::HotpArgs),
-
-    /// Recovery codes: a set of single-use codes for when a second factor is lost.
-    RecoveryCodes(crate::commands::recovery_codes::RecoveryCodesArgs),
-
-    /// API keys with a checksum: make, check, scan files for leaks.
-    Apikey(crate::commands::apikey::ApikeyArgs),
-
-    /// A password-reset link on a trusted base URL.
-    ResetLink(crate::commands::reset_link::ResetLinkArgs),
-
-    /// Run the HTTP JSON service for reset tokens, one-time codes and API keys.
-    Serve(crate::commands::serve::ServeArgs),
-
-    /// Create, list or revoke the service keys clients of `serve` present.
-    ServiceKey(crate::commands::service_key::ServiceKeyArgs),
-
-    Completions(crate::commands::completions::CompletionsArgs),
+    /// The help of every command that reads a list states the limit the
+    /// reading enforces.
+    #[test]
+    fn help_states_the_list_input_limit() {
+        use clap::CommandFactory;
+        let limit = format!(
+            "at most {};",
+            crate::input::show_size(crate::input::MAX_LIST_INPUT)
+        );
+        let mut cli = super::Cli::command();
+        for name in ["choice", "sample", "shuffle", "passphrase"] {
+            let help = cli
+                .find_subcommand_mut(name)
+                .expect("the command exists")
+                .render_long_help()
+                .to_string();
+            assert!(help.contains(&limit), "{name} --help lacks {limit:?}");
+        }
+    }
 }

@@ -140,32 +140,3 @@ fn run(command: Command) -> Result<Status, Failure> {
         Command::Completions(a) => commands::completions::run(a),
     }
 }
-
-#[cfg(test)]
-mod tests {
-    #[test]
-    fn cli_definition_is_consistent() {
-        use clap::CommandFactory;
-        super::Cli::command().debug_assert();
-    }
-
-    /// The help of every command that reads a list states the limit the
-    /// reading enforces.
-    #[test]
-    fn help_states_the_list_input_limit() {
-        use clap::CommandFactory;
-        let limit = format!(
-            "at most {};",
-            crate::input::show_size(crate::input::MAX_LIST_INPUT)
-        );
-        let mut cli = super::Cli::command();
-        for name in ["choice", "sample", "shuffle", "passphrase"] {
-            let help = cli
-                .find_subcommand_mut(name)
-                .expect("the command exists")
-                .render_long_help()
-                .to_string();
-            assert!(help.contains(&limit), "{name} --help lacks {limit:?}");
-        }
-    }
-}

@@ -22,7 +22,7 @@ Examples:
   keysmith apikey check -  < key.txt        # exit 0 valid, 1 invalid
   keysmith apikey scan .                    # exit 1 when a key is found";
 
-/// Make API keys (the default), or check or scan for them.
+/// API keys with a checksum: make, check, scan files for leaks.
 #[derive(Debug, clap::Args)]
 #[command(args_conflicts_with_subcommands = true, after_help = EXAMPLES)]
 pub(crate) struct ApikeyArgs {

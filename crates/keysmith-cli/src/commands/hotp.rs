@@ -10,6 +10,7 @@ use std::path::PathBuf;
 /// The largest secret file read: a base32 secret is a few dozen bytes.
 const MAX_SECRET_FILE: u64 = 64 * 1024;
 
+/// HOTP (RFC 4226): the code for a counter.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:

@@ -12,6 +12,7 @@ const DEFAULT_ALPHABET_LENGTH: usize = 6;
 /// The number of digits when neither --digits nor --bits is given.
 const DEFAULT_DIGITS: u32 = 6;
 
+/// A numeric (or custom-alphabet) one-time code.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Every code is exactly equally likely: 10^D numeric codes (zero-padded), or

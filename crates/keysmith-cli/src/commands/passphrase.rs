@@ -34,6 +34,7 @@ impl From<CaseArg> for Case {
     }
 }
 
+/// A passphrase of words from a bundled or custom word list.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Words are drawn uniformly and independently; the entropy (--entropy, or

@@ -7,6 +7,7 @@ use crate::output::{Output, report_entropy};
 use keysmith::Recipe;
 use keysmith::password::{Class, Policy};
 
+/// A password that meets a site's rules, exactly uniform.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 By default every class in use appears at least once; --min-X 0 lifts that.

@@ -5,6 +5,7 @@ use crate::output::Output;
 use keysmith::Recipe;
 use keysmith::recovery::RecoveryCodes;
 
+/// Recovery codes: a set of single-use codes for when a second factor is lost.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Each code is 10 characters of Crockford's base32 (exactly 50 bits), shown as

@@ -6,7 +6,7 @@ use crate::output::{Output, report_entropy};
 use keysmith::reset::{self, ResetLinks};
 use std::time::SystemTime;
 
-/// A password-reset link: the base URL with a fresh 256-bit token.
+/// A password-reset link on a trusted base URL.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 The link is the base URL with `token=<token_urlsafe(32)>` added to its

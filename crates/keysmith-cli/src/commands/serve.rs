@@ -9,7 +9,7 @@ use keysmith_store::StoreOptions;
 use std::path::PathBuf;
 use std::time::Duration;
 
-/// Run the HTTP JSON service.
+/// Run the HTTP JSON service for reset tokens, one-time codes and API keys.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Every route but /healthz, /readyz, /metrics and /openapi.json needs

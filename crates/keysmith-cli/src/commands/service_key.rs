@@ -64,7 +64,7 @@ fn indented_words<'a>(words: impl IntoIterator<Item = &'a str>, width: usize) ->
     lines.join("\n")
 }
 
-/// Create, list or revoke service keys.
+/// Create, list or revoke the service keys clients of `serve` present.
 #[derive(Debug, clap::Args)]
 #[command(after_help = SERVICE_KEY_EXAMPLES)]
 pub(crate) struct ServiceKeyArgs {

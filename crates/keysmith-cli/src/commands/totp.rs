@@ -9,6 +9,7 @@ use keysmith::otp::{MAX_TOTP_SKEW_STEPS, Secret, Totp};
 use keysmith::zeroize::Zeroizing;
 use std::time::{SystemTime, UNIX_EPOCH};
 
+/// TOTP (RFC 6238): enrol a secret, make or verify a code.
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Examples:
