@@ -18,6 +18,17 @@ pub(crate) struct Generated {
     pub(crate) entropy: bool,
 }
 
+/// `--bits`: the size of a generated secret, given as the entropy it must
+/// have. The library checks the number (a positive number of bits that the
+/// recipe can reach) and says what is wrong with it.
+#[derive(Debug, Args)]
+pub(crate) struct EntropyTarget {
+    /// Use the shortest length whose exact entropy is at least B bits (a
+    /// positive number, such as 100 or 77.5).
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
+    pub(crate) bits: Option<f64>,
+}
+
 /// Options every generator has.
 #[derive(Debug, Args)]
 pub(crate) struct Repeat {

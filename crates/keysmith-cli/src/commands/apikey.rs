@@ -1,7 +1,7 @@
 //! `keysmith apikey`: make API keys, check one, scan files for leaked ones.
 
 use crate::failure::{Failure, Status};
-use crate::options::Generated;
+use crate::options::{EntropyTarget, Generated};
 use crate::output::{Output, report_entropy, warn};
 use keysmith::Recipe;
 use keysmith::apikey::{self, ApiKey, KeySpec};
@@ -9,12 +9,14 @@ use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};
 
-const EXAMPLES: &str = "\
-The key format is <prefix>_<body><checksum>: the body is random base62
-(30 characters, 178.6 bits, by default) and the checksum is the CRC-32 of
-everything before it in 6 base62 characters, so a key can be checked
-offline and found by scanners.
+/// What a key is made of, in the help of `apikey` and `apikey new`.
+const KEY_FORMAT: &str = "\
+The key format is <prefix>_<body><checksum>: the body is at least 30
+random base62 characters (30, 178.6 bits, by default) and the checksum is
+the CRC-32 of everything before it in 6 base62 characters, so a key can be
+checked offline and found by scanners.";
 
+const EXAMPLES: &str = "\
 Examples:
   keysmith apikey --prefix sk_live          # sk_live_<30 random><6 checksum>
   keysmith apikey --prefix sk_test -n 3 --json
@@ -24,7 +26,7 @@ Examples:
 
 /// API keys with a checksum: make, check, scan files for leaks.
 #[derive(Debug, clap::Args)]
-#[command(args_conflicts_with_subcommands = true, after_help = EXAMPLES)]
+#[command(args_conflicts_with_subcommands = true, after_help = format!("{KEY_FORMAT}\n\n{EXAMPLES}"))]
 pub(crate) struct ApikeyArgs {
     #[command(subcommand)]
     action: Option<Action>,
@@ -36,10 +38,12 @@ pub(crate) struct ApikeyArgs {
 #[derive(Debug, clap::Subcommand)]
 enum Action {
     /// Make new keys (also what `keysmith apikey` alone does).
-    #[command(after_help = "\
+    #[command(after_help = format!("\
+{KEY_FORMAT}
+
 Examples:
   keysmith apikey new --prefix sk_live
-  keysmith apikey new --prefix sk_live --length 40 --entropy")]
+  keysmith apikey new --prefix sk_live --length 40 --entropy"))]
     New(NewArgs),
 
     /// Check a key's format and checksum: exit 0 when valid, 1 when not.
@@ -95,9 +99,8 @@ struct NewArgs {
     #[arg(long, value_name = "N", conflicts_with = "bits")]
     length: Option<usize>,
 
-    /// Use the shortest body (at least 30 characters) with at least B bits.
-    #[arg(long, value_name = "B", allow_negative_numbers = true)]
-    bits: Option<f64>,
+    #[command(flatten)]
+    target: EntropyTarget,
 
     #[command(flatten)]
     generated: Generated,
@@ -145,7 +148,7 @@ fn generate(args: NewArgs) -> Result<Status, Failure> {
     if let Some(n) = args.length {
         spec = spec.with_body_len(n)?;
     }
-    if let Some(b) = args.bits {
+    if let Some(b) = args.target.bits {
         spec = spec.with_bits(b)?;
     }
     let bits = spec.entropy_bits();

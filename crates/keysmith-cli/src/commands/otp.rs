@@ -1,7 +1,7 @@
 //! `keysmith otp`: random one-time codes to send by mail or SMS.
 
 use crate::failure::{Failure, Status};
-use crate::options::Generated;
+use crate::options::{EntropyTarget, Generated};
 use crate::output::{Output, report_entropy};
 use keysmith::Recipe;
 use keysmith::otp::{CROCKFORD_BASE32, Code};
@@ -42,10 +42,8 @@ pub(crate) struct OtpArgs {
     #[arg(long, value_name = "L", conflicts_with = "bits")]
     length: Option<usize>,
 
-    /// Use the fewest digits (or characters) that give at least B bits of
-    /// entropy.
-    #[arg(long, value_name = "B")]
-    bits: Option<f64>,
+    #[command(flatten)]
+    target: EntropyTarget,
 
     #[command(flatten)]
     generated: Generated,
@@ -72,7 +70,7 @@ fn recipe(args: &OtpArgs) -> Result<Code, Failure> {
         (None, true) => Some(CROCKFORD_BASE32),
         (None, false) => None,
     };
-    Ok(match (set, args.bits) {
+    Ok(match (set, args.target.bits) {
         (Some(set), Some(bits)) => Code::alphabet_for_bits(set, bits)?,
         (Some(set), None) => Code::alphabet(set, args.length.unwrap_or(DEFAULT_ALPHABET_LENGTH))?,
         (None, _) if args.length.is_some() => {

@@ -1,7 +1,7 @@
 //! `keysmith passphrase`: words from a bundled or custom list.
 
 use crate::failure::{Failure, Status};
-use crate::options::Generated;
+use crate::options::{EntropyTarget, Generated};
 use crate::output::{Output, report_entropy, warn};
 use clap::builder::PossibleValuesParser;
 use keysmith::Recipe;
@@ -68,10 +68,8 @@ pub(crate) struct PassphraseArgs {
     #[arg(long, value_name = "N", conflicts_with = "bits")]
     words: Option<usize>,
 
-    /// Use the fewest words that give at least B bits of entropy (a
-    /// positive number, such as 100 or 77.5; at most 1000 words).
-    #[arg(long, value_name = "B", allow_negative_numbers = true)]
-    bits: Option<f64>,
+    #[command(flatten)]
+    target: EntropyTarget,
 
     /// What goes between words (any string, empty allowed).
     #[arg(
@@ -141,7 +139,7 @@ pub(crate) fn run(args: PassphraseArgs) -> Result<Status, Failure> {
     if let Some(n) = args.words {
         builder = builder.words(n);
     }
-    if let Some(b) = args.bits {
+    if let Some(b) = args.target.bits {
         builder = builder.bits(b);
     }
     if let Some(n) = args.min_length {

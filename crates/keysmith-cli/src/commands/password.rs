@@ -2,7 +2,7 @@
 //! uniformly from all that do.
 
 use crate::failure::{Failure, Status};
-use crate::options::Generated;
+use crate::options::{EntropyTarget, Generated};
 use crate::output::{Output, report_entropy};
 use keysmith::Recipe;
 use keysmith::password::{Class, Policy};
@@ -26,9 +26,8 @@ pub(crate) struct PasswordArgs {
     #[arg(long, value_name = "L", conflicts_with = "bits")]
     length: Option<usize>,
 
-    /// Use the smallest length whose exact entropy reaches B bits.
-    #[arg(long, value_name = "B", allow_negative_numbers = true)]
-    bits: Option<f64>,
+    #[command(flatten)]
+    target: EntropyTarget,
 
     /// No lowercase letters (a-z).
     #[arg(long)]
@@ -92,7 +91,7 @@ impl PasswordArgs {
         if let Some(l) = self.length {
             b = b.length(l);
         }
-        if let Some(bits) = self.bits {
+        if let Some(bits) = self.target.bits {
             b = b.bits(bits);
         }
         for (off, class) in [

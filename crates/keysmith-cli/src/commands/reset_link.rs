@@ -1,7 +1,7 @@
 //! `keysmith reset-link`: a password-reset link on a trusted base URL.
 
 use crate::failure::{Failure, Status};
-use crate::options::Generated;
+use crate::options::{EntropyTarget, Generated};
 use crate::output::{Output, report_entropy};
 use keysmith::reset::{self, ResetLinks};
 use std::time::SystemTime;
@@ -10,8 +10,9 @@ use std::time::SystemTime;
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 The link is the base URL with `token=<token_urlsafe(32)>` added to its
-query. The base must be an absolute https URL (plain http only on
-localhost, 127.x.x.x or [::1]) with no user name, password or fragment.
+query (a longer token with --bits over 256). The base must be an absolute
+https URL (plain http only on localhost, 127.x.x.x or [::1]) with no user
+name, password or fragment.
 Store only `token_sha256` from --json, never the token or the link.
 
 Examples:
@@ -34,10 +35,8 @@ pub(crate) struct ResetLinkArgs {
     #[arg(long, value_name = "NAME", default_value = reset::DEFAULT_PARAM)]
     param: String,
 
-    /// Use the shortest token (at least 32 bytes, 256 bits) with at least B
-    /// bits.
-    #[arg(long, value_name = "B", allow_negative_numbers = true)]
-    bits: Option<f64>,
+    #[command(flatten)]
+    target: EntropyTarget,
 
     #[command(flatten)]
     generated: Generated,
@@ -51,7 +50,7 @@ fn parse_ttl(s: &str) -> Result<humantime::Duration, String> {
 
 pub(crate) fn run(args: ResetLinkArgs) -> Result<Status, Failure> {
     let mut links = ResetLinks::new(&args.base_url)?.with_param(&args.param)?;
-    if let Some(b) = args.bits {
+    if let Some(b) = args.target.bits {
         links = links.with_bits(b)?;
     }
     let bits = links.entropy_bits();

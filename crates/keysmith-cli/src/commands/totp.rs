@@ -3,7 +3,7 @@
 
 use crate::commands::hotp::{HotpParams, SecretArgs, hotp, read_secret};
 use crate::failure::{Failure, Status};
-use crate::options::Generated;
+use crate::options::{EntropyTarget, Generated};
 use crate::output::{Output, line, report_entropy};
 use keysmith::otp::{MAX_TOTP_SKEW_STEPS, Secret, Totp};
 use keysmith::zeroize::Zeroizing;
@@ -30,7 +30,9 @@ enum TotpCommand {
     #[command(after_help = "\
 Prints the base32 secret on the first line and the otpauth:// URI on the
 second (with --json: secret, uri, entropy_bits, ...). The server keeps the
-secret; the user scans the URI (--qr draws it as a QR code).
+secret; the user scans the URI (--qr draws it as a QR code). The secret
+has 160 bits (20 bytes) unless --bits asks for more: 256 suits --algorithm
+sha256, 512 sha512.
 
 Examples:
   keysmith totp new --issuer 'Example Co' --account alice@example.com
@@ -85,10 +87,8 @@ struct NewArgs {
     #[arg(long, requires = "qr")]
     qr_invert: bool,
 
-    /// Use the shortest secret (at least 20 bytes, 160 bits) with at least B
-    /// bits, e.g. 256 with --algorithm sha256.
-    #[arg(long, value_name = "B", allow_negative_numbers = true)]
-    bits: Option<f64>,
+    #[command(flatten)]
+    target: EntropyTarget,
 
     #[command(flatten)]
     generated: Generated,
@@ -172,7 +172,7 @@ pub(crate) fn run(args: TotpArgs) -> Result<Status, Failure> {
 }
 
 fn new(a: NewArgs) -> Result<Status, Failure> {
-    let len = match a.bits {
+    let len = match a.target.bits {
         Some(b) => Secret::len_for_bits(b)?,
         None => Secret::GENERATED_LEN,
     };
