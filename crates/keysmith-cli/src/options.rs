@@ -42,8 +42,16 @@ pub(crate) struct Repeat {
     )]
     pub(crate) count: u64,
 
-    /// Print one JSON object per line: {"value": ...}, with the exact
-    /// "entropy_bits" and any fields the command adds.
+    #[command(flatten)]
+    pub(crate) format: Format,
+}
+
+/// `--json`: what every command that prints values or records can print
+/// instead of text.
+#[derive(Debug, Clone, Copy, Args)]
+pub(crate) struct Format {
+    /// Print JSON instead of text: one object per line, with the fields
+    /// named below.
     #[arg(long)]
     pub(crate) json: bool,
 }

@@ -1,7 +1,7 @@
 //! `keysmith apikey`: make API keys, check one, scan files for leaked ones.
 
 use crate::failure::{Failure, Status};
-use crate::options::{EntropyTarget, Generated};
+use crate::options::{EntropyTarget, Format, Generated};
 use crate::output::{Output, report_entropy, warn};
 use keysmith::Recipe;
 use keysmith::apikey::{self, ApiKey, KeySpec};
@@ -14,7 +14,8 @@ const KEY_FORMAT: &str = "\
 The key format is <prefix>_<body><checksum>: the body is at least 30
 random base62 characters (30, 178.6 bits, by default) and the checksum is
 the CRC-32 of everything before it in 6 base62 characters, so a key can be
-checked offline and found by scanners.";
+checked offline and found by scanners. With --json: {\"key\", \"prefix\",
+\"display_id\", \"sha256\", \"entropy_bits\"}.";
 
 const EXAMPLES: &str = "\
 Examples:
@@ -49,7 +50,8 @@ Examples:
     /// Check a key's format and checksum: exit 0 when valid, 1 when not.
     #[command(after_help = format!("\
 Prints `valid`, or why the key is not (`bad checksum`, `malformed: ...`);
-the key itself is never printed.
+the key itself is never printed. With --json: {{\"valid\": true, \"prefix\",
+\"display_id\", \"sha256\"}}, or {{\"valid\": false, \"reason\"}}.
 
 {}
 
@@ -66,9 +68,10 @@ Examples:
     /// Scan files and directories for keys with a valid checksum.
     #[command(after_help = format!("\
 Prints `FILE:LINE: PREFIX REDACTED (id DISPLAY_ID)` for every key whose
-checksum is valid; the secret part of a key is never printed. The display
-id is the prefix and the first 8 hex digits of the key's SHA-256 (what a
-server stores), so the leaked key can be found and revoked.
+checksum is valid (with --json: {{\"file\", \"line\", \"column\", \"prefix\",
+\"display_id\", \"sha256\"}}); the secret part of a key is never printed.
+The display id is the prefix and the first 8 hex digits of the key's
+SHA-256 (what a server stores), so the leaked key can be found and revoked.
 
 Directories are searched recursively in name order; .git, .hg and .svn are
 skipped, symbolic links inside directories are not followed, and files with
@@ -113,9 +116,8 @@ struct CheckArgs {
     #[arg(value_name = "KEY")]
     key: String,
 
-    /// Print JSON: {"valid": ..., "reason"|"prefix","display_id","sha256"}.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    format: Format,
 
     /// Print nothing; answer with the exit status only.
     #[arg(short, long, conflicts_with = "json")]
@@ -128,10 +130,8 @@ struct ScanArgs {
     #[arg(value_name = "PATH", required = true)]
     paths: Vec<PathBuf>,
 
-    /// Print one JSON object per key: file, line, column, prefix,
-    /// display_id, sha256.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    format: Format,
 }
 
 pub(crate) fn run(args: ApikeyArgs) -> Result<Status, Failure> {
@@ -155,7 +155,7 @@ fn generate(args: NewArgs) -> Result<Status, Failure> {
     if args.generated.entropy {
         report_entropy(bits);
     }
-    let mut out = Output::new(args.generated.repeat.json);
+    let mut out = Output::new(args.generated.repeat.format.json);
     for _ in 0..args.generated.repeat.count {
         let key = spec.generate();
         if out.is_json() {
@@ -189,8 +189,8 @@ fn check(args: CheckArgs) -> Result<Status, Failure> {
     let key = input.trim();
     let result = apikey::check(key);
     if !args.quiet {
-        let mut out = Output::new(args.json);
-        match (&result, args.json) {
+        let mut out = Output::new(args.format.json);
+        match (&result, args.format.json) {
             (Ok(()), false) => out.text("valid")?,
             (Err(why), false) => out.text(&why.to_string())?,
             (Ok(()), true) => {
@@ -232,7 +232,7 @@ fn scan(args: ScanArgs) -> Result<Status, Failure> {
         }
     }
     let mut scanner = Scanner {
-        out: Output::new(args.json),
+        out: Output::new(args.format.json),
         found: 0,
         skipped: 0,
     };

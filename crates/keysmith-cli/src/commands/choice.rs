@@ -11,7 +11,8 @@ use crate::output::Output;
 Examples:
   keysmith choice heads tails
   keysmith choice --file /usr/share/dict/words -n 6
-  printf 'a\\nb\\nc\\n' | keysmith choice --file -")]
+  printf 'a\\nb\\nc\\n' | keysmith choice --file -
+  keysmith choice heads tails --json   # {\"value\":\"tails\"}")]
 pub(crate) struct ChoiceArgs {
     #[command(flatten)]
     list: ItemsArgs,
@@ -20,7 +21,7 @@ pub(crate) struct ChoiceArgs {
 pub(crate) fn run(a: ChoiceArgs) -> Result<Status, Failure> {
     let a = a.list;
     let items = nonempty_items(&a.items)?;
-    let mut out = Output::new(a.repeat.json);
+    let mut out = Output::new(a.repeat.format.json);
     for _ in 0..a.repeat.count {
         out.text(keysmith::choice(&items)?)?;
     }

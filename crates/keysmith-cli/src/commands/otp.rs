@@ -23,7 +23,8 @@ Examples:
   keysmith otp --digits 8 -n 5          # five 8-digit codes
   keysmith otp --crockford --length 8   # e.g. 7HK2Q9ZD (40 bits)
   keysmith otp --alphabet ABCDEF0123 --length 5
-  keysmith otp --bits 30 --entropy      # the fewest digits giving 30 bits")]
+  keysmith otp --bits 30 --entropy      # the fewest digits giving 30 bits
+  keysmith otp --json                   # {\"value\":\"048213\",\"entropy_bits\":19.93...}")]
 pub(crate) struct OtpArgs {
     /// Decimal digits per code, 4 to 12 [default: 6].
     #[arg(long, value_name = "D", conflicts_with_all = ["alphabet", "crockford", "bits"])]
@@ -56,7 +57,7 @@ pub(crate) fn run(args: OtpArgs) -> Result<Status, Failure> {
         report_entropy(bits);
     }
     let mut rng = keysmith::rng();
-    let mut out = Output::new(args.generated.repeat.json);
+    let mut out = Output::new(args.generated.repeat.format.json);
     for _ in 0..args.generated.repeat.count {
         out.secret(&code.sample(&mut rng), bits)?;
     }

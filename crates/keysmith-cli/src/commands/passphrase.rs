@@ -38,9 +38,9 @@ impl From<CaseArg> for Case {
 #[derive(Debug, clap::Args)]
 #[command(after_help = "\
 Words are drawn uniformly and independently; the entropy (--entropy, or
-\"entropy_bits\" with --json) is exact. Without --words or --bits, the
-number of words is the smallest that gives at least 77 bits (6 words of
-eff-long).
+\"entropy_bits\" beside \"value\" with --json) is exact. Without --words or
+--bits, the number of words is the smallest that gives at least 77 bits
+(6 words of eff-long).
 
 Examples:
   keysmith passphrase                          # 6 words of eff-long, 77.5 bits
@@ -166,7 +166,7 @@ pub(crate) fn run(args: PassphraseArgs) -> Result<Status, Failure> {
     if args.generated.entropy {
         report_entropy(bits);
     }
-    let mut out = Output::new(args.generated.repeat.json);
+    let mut out = Output::new(args.generated.repeat.format.json);
     let mut rng = keysmith::rng();
     for _ in 0..args.generated.repeat.count {
         let phrase = recipe.sample(&mut rng);

@@ -136,7 +136,7 @@ pub(crate) fn run(args: PasswordArgs) -> Result<Status, Failure> {
     if args.generated.entropy {
         report_entropy(bits);
     }
-    let mut out = Output::new(args.generated.repeat.json);
+    let mut out = Output::new(args.generated.repeat.format.json);
     let mut rng = keysmith::rng();
     for _ in 0..args.generated.repeat.count {
         let password = policy.sample(&mut rng);

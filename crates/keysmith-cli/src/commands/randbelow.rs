@@ -13,7 +13,7 @@ use keysmith::BigUint;
 Examples:
   keysmith randbelow 6                       # 0..=5
   keysmith randbelow 340282366920938463463374607431768211457
-  keysmith randbelow 100 -n 10 --json        # value as a decimal string"
+  keysmith randbelow 100 -n 10 --json        # {\"value\":\"42\"}, a decimal string"
 )]
 pub(crate) struct RandbelowArgs {
     /// The exclusive upper bound: a positive whole number of any size.
@@ -39,7 +39,7 @@ fn parse_bound(s: &str) -> Result<BigUint, String> {
 }
 
 pub(crate) fn run(a: RandbelowArgs) -> Result<Status, Failure> {
-    let mut out = Output::new(a.repeat.json);
+    let mut out = Output::new(a.repeat.format.json);
     for _ in 0..a.repeat.count {
         out.text(&keysmith::randbelow(a.n.clone())?.to_string())?;
     }

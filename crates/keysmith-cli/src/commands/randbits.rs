@@ -15,7 +15,8 @@ pub(crate) const MAX_RANDBITS: u64 = 1 << 20;
     after_help = "\
 Examples:
   keysmith randbits 64
-  keysmith randbits 256 -n 3"
+  keysmith randbits 256 -n 3
+  keysmith randbits 128 --json   # {\"value\":\"...\"}, a decimal string"
 )]
 pub(crate) struct RandbitsArgs {
     /// The number of bits, 0 to 1048576.
@@ -35,7 +36,7 @@ fn parse_bits(s: &str) -> Result<u64, String> {
 }
 
 pub(crate) fn run(a: RandbitsArgs) -> Result<Status, Failure> {
-    let mut out = Output::new(a.repeat.json);
+    let mut out = Output::new(a.repeat.format.json);
     for _ in 0..a.repeat.count {
         out.text(&keysmith::randbits_big(a.k).to_string())?;
     }

@@ -1,6 +1,7 @@
 //! `keysmith recovery-codes`: a set of recovery codes to print or save.
 
 use crate::failure::{Failure, Status};
+use crate::options::Format;
 use crate::output::Output;
 use keysmith::Recipe;
 use keysmith::recovery::RecoveryCodes;
@@ -22,14 +23,13 @@ pub(crate) struct RecoveryCodesArgs {
     #[arg(long, short = 'n', value_name = "N", default_value_t = RecoveryCodes::DEFAULT_COUNT)]
     count: usize,
 
-    /// Print one JSON object per code: {"value", "entropy_bits"}.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    format: Format,
 }
 
 pub(crate) fn run(args: RecoveryCodesArgs) -> Result<Status, Failure> {
     let set = RecoveryCodes::new(args.count)?;
-    let mut out = Output::new(args.json);
+    let mut out = Output::new(args.format.json);
     for code in set.generate() {
         out.secret(&code, RecoveryCodes::ENTROPY_BITS)?;
     }

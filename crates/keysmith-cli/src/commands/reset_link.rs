@@ -12,8 +12,9 @@ use std::time::SystemTime;
 The link is the base URL with `token=<token_urlsafe(32)>` added to its
 query (a longer token with --bits over 256). The base must be an absolute
 https URL (plain http only on localhost, 127.x.x.x or [::1]) with no user
-name, password or fragment.
-Store only `token_sha256` from --json, never the token or the link.
+name, password or fragment. With --json each link is {\"url\", \"token\",
+\"token_sha256\", \"expires_at\", \"entropy_bits\"}: store only token_sha256,
+never the token or the link.
 
 Examples:
   keysmith reset-link --base-url https://example.com/reset
@@ -57,7 +58,7 @@ pub(crate) fn run(args: ResetLinkArgs) -> Result<Status, Failure> {
     if args.generated.entropy {
         report_entropy(bits);
     }
-    let mut out = Output::new(args.generated.repeat.json);
+    let mut out = Output::new(args.generated.repeat.format.json);
     for _ in 0..args.generated.repeat.count {
         let link = links.make(*args.ttl, SystemTime::now())?;
         if out.is_json() {

@@ -11,7 +11,8 @@ use crate::output::Output;
     after_help = "\
 Examples:
   keysmith sample 2 alice bob carol dave
-  keysmith sample 3 --file names.txt --separator $'\\n'"
+  keysmith sample 3 --file names.txt --separator $'\\n'
+  keysmith sample 2 a b c --json    # {\"value\":[\"c\",\"a\"]}"
 )]
 pub(crate) struct SampleArgs {
     /// How many distinct items to pick.
@@ -29,7 +30,7 @@ fn parse_k(s: &str) -> Result<usize, String> {
 
 pub(crate) fn run(a: SampleArgs) -> Result<Status, Failure> {
     let items = crate::input::items(&a.rest.items)?;
-    let mut out = Output::new(a.rest.repeat.json);
+    let mut out = Output::new(a.rest.repeat.format.json);
     for _ in 0..a.rest.repeat.count {
         let picked = keysmith::sample::sample(&mut keysmith::rng(), &items, a.k)?;
         out.list(&picked, &a.rest.separator)?;

@@ -2,7 +2,7 @@
 //! `keysmith serve` present.
 
 use crate::failure::{Failure, Status};
-use crate::options::Db;
+use crate::options::{Db, Format};
 use crate::output::Output;
 use keysmith_server::config::sqlite_file;
 use keysmith_server::{CreatedServiceKeyBody, DEFAULT_SERVICE_KEY_NAME, ServiceKeyBody};
@@ -120,10 +120,8 @@ struct CreateArgs {
     #[arg(long = "scope", value_name = "SCOPE")]
     scopes: Vec<String>,
 
-    /// Print {"id", "key", "display_id", "tenant", "name", "scopes"} as
-    /// one JSON line.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    format: Format,
 }
 
 #[derive(Debug, clap::Args)]
@@ -135,9 +133,8 @@ struct ListArgs {
     #[arg(long, value_name = "NAME", value_parser = parse_tenant)]
     tenant: Option<Tenant>,
 
-    /// Print one JSON object per key.
-    #[arg(long)]
-    json: bool,
+    #[command(flatten)]
+    format: Format,
 }
 
 fn parse_tenant(s: &str) -> Result<Tenant, String> {
@@ -209,8 +206,8 @@ async fn create(a: CreateArgs) -> Result<(), Failure> {
         .await;
     store.close().await;
     let made = made.map_err(store_failure)?;
-    let mut out = Output::new(a.json);
-    if a.json {
+    let mut out = Output::new(a.format.json);
+    if a.format.json {
         out.object(&json_of(&CreatedServiceKeyBody::from(made))?)?;
     } else {
         out.text(made.key.expose())?;
@@ -227,9 +224,9 @@ async fn list(a: ListArgs) -> Result<(), Failure> {
     let keys = store.service_keys().list(a.tenant.as_ref()).await;
     store.close().await;
     let keys = keys.map_err(store_failure)?;
-    let mut out = Output::new(a.json);
+    let mut out = Output::new(a.format.json);
     for k in keys {
-        if a.json {
+        if a.format.json {
             out.object(&json_of(&ServiceKeyBody::from(k))?)?;
         } else {
             let status = k.revoked_at_ms.map_or_else(

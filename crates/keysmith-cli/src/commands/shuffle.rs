@@ -10,7 +10,8 @@ use crate::output::Output;
 #[command(after_help = "\
 Examples:
   keysmith shuffle 1 2 3 4 5
-  keysmith shuffle --file playlist.txt --separator $'\\n'")]
+  keysmith shuffle --file playlist.txt --separator $'\\n'
+  keysmith shuffle 1 2 3 --json     # {\"value\":[\"3\",\"1\",\"2\"]}")]
 pub(crate) struct ShuffleArgs {
     #[command(flatten)]
     list: ItemsArgs,
@@ -20,7 +21,7 @@ pub(crate) fn run(a: ShuffleArgs) -> Result<Status, Failure> {
     let a = a.list;
     let items = nonempty_items(&a.items)?;
     let mut refs: Vec<&String> = items.iter().collect();
-    let mut out = Output::new(a.repeat.json);
+    let mut out = Output::new(a.repeat.format.json);
     for _ in 0..a.repeat.count {
         keysmith::sample::shuffle(&mut keysmith::rng(), &mut refs);
         out.list(&refs, &a.separator)?;

@@ -68,7 +68,7 @@ pub(crate) fn run(a: TokenArgs) -> Result<Status, Failure> {
     } else {
         TokenFormat::UrlSafe
     };
-    let mut out = Output::new(a.repeat.json);
+    let mut out = Output::new(a.repeat.format.json);
     for _ in 0..a.repeat.count {
         if a.raw {
             let mut bytes = keysmith::token_bytes(a.nbytes);

@@ -29,10 +29,10 @@ enum TotpCommand {
     /// enrols it in an authenticator app.
     #[command(after_help = "\
 Prints the base32 secret on the first line and the otpauth:// URI on the
-second (with --json: secret, uri, entropy_bits, ...). The server keeps the
-secret; the user scans the URI (--qr draws it as a QR code). The secret
-has 160 bits (20 bytes) unless --bits asks for more: 256 suits --algorithm
-sha256, 512 sha512.
+second (with --json: secret, uri, entropy_bits, issuer, account, algorithm,
+digits and period). The server keeps the secret; the user scans the URI
+(--qr draws it as a QR code). The secret has 160 bits (20 bytes) unless
+--bits asks for more: 256 suits --algorithm sha256, 512 sha512.
 
 Examples:
   keysmith totp new --issuer 'Example Co' --account alice@example.com
@@ -184,7 +184,7 @@ fn new(a: NewArgs) -> Result<Status, Failure> {
     if a.generated.entropy {
         report_entropy(bits);
     }
-    let mut out = Output::new(a.generated.repeat.json);
+    let mut out = Output::new(a.generated.repeat.format.json);
     for _ in 0..a.generated.repeat.count {
         let totp = totp(Secret::generate_len_with(&mut rng, len)?, &a.params)?;
         // Both hold the secret: wiped when this iteration ends.
