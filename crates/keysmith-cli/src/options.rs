@@ -2,6 +2,7 @@
 //! its default and its validation, and flattened into the commands that
 //! take it.
 
+use crate::failure::Failure;
 use clap::Args;
 use keysmith::BigUint;
 use keysmith_server::config::{DB_URL_ENV, DEFAULT_DB};
@@ -54,6 +55,25 @@ pub(crate) struct Format {
     /// named below.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// `--quiet`, for the commands whose answer is their exit status.
+#[derive(Debug, Args)]
+pub(crate) struct Answer {
+    /// Print nothing; answer with the exit status only.
+    #[arg(short, long)]
+    pub(crate) quiet: bool,
+}
+
+impl Answer {
+    /// Prints the answer, one word on a line, unless --quiet.
+    pub(crate) fn say(&self, word: &str) -> Result<(), Failure> {
+        if self.quiet {
+            Ok(())
+        } else {
+            crate::output::line(word)
+        }
+    }
 }
 
 /// Where the items of choice, sample and shuffle come from.

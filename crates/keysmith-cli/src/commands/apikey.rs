@@ -1,7 +1,7 @@
 //! `keysmith apikey`: make API keys, check one, scan files for leaked ones.
 
 use crate::failure::{Failure, Status};
-use crate::options::{EntropyTarget, Format, Generated};
+use crate::options::{Answer, EntropyTarget, Format, Generated};
 use crate::output::{Output, report_entropy, warn};
 use keysmith::Recipe;
 use keysmith::apikey::{self, ApiKey, KeySpec};
@@ -110,6 +110,8 @@ struct NewArgs {
 }
 
 #[derive(Debug, clap::Args)]
+// Nothing printed and JSON printed cannot both be asked for.
+#[command(mut_arg("quiet", |quiet| quiet.conflicts_with("json")))]
 struct CheckArgs {
     /// The key, or `-` to read it from stdin (surrounding whitespace is
     /// ignored).
@@ -119,9 +121,8 @@ struct CheckArgs {
     #[command(flatten)]
     format: Format,
 
-    /// Print nothing; answer with the exit status only.
-    #[arg(short, long, conflicts_with = "json")]
-    quiet: bool,
+    #[command(flatten)]
+    answer: Answer,
 }
 
 #[derive(Debug, clap::Args)]
@@ -188,7 +189,7 @@ fn check(args: CheckArgs) -> Result<Status, Failure> {
     };
     let key = input.trim();
     let result = apikey::check(key);
-    if !args.quiet {
+    if !args.answer.quiet {
         let mut out = Output::new(args.format.json);
         match (&result, args.format.json) {
             (Ok(()), false) => out.text("valid")?,

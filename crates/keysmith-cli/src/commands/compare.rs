@@ -1,7 +1,7 @@
 //! `keysmith compare`: two secrets compared in constant time.
 
 use crate::failure::{Failure, Status};
-use crate::output::Output;
+use crate::options::Answer;
 use keysmith::zeroize::Zeroize;
 use std::path::PathBuf;
 
@@ -31,9 +31,8 @@ pub(crate) struct CompareArgs {
     #[arg(long)]
     exact: bool,
 
-    /// Print nothing; answer with the exit status only.
-    #[arg(short, long)]
-    quiet: bool,
+    #[command(flatten)]
+    answer: Answer,
 }
 
 pub(crate) fn run(a: CompareArgs) -> Result<Status, Failure> {
@@ -41,10 +40,6 @@ pub(crate) fn run(a: CompareArgs) -> Result<Status, Failure> {
     let equal = keysmith::compare_digest(&x, &y);
     x.zeroize();
     y.zeroize();
-    if !a.quiet {
-        let mut out = Output::new(false);
-        out.text(if equal { "equal" } else { "different" })?;
-        out.finish()?;
-    }
+    a.answer.say(if equal { "equal" } else { "different" })?;
     Ok(Status::answer(equal))
 }

@@ -3,7 +3,7 @@
 
 use crate::commands::hotp::{HotpParams, SecretArgs, hotp, read_secret};
 use crate::failure::{Failure, Status};
-use crate::options::{EntropyTarget, Generated};
+use crate::options::{Answer, EntropyTarget, Generated};
 use crate::output::{Output, line, report_entropy};
 use keysmith::otp::{MAX_TOTP_SKEW_STEPS, Secret, Totp};
 use keysmith::zeroize::Zeroizing;
@@ -112,9 +112,23 @@ struct TotpCodeArgs {
     #[command(flatten)]
     params: TotpParams,
 
+    #[command(flatten)]
+    at: At,
+}
+
+/// `--time`: the moment a code is made or checked for.
+#[derive(Debug, clap::Args)]
+struct At {
     /// The Unix time in seconds [default: now].
     #[arg(long, value_name = "UNIX", value_parser = parse_time)]
     time: Option<u64>,
+}
+
+impl At {
+    /// The time given, or now.
+    fn unix(&self) -> Result<u64, Failure> {
+        self.time.map_or_else(now, Ok)
+    }
 }
 
 #[derive(Debug, clap::Args)]
@@ -141,13 +155,11 @@ struct TotpVerifyArgs {
     )]
     window: u32,
 
-    /// The Unix time in seconds [default: now].
-    #[arg(long, value_name = "UNIX", value_parser = parse_time)]
-    time: Option<u64>,
+    #[command(flatten)]
+    at: At,
 
-    /// Print nothing; answer with the exit status only.
-    #[arg(short, long)]
-    quiet: bool,
+    #[command(flatten)]
+    answer: Answer,
 }
 
 fn parse_time(s: &str) -> Result<u64, String> {
@@ -163,8 +175,7 @@ pub(crate) fn run(args: TotpArgs) -> Result<Status, Failure> {
         TotpCommand::New(a) => new(a),
         TotpCommand::Code(a) => {
             let totp = totp(read_secret(&a.secret)?, &a.params)?;
-            let time = a.time.map_or_else(now, Ok)?;
-            line(&totp.code_at(time))?;
+            line(&totp.code_at(a.at.unix()?))?;
             Ok(Status::Yes)
         }
         TotpCommand::Verify(a) => verify(a),
@@ -222,11 +233,8 @@ fn verify(a: TotpVerifyArgs) -> Result<Status, Failure> {
             totp.digits()
         )));
     }
-    let time = a.time.map_or_else(now, Ok)?;
-    let valid = totp.verify(code, time, a.window)?.is_some();
-    if !a.quiet {
-        line(if valid { "valid" } else { "invalid" })?;
-    }
+    let valid = totp.verify(code, a.at.unix()?, a.window)?.is_some();
+    a.answer.say(if valid { "valid" } else { "invalid" })?;
     Ok(Status::answer(valid))
 }
 
