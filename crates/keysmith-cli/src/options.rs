@@ -2,7 +2,8 @@
 //! its default and its validation, and flattened into the commands that
 //! take it.
 
-use crate::failure::Failure;
+use crate::failure::{Failure, Status};
+use crate::output::{Output, report_entropy};
 use clap::Args;
 use keysmith::BigUint;
 use keysmith_server::config::{DB_URL_ENV, DEFAULT_DB};
@@ -30,6 +31,21 @@ pub(crate) struct EntropyTarget {
     pub(crate) bits: Option<f64>,
 }
 
+impl Generated {
+    /// Reports `bits` on stderr with --entropy, then prints the values as
+    /// [`Repeat::print_each`] does.
+    pub(crate) fn print_each(
+        &self,
+        bits: f64,
+        one: impl FnMut(&mut Output) -> Result<(), Failure>,
+    ) -> Result<Status, Failure> {
+        if self.entropy {
+            report_entropy(bits);
+        }
+        self.repeat.print_each(one)
+    }
+}
+
 /// Options every generator has.
 #[derive(Debug, Args)]
 pub(crate) struct Repeat {
@@ -45,6 +61,22 @@ pub(crate) struct Repeat {
 
     #[command(flatten)]
     pub(crate) format: Format,
+}
+
+impl Repeat {
+    /// Prints --count values, each by `one`, as text or JSON; the first
+    /// failure ends the run.
+    pub(crate) fn print_each(
+        &self,
+        mut one: impl FnMut(&mut Output) -> Result<(), Failure>,
+    ) -> Result<Status, Failure> {
+        let mut out = Output::new(self.format.json);
+        for _ in 0..self.count {
+            one(&mut out)?;
+        }
+        out.finish()?;
+        Ok(Status::Yes)
+    }
 }
 
 /// `--json`: what every command that prints values or records can print

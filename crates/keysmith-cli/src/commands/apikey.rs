@@ -2,7 +2,7 @@
 
 use crate::failure::{Failure, Status};
 use crate::options::{Answer, EntropyTarget, Format, Generated};
-use crate::output::{Output, report_entropy, warn};
+use crate::output::{Output, warn};
 use keysmith::Recipe;
 use keysmith::apikey::{self, ApiKey, KeySpec};
 use std::fs::File;
@@ -153,11 +153,7 @@ fn generate(args: NewArgs) -> Result<Status, Failure> {
         spec = spec.with_bits(b)?;
     }
     let bits = spec.entropy_bits();
-    if args.generated.entropy {
-        report_entropy(bits);
-    }
-    let mut out = Output::new(args.generated.repeat.format.json);
-    for _ in 0..args.generated.repeat.count {
+    args.generated.print_each(bits, |out| {
         let key = spec.generate();
         if out.is_json() {
             out.object(&serde_json::json!({
@@ -166,13 +162,11 @@ fn generate(args: NewArgs) -> Result<Status, Failure> {
                 "display_id": key.display_id(),
                 "sha256": key.sha256_hex(),
                 "entropy_bits": bits,
-            }))?;
+            }))
         } else {
-            out.text(key.as_str())?;
+            out.text(key.as_str())
         }
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+    })
 }
 
 /// The most `check` reads from stdin: keys are short.

@@ -3,7 +3,6 @@
 use crate::failure::{Failure, Status};
 use crate::input::nonempty_items;
 use crate::options::ItemsArgs;
-use crate::output::Output;
 
 /// One item chosen uniformly (Python's choice).
 #[derive(Debug, clap::Args)]
@@ -21,10 +20,6 @@ pub(crate) struct ChoiceArgs {
 pub(crate) fn run(a: ChoiceArgs) -> Result<Status, Failure> {
     let a = a.list;
     let items = nonempty_items(&a.items)?;
-    let mut out = Output::new(a.repeat.format.json);
-    for _ in 0..a.repeat.count {
-        out.text(keysmith::choice(&items)?)?;
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+    a.repeat
+        .print_each(|out| out.text(keysmith::choice(&items)?))
 }

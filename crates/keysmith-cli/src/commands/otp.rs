@@ -2,7 +2,6 @@
 
 use crate::failure::{Failure, Status};
 use crate::options::{EntropyTarget, Generated};
-use crate::output::{Output, report_entropy};
 use keysmith::Recipe;
 use keysmith::otp::{CROCKFORD_BASE32, Code};
 
@@ -53,16 +52,9 @@ pub(crate) struct OtpArgs {
 pub(crate) fn run(args: OtpArgs) -> Result<Status, Failure> {
     let code = recipe(&args)?;
     let bits = code.entropy_bits();
-    if args.generated.entropy {
-        report_entropy(bits);
-    }
     let mut rng = keysmith::rng();
-    let mut out = Output::new(args.generated.repeat.format.json);
-    for _ in 0..args.generated.repeat.count {
-        out.secret(&code.sample(&mut rng), bits)?;
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+    args.generated
+        .print_each(bits, |out| out.secret(&code.sample(&mut rng), bits))
 }
 
 fn recipe(args: &OtpArgs) -> Result<Code, Failure> {

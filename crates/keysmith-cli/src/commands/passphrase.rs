@@ -2,7 +2,7 @@
 
 use crate::failure::{Failure, Status};
 use crate::options::{EntropyTarget, Generated};
-use crate::output::{Output, report_entropy, warn};
+use crate::output::warn;
 use clap::builder::PossibleValuesParser;
 use keysmith::Recipe;
 use keysmith::passphrase::{Case, Decodability, Passphrase, WordList};
@@ -163,17 +163,8 @@ pub(crate) fn run(args: PassphraseArgs) -> Result<Status, Failure> {
     }
 
     let bits = recipe.entropy_bits();
-    if args.generated.entropy {
-        report_entropy(bits);
-    }
-    let mut out = Output::new(args.generated.repeat.format.json);
     let mut rng = keysmith::rng();
-    for _ in 0..args.generated.repeat.count {
-        let phrase = recipe.sample(&mut rng);
-        let written = out.secret(&phrase, bits);
-        drop(phrase); // a SecretString: wiped here
-        written?;
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+    // Each phrase is a SecretString, wiped as soon as it is written.
+    args.generated
+        .print_each(bits, |out| out.secret(&recipe.sample(&mut rng), bits))
 }

@@ -3,7 +3,6 @@
 
 use crate::failure::{Failure, Status};
 use crate::options::{EntropyTarget, Generated};
-use crate::output::{Output, report_entropy};
 use keysmith::Recipe;
 use keysmith::password::{Class, Policy};
 
@@ -133,15 +132,7 @@ impl PasswordArgs {
 pub(crate) fn run(args: PasswordArgs) -> Result<Status, Failure> {
     let policy = args.policy()?;
     let bits = policy.entropy_bits();
-    if args.generated.entropy {
-        report_entropy(bits);
-    }
-    let mut out = Output::new(args.generated.repeat.format.json);
     let mut rng = keysmith::rng();
-    for _ in 0..args.generated.repeat.count {
-        let password = policy.sample(&mut rng);
-        out.secret(&password, bits)?;
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+    args.generated
+        .print_each(bits, |out| out.secret(&policy.sample(&mut rng), bits))
 }

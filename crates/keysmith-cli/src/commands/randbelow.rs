@@ -2,7 +2,6 @@
 
 use crate::failure::{Failure, Status};
 use crate::options::{Repeat, parse_whole};
-use crate::output::Output;
 use keysmith::BigUint;
 
 /// A random integer in [0, N), exactly uniform (Python's randbelow).
@@ -39,12 +38,8 @@ fn parse_bound(s: &str) -> Result<BigUint, String> {
 }
 
 pub(crate) fn run(a: RandbelowArgs) -> Result<Status, Failure> {
-    let mut out = Output::new(a.repeat.format.json);
-    for _ in 0..a.repeat.count {
-        out.text(&keysmith::randbelow(a.n.clone())?.to_string())?;
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+    a.repeat
+        .print_each(|out| out.text(&keysmith::randbelow(a.n.clone())?.to_string()))
 }
 
 #[cfg(test)]

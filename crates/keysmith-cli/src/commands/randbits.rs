@@ -2,7 +2,6 @@
 
 use crate::failure::{Failure, Status};
 use crate::options::{Repeat, parse_whole};
-use crate::output::Output;
 
 /// The most bits `randbits` prints: beyond this, writing the number in
 /// decimal takes longer than anyone waits for.
@@ -36,10 +35,6 @@ fn parse_bits(s: &str) -> Result<u64, String> {
 }
 
 pub(crate) fn run(a: RandbitsArgs) -> Result<Status, Failure> {
-    let mut out = Output::new(a.repeat.format.json);
-    for _ in 0..a.repeat.count {
-        out.text(&keysmith::randbits_big(a.k).to_string())?;
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+    a.repeat
+        .print_each(|out| out.text(&keysmith::randbits_big(a.k).to_string()))
 }

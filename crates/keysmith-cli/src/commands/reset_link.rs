@@ -2,7 +2,6 @@
 
 use crate::failure::{Failure, Status};
 use crate::options::{EntropyTarget, Generated};
-use crate::output::{Output, report_entropy};
 use keysmith::reset::{self, ResetLinks};
 use std::time::SystemTime;
 
@@ -55,11 +54,7 @@ pub(crate) fn run(args: ResetLinkArgs) -> Result<Status, Failure> {
         links = links.with_bits(b)?;
     }
     let bits = links.entropy_bits();
-    if args.generated.entropy {
-        report_entropy(bits);
-    }
-    let mut out = Output::new(args.generated.repeat.format.json);
-    for _ in 0..args.generated.repeat.count {
+    args.generated.print_each(bits, |out| {
         let link = links.make(*args.ttl, SystemTime::now())?;
         if out.is_json() {
             out.object(&serde_json::json!({
@@ -68,11 +63,9 @@ pub(crate) fn run(args: ResetLinkArgs) -> Result<Status, Failure> {
                 "token_sha256": link.token_sha256_hex(),
                 "expires_at": link.expires_at_rfc3339(),
                 "entropy_bits": bits,
-            }))?;
+            }))
         } else {
-            out.text(link.url())?;
+            out.text(link.url())
         }
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+    })
 }

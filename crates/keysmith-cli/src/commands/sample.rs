@@ -2,7 +2,6 @@
 
 use crate::failure::{Failure, Status};
 use crate::options::{ItemsArgs, parse_whole};
-use crate::output::Output;
 
 /// K distinct items in random order (Python's random.sample).
 #[derive(Debug, clap::Args)]
@@ -30,11 +29,8 @@ fn parse_k(s: &str) -> Result<usize, String> {
 
 pub(crate) fn run(a: SampleArgs) -> Result<Status, Failure> {
     let items = crate::input::items(&a.rest.items)?;
-    let mut out = Output::new(a.rest.repeat.format.json);
-    for _ in 0..a.rest.repeat.count {
+    a.rest.repeat.print_each(|out| {
         let picked = keysmith::sample::sample(&mut keysmith::rng(), &items, a.k)?;
-        out.list(&picked, &a.rest.separator)?;
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+        out.list(&picked, &a.rest.separator)
+    })
 }

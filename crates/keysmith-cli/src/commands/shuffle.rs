@@ -3,7 +3,6 @@
 use crate::failure::{Failure, Status};
 use crate::input::nonempty_items;
 use crate::options::ItemsArgs;
-use crate::output::Output;
 
 /// All items in a uniformly random order (Python's random.shuffle).
 #[derive(Debug, clap::Args)]
@@ -21,11 +20,8 @@ pub(crate) fn run(a: ShuffleArgs) -> Result<Status, Failure> {
     let a = a.list;
     let items = nonempty_items(&a.items)?;
     let mut refs: Vec<&String> = items.iter().collect();
-    let mut out = Output::new(a.repeat.format.json);
-    for _ in 0..a.repeat.count {
+    a.repeat.print_each(|out| {
         keysmith::sample::shuffle(&mut keysmith::rng(), &mut refs);
-        out.list(&refs, &a.separator)?;
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+        out.list(&refs, &a.separator)
+    })
 }

@@ -3,7 +3,6 @@
 
 use crate::failure::{Failure, Status};
 use crate::options::{Repeat, parse_whole};
-use crate::output::Output;
 use keysmith::TokenFormat;
 use keysmith::zeroize::Zeroize;
 
@@ -68,20 +67,18 @@ pub(crate) fn run(a: TokenArgs) -> Result<Status, Failure> {
     } else {
         TokenFormat::UrlSafe
     };
-    let mut out = Output::new(a.repeat.format.json);
-    for _ in 0..a.repeat.count {
+    a.repeat.print_each(|out| {
         if a.raw {
             let mut bytes = keysmith::token_bytes(a.nbytes);
-            out.raw(&bytes)?;
+            let written = out.raw(&bytes);
             bytes.zeroize();
+            written
         } else {
             out.text(&keysmith::token_with(
                 &mut keysmith::rng(),
                 Some(a.nbytes),
                 format,
-            ))?;
+            ))
         }
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+    })
 }

@@ -4,7 +4,7 @@
 use crate::commands::hotp::{HotpParams, SecretArgs, hotp, read_secret};
 use crate::failure::{Failure, Status};
 use crate::options::{Answer, EntropyTarget, Generated};
-use crate::output::{Output, line, report_entropy};
+use crate::output::line;
 use keysmith::otp::{MAX_TOTP_SKEW_STEPS, Secret, Totp};
 use keysmith::zeroize::Zeroizing;
 use std::time::{SystemTime, UNIX_EPOCH};
@@ -192,13 +192,9 @@ fn new(a: NewArgs) -> Result<Status, Failure> {
     let probe = totp(Secret::generate_len_with(&mut rng, len)?, &a.params)?;
     probe.otpauth_uri(&a.issuer, &a.account)?;
     let bits = (8 * len) as f64;
-    if a.generated.entropy {
-        report_entropy(bits);
-    }
-    let mut out = Output::new(a.generated.repeat.format.json);
-    for _ in 0..a.generated.repeat.count {
+    a.generated.print_each(bits, |out| {
         let totp = totp(Secret::generate_len_with(&mut rng, len)?, &a.params)?;
-        // Both hold the secret: wiped when this iteration ends.
+        // Both hold the secret: wiped when this value is written.
         let secret = Zeroizing::new(totp.secret().to_base32());
         let uri = Zeroizing::new(totp.otpauth_uri(&a.issuer, &a.account)?);
         if out.is_json() {
@@ -211,17 +207,16 @@ fn new(a: NewArgs) -> Result<Status, Failure> {
                 "algorithm": totp.algorithm().name(),
                 "digits": totp.digits(),
                 "period": totp.period(),
-            }))?;
+            }))
         } else {
             out.text(&secret)?;
             out.text(&uri)?;
             if a.qr {
                 out.text(&qr(&uri, a.qr_invert)?)?;
             }
+            Ok(())
         }
-    }
-    out.finish()?;
-    Ok(Status::Yes)
+    })
 }
 
 fn verify(a: TotpVerifyArgs) -> Result<Status, Failure> {
