@@ -150,13 +150,36 @@ pub(crate) fn parse_whole(s: &str, what: &str) -> Result<BigUint, String> {
         .map_err(|_| "not a whole number in decimal".into())
 }
 
-fn parse_count(s: &str) -> Result<u64, String> {
-    let n = parse_whole(s, "count")?;
-    match u64::try_from(&n) {
-        Ok(0) => Err("count must be at least 1".into()),
-        Ok(n) => Ok(n),
-        Err(_) => Err("count is too large".into()),
+/// A whole number in decimal that fits a `T` and is at most `max`: `what`
+/// names it in the message for a negative one, `too_large` is the message
+/// for one past `max`.
+pub(crate) fn parse_whole_up_to<T>(
+    s: &str,
+    what: &str,
+    max: T,
+    too_large: impl FnOnce() -> String,
+) -> Result<T, String>
+where
+    T: for<'a> TryFrom<&'a BigUint> + PartialOrd,
+{
+    match T::try_from(&parse_whole(s, what)?) {
+        Ok(n) if n <= max => Ok(n),
+        _ => Err(too_large()),
     }
+}
+
+fn parse_count(s: &str) -> Result<u64, String> {
+    match parse_whole_up_to(s, "count", u64::MAX, || "count is too large".into())? {
+        0 => Err("count must be at least 1".into()),
+        n => Ok(n),
+    }
+}
+
+/// A duration such as 500ms, 90s, 20m, 1h or 2days.
+pub(crate) fn parse_duration(s: &str) -> Result<humantime::Duration, String> {
+    humantime::parse_duration(s.trim())
+        .map(Into::into)
+        .map_err(|e| e.to_string())
 }
 
 /// `--db`, defined once for every command that opens the database.

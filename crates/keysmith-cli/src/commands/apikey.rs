@@ -1,6 +1,7 @@
 //! `keysmith apikey`: make API keys, check one, scan files for leaked ones.
 
 use crate::failure::{Failure, Status};
+use crate::input::io_reason;
 use crate::options::{Answer, EntropyTarget, Format, Generated};
 use crate::output::{Output, warn};
 use keysmith::Recipe;
@@ -390,14 +391,5 @@ impl Scanner {
                 key.display_id()
             ))
         }
-    }
-}
-
-/// The reason an I/O error gives, without Rust's "(os error 2)" suffix.
-fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
     }
 }

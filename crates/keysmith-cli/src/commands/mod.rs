@@ -1,4 +1,9 @@
-//! The generator commands, one file each.
+//! Every command, one file each: its arguments (with their help and
+//! examples) and its `run`, which answers with a [`Status`] or stops with a
+//! [`Failure`].
+//!
+//! [`Status`]: crate::failure::Status
+//! [`Failure`]: crate::failure::Failure
 
 pub(crate) mod apikey;
 pub(crate) mod bytes;

@@ -93,22 +93,15 @@ impl PasswordArgs {
         if let Some(bits) = self.target.bits {
             b = b.bits(bits);
         }
-        for (off, class) in [
-            (self.no_lower, Class::Lower),
-            (self.no_upper, Class::Upper),
-            (self.no_digits, Class::Digit),
-            (self.no_symbols, Class::Symbol),
+        for (off, min, class) in [
+            (self.no_lower, self.min_lower, Class::Lower),
+            (self.no_upper, self.min_upper, Class::Upper),
+            (self.no_digits, self.min_digits, Class::Digit),
+            (self.no_symbols, self.min_symbols, Class::Symbol),
         ] {
             if off {
                 b = b.without(class);
             }
-        }
-        for (min, class) in [
-            (self.min_lower, Class::Lower),
-            (self.min_upper, Class::Upper),
-            (self.min_digits, Class::Digit),
-            (self.min_symbols, Class::Symbol),
-        ] {
             if let Some(n) = min {
                 b = b.min(class, n);
             }

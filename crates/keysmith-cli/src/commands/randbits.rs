@@ -1,7 +1,7 @@
 //! `keysmith randbits`: an integer of K random bits.
 
 use crate::failure::{Failure, Status};
-use crate::options::{Repeat, parse_whole};
+use crate::options::{Repeat, parse_whole_up_to};
 
 /// The most bits `randbits` prints: beyond this, writing the number in
 /// decimal takes longer than anyone waits for.
@@ -27,11 +27,9 @@ pub(crate) struct RandbitsArgs {
 }
 
 fn parse_bits(s: &str) -> Result<u64, String> {
-    let k = parse_whole(s, "number of bits")?;
-    match u64::try_from(&k) {
-        Ok(k) if k <= MAX_RANDBITS => Ok(k),
-        _ => Err(format!("number of bits must be at most {MAX_RANDBITS}")),
-    }
+    parse_whole_up_to(s, "number of bits", MAX_RANDBITS, || {
+        format!("number of bits must be at most {MAX_RANDBITS}")
+    })
 }
 
 pub(crate) fn run(a: RandbitsArgs) -> Result<Status, Failure> {

@@ -1,7 +1,7 @@
 //! `keysmith reset-link`: a password-reset link on a trusted base URL.
 
 use crate::failure::{Failure, Status};
-use crate::options::{EntropyTarget, Generated};
+use crate::options::{EntropyTarget, Generated, parse_duration};
 use keysmith::reset::{self, ResetLinks};
 use std::time::SystemTime;
 
@@ -43,9 +43,9 @@ pub(crate) struct ResetLinkArgs {
 }
 
 fn parse_ttl(s: &str) -> Result<humantime::Duration, String> {
-    let ttl = humantime::parse_duration(s.trim()).map_err(|e| e.to_string())?;
-    reset::check_ttl(ttl).map_err(|e| e.to_string())?;
-    Ok(ttl.into())
+    let ttl = parse_duration(s)?;
+    reset::check_ttl(*ttl).map_err(|e| e.to_string())?;
+    Ok(ttl)
 }
 
 pub(crate) fn run(args: ResetLinkArgs) -> Result<Status, Failure> {

@@ -1,7 +1,7 @@
 //! `keysmith sample`: K distinct items in random order.
 
 use crate::failure::{Failure, Status};
-use crate::options::{ItemsArgs, parse_whole};
+use crate::options::{ItemsArgs, parse_whole_up_to};
 
 /// K distinct items in random order (Python's random.sample).
 #[derive(Debug, clap::Args)]
@@ -23,8 +23,9 @@ pub(crate) struct SampleArgs {
 }
 
 fn parse_k(s: &str) -> Result<usize, String> {
-    let k = parse_whole(s, "sample size")?;
-    usize::try_from(&k).map_err(|_| "sample size is too large".into())
+    parse_whole_up_to(s, "sample size", usize::MAX, || {
+        "sample size is too large".into()
+    })
 }
 
 pub(crate) fn run(a: SampleArgs) -> Result<Status, Failure> {

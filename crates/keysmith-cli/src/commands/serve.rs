@@ -1,7 +1,7 @@
 //! `keysmith serve`: the HTTP JSON service.
 
 use crate::failure::{Failure, Status};
-use crate::options::Db;
+use crate::options::{Db, parse_duration};
 use keysmith_server::config::{DEFAULT_LISTEN, ServeConfig, ServeFlags, StartError};
 use keysmith_server::limits::{Limits, Rate};
 use keysmith_server::logging::{self, LogFormat};
@@ -135,17 +135,11 @@ pub(crate) struct ServeArgs {
 
 /// A duration of at least 1 ms: 500ms, 10s, 1m ...
 fn parse_positive(s: &str) -> Result<humantime::Duration, String> {
-    let d = humantime::parse_duration(s.trim()).map_err(|e| e.to_string())?;
-    if d < Duration::from_millis(1) {
+    let d = parse_duration(s)?;
+    if *d < Duration::from_millis(1) {
         return Err("must be at least 1ms".into());
     }
-    Ok(d.into())
-}
-
-fn parse_duration(s: &str) -> Result<humantime::Duration, String> {
-    humantime::parse_duration(s.trim())
-        .map(Into::into)
-        .map_err(|e| e.to_string())
+    Ok(d)
 }
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -166,7 +160,7 @@ impl From<LogFormatArg> for LogFormat {
 }
 
 fn parse_interval(s: &str) -> Result<Duration, String> {
-    let d = humantime::parse_duration(s.trim()).map_err(|e| e.to_string())?;
+    let d = *parse_duration(s)?;
     if d < Duration::from_secs(1) {
         return Err("the sweep interval must be at least 1s".into());
     }

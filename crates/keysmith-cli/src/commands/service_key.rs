@@ -3,7 +3,7 @@
 
 use crate::failure::{Failure, Status};
 use crate::options::{Db, Format};
-use crate::output::Output;
+use crate::output::{Output, line};
 use keysmith_server::config::sqlite_file;
 use keysmith_server::{CreatedServiceKeyBody, DEFAULT_SERVICE_KEY_NAME, ServiceKeyBody};
 use keysmith_store::{
@@ -253,11 +253,7 @@ async fn revoke(a: RevokeArgs) -> Result<(), Failure> {
     let done = store.service_keys().revoke(&a.id, None).await;
     store.close().await;
     match done {
-        Ok(()) => {
-            let mut out = Output::new(false);
-            out.text(&format!("revoked {}", a.id))?;
-            out.finish()
-        }
+        Ok(()) => line(&format!("revoked {}", a.id)),
         // Someone may paste the key itself: never echo it.
         Err(StoreError::NotFound) if a.id.starts_with(keysmith_store::SERVICE_KEY_PREFIX) => Err(
             Failure::usage("that is a service key, not its id: give the id `list` shows (svc_...)"),

@@ -2,7 +2,7 @@
 //! token_bytes).
 
 use crate::failure::{Failure, Status};
-use crate::options::{Repeat, parse_whole};
+use crate::options::{Repeat, parse_whole_up_to};
 use keysmith::TokenFormat;
 use keysmith::zeroize::Zeroize;
 
@@ -50,13 +50,9 @@ pub(crate) struct TokenArgs {
 }
 
 fn parse_nbytes(s: &str) -> Result<usize, String> {
-    let n = parse_whole(s, "number of bytes")?;
-    match usize::try_from(&n) {
-        Ok(n) if n <= MAX_TOKEN_BYTES => Ok(n),
-        _ => Err(format!(
-            "a token has at most {MAX_TOKEN_BYTES} bytes (`keysmith bytes SIZE` streams more)"
-        )),
-    }
+    parse_whole_up_to(s, "number of bytes", MAX_TOKEN_BYTES, || {
+        format!("a token has at most {MAX_TOKEN_BYTES} bytes (`keysmith bytes SIZE` streams more)")
+    })
 }
 
 pub(crate) fn run(a: TokenArgs) -> Result<Status, Failure> {
