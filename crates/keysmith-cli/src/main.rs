@@ -43,16 +43,21 @@ fn main() -> ExitCode {
         Ok(status) => status.into(),
         Err(failure) => {
             if let Some(msg) = failure.message() {
-                let _ = writeln!(std::io::stderr(), "keysmith: {msg}");
+                say_error(msg);
             }
             failure.status().into()
         }
     }
 }
 
+/// Prints `msg` as keysmith's one line on stderr.
+fn say_error(msg: &str) {
+    let _ = writeln!(std::io::stderr(), "keysmith: {msg}");
+}
+
 /// Prints `msg` as keysmith's one line on stderr: trouble.
 fn report(msg: &str) -> ExitCode {
-    let _ = writeln!(std::io::stderr(), "keysmith: {msg}");
+    say_error(msg);
     Status::Trouble.into()
 }
 

@@ -20,17 +20,6 @@ pub(crate) struct Generated {
     pub(crate) entropy: bool,
 }
 
-/// `--bits`: the size of a generated secret, given as the entropy it must
-/// have. The library checks the number (a positive number of bits that the
-/// recipe can reach) and says what is wrong with it.
-#[derive(Debug, Args)]
-pub(crate) struct EntropyTarget {
-    /// Use the shortest length whose exact entropy is at least B bits (a
-    /// positive number, such as 100 or 77.5).
-    #[arg(long, value_name = "B", allow_negative_numbers = true)]
-    pub(crate) bits: Option<f64>,
-}
-
 impl Generated {
     /// Reports `bits` on stderr with --entropy, then prints the values as
     /// [`Repeat::print_each`] does.
@@ -81,12 +70,23 @@ impl Repeat {
 
 /// `--json`: what every command that prints values or records can print
 /// instead of text.
-#[derive(Debug, Clone, Copy, Args)]
+#[derive(Debug, Args)]
 pub(crate) struct Format {
     /// Print JSON instead of text: one object per line, with the fields
     /// named below.
     #[arg(long)]
     pub(crate) json: bool,
+}
+
+/// `--bits`: the size of a generated secret, given as the entropy it must
+/// have. The library checks the number (a positive number of bits that the
+/// recipe can reach) and says what is wrong with it.
+#[derive(Debug, Args)]
+pub(crate) struct EntropyTarget {
+    /// Use the shortest length whose exact entropy is at least B bits (a
+    /// positive number, such as 100 or 77.5).
+    #[arg(long, value_name = "B", allow_negative_numbers = true)]
+    pub(crate) bits: Option<f64>,
 }
 
 /// `--quiet`, for the commands whose answer is their exit status.
@@ -121,6 +121,7 @@ pub(crate) struct Items {
     pub(crate) file: Option<PathBuf>,
 }
 
+/// The options of choice, sample and shuffle.
 #[derive(Debug, Args)]
 pub(crate) struct ItemsArgs {
     #[command(flatten)]
@@ -132,6 +133,22 @@ pub(crate) struct ItemsArgs {
 
     #[command(flatten)]
     pub(crate) repeat: Repeat,
+}
+
+/// `--db`, defined once for every command that opens the database.
+#[derive(Debug, Args)]
+pub(crate) struct Db {
+    /// The database: sqlite://PATH (created by serve if missing) or
+    /// postgres://... (sslmode and sslrootcert honoured).
+    #[arg(
+        id = "db",
+        long = "db",
+        value_name = "URL",
+        env = DB_URL_ENV,
+        hide_env_values = true,
+        default_value = DEFAULT_DB
+    )]
+    pub(crate) url: String,
 }
 
 /// A whole number in decimal, of any size; `what` names it in the message
@@ -180,20 +197,4 @@ pub(crate) fn parse_duration(s: &str) -> Result<humantime::Duration, String> {
     humantime::parse_duration(s.trim())
         .map(Into::into)
         .map_err(|e| e.to_string())
-}
-
-/// `--db`, defined once for every command that opens the database.
-#[derive(Debug, Args)]
-pub(crate) struct Db {
-    /// The database: sqlite://PATH (created by serve if missing) or
-    /// postgres://... (sslmode and sslrootcert honoured).
-    #[arg(
-        id = "db",
-        long = "db",
-        value_name = "URL",
-        env = DB_URL_ENV,
-        hide_env_values = true,
-        default_value = DEFAULT_DB
-    )]
-    pub(crate) url: String,
 }
