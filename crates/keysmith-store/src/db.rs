@@ -8,13 +8,24 @@ use std::sync::Once;
 use std::sync::atomic::{AtomicUsize, Ordering};
 use std::time::{Duration, Instant};
 
+#[cfg(feature = "postgres")]
 use crate::clock::millis;
 use crate::{Result, StoreError, StoreOptions};
 
 /// The migrations in `migrations/`, compiled into the library.
 pub(crate) static MIGRATOR: sqlx::migrate::Migrator = sqlx::migrate!("./migrations");
 
+#[cfg(not(any(feature = "sqlite", feature = "postgres")))]
+compile_error!(
+    "keysmith-store needs a backend: enable its `sqlite` or `postgres` feature, or both"
+);
+
 /// Which database a store runs on.
+///
+/// Both variants exist whichever backends are compiled in (the `sqlite`
+/// and `postgres` features), so that code matching on them builds the
+/// same way with any set of features; [`Backend::of_url`] refuses a URL
+/// of a backend left out of the build.
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum Backend {
     /// An embedded SQLite file (WAL mode): one machine.
@@ -25,16 +36,78 @@ pub enum Backend {
 
 impl Backend {
     /// The backend a database URL names.
+    ///
+    /// # Errors
+    ///
+    /// [`StoreError::InvalidInput`] for a URL of no backend;
+    /// [`StoreError::Config`] for one of a backend this build leaves out
+    /// (see [`Backend::is_compiled`]).
     pub fn of_url(url: &str) -> Result<Backend> {
-        if url.starts_with("sqlite:") {
-            Ok(Backend::Sqlite)
+        let backend = if url.starts_with("sqlite:") {
+            Backend::Sqlite
         } else if url.starts_with("postgres://") || url.starts_with("postgresql://") {
-            Ok(Backend::Postgres)
+            Backend::Postgres
         } else {
-            Err(StoreError::InvalidInput(format!(
-                "unsupported database URL '{}': use sqlite://PATH or postgres://...",
-                redact_url(url)
-            )))
+            return Err(StoreError::InvalidInput(format!(
+                "unsupported database URL '{}': use {}",
+                redact_url(url),
+                Backend::compiled()
+                    .map(Backend::url_form)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )));
+        };
+        if !backend.is_compiled() {
+            return Err(StoreError::Config(format!(
+                "this build has no {} support (keysmith-store's `{}` feature): use {}",
+                backend.name(),
+                backend.feature(),
+                Backend::compiled()
+                    .map(Backend::url_form)
+                    .collect::<Vec<_>>()
+                    .join(" or ")
+            )));
+        }
+        Ok(backend)
+    }
+
+    /// Whether this build can open databases of this backend: its feature
+    /// (`sqlite`, `postgres`) is on.
+    pub const fn is_compiled(self) -> bool {
+        match self {
+            Backend::Sqlite => cfg!(feature = "sqlite"),
+            Backend::Postgres => cfg!(feature = "postgres"),
+        }
+    }
+
+    /// The backends this build can open.
+    pub fn compiled() -> impl Iterator<Item = Backend> {
+        [Backend::Sqlite, Backend::Postgres]
+            .into_iter()
+            .filter(|b| b.is_compiled())
+    }
+
+    /// The database's name, for messages.
+    fn name(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "SQLite",
+            Backend::Postgres => "PostgreSQL",
+        }
+    }
+
+    /// The keysmith-store feature that compiles the backend in.
+    fn feature(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite",
+            Backend::Postgres => "postgres",
+        }
+    }
+
+    /// How its URLs look, for messages.
+    fn url_form(self) -> &'static str {
+        match self {
+            Backend::Sqlite => "sqlite://PATH",
+            Backend::Postgres => "postgres://...",
         }
     }
 }
@@ -92,6 +165,7 @@ pub(crate) async fn connect(url: &str, store: &StoreOptions) -> Result<(AnyPool,
     DRIVERS.call_once(install_default_drivers);
     let backend = Backend::of_url(url)?;
     let url = match backend {
+        // Created when missing.
         Backend::Sqlite if !url.contains("mode=") => {
             let sep = if url.contains('?') { '&' } else { '?' };
             format!("{url}{sep}mode=rwc")
@@ -116,6 +190,7 @@ pub(crate) async fn connect(url: &str, store: &StoreOptions) -> Result<(AnyPool,
                 Ok(true)
             })
         });
+    #[cfg(feature = "postgres")]
     if backend == Backend::Postgres {
         // Set per session: the URL may carry its own `options=`, and a
         // stuck statement or lock wait must end either way.
@@ -132,6 +207,7 @@ pub(crate) async fn connect(url: &str, store: &StoreOptions) -> Result<(AnyPool,
             })
         });
     }
+    #[cfg(feature = "sqlite")]
     if backend == Backend::Sqlite {
         options = options.after_connect(|conn, _meta| {
             Box::pin(async move {
@@ -281,13 +357,31 @@ mod tests {
 
     #[test]
     fn urls_name_their_backend() {
-        assert_eq!(Backend::of_url("sqlite://x.db").unwrap(), Backend::Sqlite);
-        assert_eq!(Backend::of_url("sqlite::memory:").unwrap(), Backend::Sqlite);
-        assert_eq!(
-            Backend::of_url("postgres://u@h/db").unwrap(),
-            Backend::Postgres
-        );
+        let of = |url| Backend::of_url(url).map_err(|e| e.to_string());
+        let sqlite: std::result::Result<Backend, String> = if cfg!(feature = "sqlite") {
+            Ok(Backend::Sqlite)
+        } else {
+            Err(
+                "this build has no SQLite support (keysmith-store's `sqlite` feature): \
+                 use postgres://..."
+                    .into(),
+            )
+        };
+        let postgres: std::result::Result<Backend, String> = if cfg!(feature = "postgres") {
+            Ok(Backend::Postgres)
+        } else {
+            Err(
+                "this build has no PostgreSQL support (keysmith-store's `postgres` feature): \
+                 use sqlite://PATH"
+                    .into(),
+            )
+        };
+        assert_eq!(of("sqlite://x.db"), sqlite);
+        assert_eq!(of("sqlite::memory:"), sqlite);
+        assert_eq!(of("postgres://u@h/db"), postgres);
+        assert_eq!(of("postgresql://u:hunter2@h/db"), postgres);
         let e = Backend::of_url("mysql://root:hunter2@h/db").unwrap_err();
+        assert!(matches!(e, StoreError::InvalidInput(_)), "{e:?}");
         assert!(!e.to_string().contains("hunter2"), "{e}");
     }
 

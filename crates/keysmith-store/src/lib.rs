@@ -17,6 +17,15 @@
 //! file (the default; WAL mode) for one machine, PostgreSQL when many
 //! instances share the work.
 //!
+//! # Features
+//!
+//! - `sqlite` (default): `sqlite://PATH` databases, SQLite compiled in.
+//! - `postgres` (default): `postgres://…` databases, with TLS by rustls.
+//!
+//! At least one is needed. A build with one of them opens only its URLs:
+//! [`Store::open`] refuses the other's as [`StoreError::Config`], naming
+//! the feature.
+//!
 //! # Rules every flow keeps
 //!
 //! - **Every row has a tenant** ([`Tenant`]): flows are reached through
@@ -322,7 +331,9 @@ impl Store {
     /// Now, for a transaction whose guarded statements compare times: the
     /// database's clock on PostgreSQL (one clock for every instance, see
     /// [`StoreOptions::database_clock`]), else the store's.
+    #[cfg_attr(not(feature = "postgres"), allow(unused_variables))]
     pub(crate) async fn now_in(&self, conn: &mut sqlx::AnyConnection) -> Result<i64> {
+        #[cfg(feature = "postgres")]
         if self.inner.backend == Backend::Postgres && self.inner.options.database_clock {
             let now: i64 = sqlx::query_scalar(
                 "SELECT CAST(EXTRACT(EPOCH FROM statement_timestamp()) * 1000 AS BIGINT)",
@@ -362,7 +373,7 @@ impl Store {
     }
 }
 
-#[cfg(test)]
+#[cfg(all(test, feature = "sqlite"))]
 mod tests {
     use super::*;
 

@@ -590,6 +590,7 @@ on_both_backends!(
 /// the server dropped fails at most the one verification that finds it,
 /// as a database error that spends nothing; the next takes a new
 /// connection, and the credits come out exact.
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_held_connection_dropped_fails_one_verification_at_most() {
     use keysmith_store::{KeyPolicy, Store, VerifyCode};

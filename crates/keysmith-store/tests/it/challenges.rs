@@ -761,6 +761,7 @@ async fn database_failures_are_errors(t: TestStore) {
 /// PostgreSQL only (SQLite has no connection to lose): a connection lost
 /// while a check waits for the subject's row is a database error, nothing
 /// is counted, and the pool reconnects for the next call.
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_connection_lost_mid_check_is_an_error() {
     let Some(t) = common::postgres().await else {
@@ -980,6 +981,7 @@ on_both_backends!(
 
 /// On PostgreSQL, instances whose own clocks disagree by decades agree on
 /// a challenge's expiry: both take "now" from the database.
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn instances_with_skewed_clocks_share_the_databases_clock() {
     use keysmith_store::ManualClock;

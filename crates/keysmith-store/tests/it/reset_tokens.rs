@@ -347,6 +347,7 @@ async fn database_errors_are_not_invalid_tokens(t: TestStore) {
 /// PostgreSQL only (SQLite has no connection to lose): a connection lost
 /// while the redemption waits for the token's row is a database error, the
 /// token is not used up, and the pool reconnects for the next call.
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn a_connection_lost_mid_redemption_is_an_error() {
     let Some(t) = common::postgres().await else {
@@ -372,6 +373,7 @@ async fn a_connection_lost_mid_redemption_is_an_error() {
 /// sat idle (a restart, an idle timeout) fails at most the one call that
 /// finds it, as a database error that uses nothing up; the pool replaces
 /// it, and the token redeems exactly once.
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn a_connection_dropped_while_idle_fails_one_call_at_most() {
     let Some(t) = common::postgres().await else {

@@ -3,7 +3,7 @@
 use crate::common;
 
 use common::{T0, TestStore};
-use keysmith_store::{Backend, CheckOutcome, StartOptions, Store, StoreError, StoreOptions};
+use keysmith_store::{CheckOutcome, StartOptions, Store, StoreError, StoreOptions};
 use std::time::Duration;
 
 /// Every table of the schema exists and holds no row.
@@ -197,10 +197,11 @@ on_both_backends!(
     nul_characters_are_refused_before_the_database,
 );
 
+#[cfg(feature = "sqlite")]
 #[tokio::test]
 async fn sqlite_is_wal_mode() {
     let t = common::sqlite().await;
-    assert_eq!(t.store.backend(), Backend::Sqlite);
+    assert_eq!(t.store.backend(), keysmith_store::Backend::Sqlite);
     let mode: String = sqlx::query_scalar("PRAGMA journal_mode")
         .fetch_one(t.store.pool())
         .await
@@ -217,6 +218,7 @@ async fn bad_urls_are_errors_without_passwords() {
     assert!(!e.to_string().contains("hunter2"), "{e}");
 }
 
+#[cfg(feature = "postgres")]
 #[tokio::test]
 async fn an_unreachable_database_is_a_database_error() {
     let e = Store::open(
@@ -236,6 +238,7 @@ async fn an_unreachable_database_is_a_database_error() {
 /// sees them in `pg_stat_ssl`). The local server's certificate is Debian's
 /// self-signed one: verified against itself it is accepted, and checked
 /// against a name it does not carry it is refused.
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_over_tls() {
     const SNAKEOIL: &str = "/etc/ssl/certs/ssl-cert-snakeoil.pem";
@@ -282,6 +285,7 @@ async fn postgres_over_tls() {
 }
 
 /// PostgreSQL sessions get the store's statement and lock timeouts.
+#[cfg(feature = "postgres")]
 #[tokio::test(flavor = "multi_thread", worker_threads = 2)]
 async fn postgres_sessions_have_timeouts() {
     let Some(url) = common::empty_postgres().await else {
@@ -307,4 +311,40 @@ async fn postgres_sessions_have_timeouts() {
         "a 5 s statement outlived a 1.5 s timeout"
     );
     store.close().await;
+}
+
+/// A build without PostgreSQL refuses its URLs, before any connection, as
+/// a configuration error that names the feature and keeps the password out.
+#[cfg(not(feature = "postgres"))]
+#[tokio::test]
+async fn postgres_urls_need_the_postgres_feature() {
+    let e = Store::open(
+        "postgres://app:hunter2@127.0.0.1:1/x",
+        StoreOptions::default(),
+    )
+    .await
+    .unwrap_err();
+    assert!(matches!(e, StoreError::Config(_)), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "this build has no PostgreSQL support (keysmith-store's `postgres` feature): \
+         use sqlite://PATH"
+    );
+}
+
+/// A build without SQLite refuses its URLs, and creates no file.
+#[cfg(not(feature = "sqlite"))]
+#[tokio::test]
+async fn sqlite_urls_need_the_sqlite_feature() {
+    let (url, dir) = common::empty_sqlite();
+    let e = Store::open(&url, StoreOptions::default())
+        .await
+        .unwrap_err();
+    assert!(matches!(e, StoreError::Config(_)), "{e:?}");
+    assert_eq!(
+        e.to_string(),
+        "this build has no SQLite support (keysmith-store's `sqlite` feature): \
+         use postgres://..."
+    );
+    assert_eq!(std::fs::read_dir(&dir.0).unwrap().count(), 0);
 }

@@ -185,6 +185,11 @@ async fn app_with(
     }
 }
 
+/// [`sqlite_app`], as `on_both_backends!` takes it.
+pub async fn some_sqlite_app() -> Option<TestApp> {
+    Some(sqlite_app().await)
+}
+
 pub async fn sqlite_app() -> TestApp {
     sqlite_app_with(Listening::default()).await
 }
@@ -227,7 +232,7 @@ pub async fn postgres_app() -> Option<TestApp> {
 macro_rules! on_both_backends {
     ($($f:ident),* $(,)?) => {
         keysmith_store::per_backend_tests!(
-            crate::common::sqlite_app, crate::common::postgres_app => $($f),*
+            crate::common::some_sqlite_app, crate::common::postgres_app => $($f),*
         );
     };
 }

@@ -53,9 +53,21 @@ pub async fn sqlite() -> TestStore {
     }
 }
 
+/// [`sqlite`], or `None` when this build has no SQLite.
+pub async fn maybe_sqlite() -> Option<TestStore> {
+    if cfg!(feature = "sqlite") {
+        Some(sqlite().await)
+    } else {
+        None
+    }
+}
+
 /// A store on a new schema of the test PostgreSQL, or `None` when
 /// `KEYSMITH_TEST_POSTGRES_URL` is not set.
 pub async fn postgres() -> Option<TestStore> {
+    if !cfg!(feature = "postgres") {
+        return None;
+    }
     let url = empty_postgres().await?;
     let clock = Arc::new(ManualClock::new(T0));
     let store = Store::open(&url, options(clock.clone()))
@@ -71,11 +83,11 @@ pub async fn postgres() -> Option<TestStore> {
 
 /// Runs the async test function `$f(TestStore)` on SQLite and on
 /// PostgreSQL (when configured), as two tests `$f::sqlite` and
-/// `$f::postgres`.
+/// `$f::postgres`; one whose backend's feature is off is skipped.
 macro_rules! on_both_backends {
     ($($f:ident),* $(,)?) => {
         keysmith_store::per_backend_tests!(
-            crate::common::sqlite, crate::common::postgres => $($f),*
+            crate::common::maybe_sqlite, crate::common::postgres => $($f),*
         );
     };
 }
@@ -86,12 +98,14 @@ macro_rules! on_both_backends {
 macro_rules! on_empty_databases {
     ($($f:ident),* $(,)?) => {$(
         mod $f {
+            #[cfg(feature = "sqlite")]
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn sqlite() {
                 let (url, _dir) = $crate::common::empty_sqlite();
                 super::$f(url).await;
             }
 
+            #[cfg(feature = "postgres")]
             #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
             async fn postgres() {
                 match $crate::common::empty_postgres().await {
