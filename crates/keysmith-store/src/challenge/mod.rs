@@ -15,42 +15,20 @@
 //! `otp_send_window`, wherever it falls, holds more than
 //! `otp_sends_per_window` starts, even from many instances.
 
+mod options;
+mod outcome;
+mod throttle;
+
+pub(crate) use options::MAX_TTL;
+pub use options::StartOptions;
+pub use outcome::{CheckOutcome, StartedChallenge};
+
 use keysmith::Recipe;
-use keysmith::otp::Code;
-use std::fmt;
-use std::time::{Duration, SystemTime};
+use std::time::Duration;
 
 use crate::clock::millis;
 use crate::subject::{Failures, check_subject};
 use crate::{AtRestKeys, Result, Store, StoreError};
-
-/// The shortest and longest time to live of a challenge.
-const MIN_TTL: Duration = Duration::from_secs(1);
-pub(crate) const MAX_TTL: Duration = Duration::from_secs(24 * 60 * 60);
-/// The highest `max_attempts` accepted: more would let a guesser try too
-/// large a share of a short code's space.
-const MAX_ATTEMPTS: u32 = 20;
-
-/// Creates the subject's row, or locks it, and returns its failures only
-/// while the subject is not locked out: under the limit ($2), or at it
-/// since before the lockout's start ($5), which forgives them. On
-/// PostgreSQL the conflicting row is locked even when the guard fails, and
-/// a concurrent insert of the same subject waits for this one. Touching the
-/// row ($4) keeps the sweeper from deleting it under this start.
-const CLAIM_SUBJECT: &str = "INSERT INTO otp_subjects \
-         (tenant, subject, failures, last_failure_at, touched_at) VALUES ($3, $1, 0, 0, $4) \
-     ON CONFLICT (tenant, subject) DO UPDATE SET \
-         failures = CASE WHEN otp_subjects.failures >= $2 THEN 0 ELSE otp_subjects.failures END, \
-         touched_at = $4 \
-     WHERE otp_subjects.failures < $2 OR otp_subjects.last_failure_at <= $5 \
-     RETURNING failures";
-
-/// Records a send at $2 only if fewer than $4 sends of the subject lie
-/// after $3 (now minus the window): the sliding-window claim. A row is
-/// inserted exactly when the claim succeeded.
-const CLAIM_SEND: &str = "INSERT INTO otp_sends (tenant, subject, sent_at) SELECT $5, $1, $2 \
-     WHERE (SELECT COUNT(*) FROM otp_sends \
-            WHERE tenant = $5 AND subject = $1 AND sent_at > $3) < $4";
 
 /// One-time-code challenges: [`start`](Challenges::start) one for a
 /// subject, deliver its code, then [`check`](Challenges::check) what the
@@ -103,138 +81,6 @@ const CLAIM_SEND: &str = "INSERT INTO otp_sends (tenant, subject, sent_at) SELEC
 pub struct Challenges<'a> {
     store: &'a Store,
     tenant: &'a str,
-}
-
-/// How a challenge is made. The defaults: 6 digits, 10 minutes, 5
-/// attempts.
-#[derive(Debug, Clone, Copy, PartialEq, Eq)]
-pub struct StartOptions {
-    /// How many decimal digits the code has (4 to 12; default 6).
-    pub digits: u32,
-    /// How long the challenge can be checked (1 second to 1 day; default
-    /// 10 minutes).
-    pub ttl: Duration,
-    /// How many checks the challenge allows before it locks (1 to 20;
-    /// default 5).
-    pub max_attempts: u32,
-}
-
-impl Default for StartOptions {
-    fn default() -> Self {
-        StartOptions {
-            digits: 6,
-            ttl: Duration::from_secs(10 * 60),
-            max_attempts: 5,
-        }
-    }
-}
-
-impl StartOptions {
-    /// These options with codes of `digits` digits.
-    pub fn with_digits(mut self, digits: u32) -> Self {
-        self.digits = digits;
-        self
-    }
-
-    /// These options with a time to live of `ttl`.
-    pub fn with_ttl(mut self, ttl: Duration) -> Self {
-        self.ttl = ttl;
-        self
-    }
-
-    /// These options with `max_attempts` checks allowed.
-    pub fn with_max_attempts(mut self, max_attempts: u32) -> Self {
-        self.max_attempts = max_attempts;
-        self
-    }
-
-    /// The code format, after checking every option.
-    fn validate(&self) -> Result<Code> {
-        let code =
-            Code::numeric(self.digits).map_err(|e| StoreError::InvalidInput(e.to_string()))?;
-        if !(MIN_TTL..=MAX_TTL).contains(&self.ttl) {
-            return Err(StoreError::InvalidInput(format!(
-                "the time to live must be between 1 second and 1 day (got {:?})",
-                self.ttl
-            )));
-        }
-        if !(1..=MAX_ATTEMPTS).contains(&self.max_attempts) {
-            return Err(StoreError::InvalidInput(format!(
-                "the number of attempts must be between 1 and {MAX_ATTEMPTS} (got {})",
-                self.max_attempts
-            )));
-        }
-        Ok(code)
-    }
-}
-
-/// A challenge just started: its id, to check it later, and its code, for
-/// the application to deliver to the subject. The code is not stored
-/// anywhere; `Debug` does not show it.
-#[derive(Clone, PartialEq, Eq)]
-pub struct StartedChallenge {
-    /// The challenge's id (`ch_` and 22 URL-safe characters). Not a secret,
-    /// but unguessable, so challenges cannot be enumerated.
-    pub id: String,
-    /// The one-time code, zero-padded decimal digits. A secret: deliver it
-    /// to the subject and drop it.
-    pub code: String,
-    /// When the challenge expires, in Unix milliseconds.
-    pub expires_at_ms: i64,
-}
-
-impl StartedChallenge {
-    /// When the challenge expires.
-    pub fn expires_at(&self) -> SystemTime {
-        crate::to_system_time(self.expires_at_ms)
-    }
-}
-
-impl fmt::Debug for StartedChallenge {
-    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("StartedChallenge")
-            .field("id", &self.id)
-            .field("code", &"[redacted]")
-            .field("expires_at_ms", &self.expires_at_ms)
-            .finish()
-    }
-}
-
-/// What a check found.
-#[derive(Debug, Clone, PartialEq, Eq)]
-#[must_use]
-pub enum CheckOutcome {
-    /// The code is right. The challenge is now consumed: checking it again
-    /// gives [`CheckOutcome::Expired`].
-    Approved {
-        /// Whom the challenge was started for.
-        subject: String,
-    },
-    /// The code is wrong (or not a code at all); the attempt counted.
-    Denied {
-        /// How many more checks the challenge allows (fewer than its own
-        /// attempts left when its subject nears
-        /// [`otp_max_failures`](crate::StoreOptions::otp_max_failures)
-        /// consecutive failures); at 0 the next check is
-        /// [`CheckOutcome::Locked`].
-        attempts_left: u32,
-    },
-    /// No open challenge has this id: unknown, expired, approved already
-    /// or replaced by a newer one. The cases are deliberately not told
-    /// apart.
-    Expired,
-    /// The challenge used up its attempts, or its subject reached
-    /// [`otp_max_failures`](crate::StoreOptions::otp_max_failures)
-    /// consecutive failures; no code is compared any more, not even the
-    /// right one (until [`Challenges::reset_subject`], in the second case).
-    Locked,
-}
-
-impl CheckOutcome {
-    /// Whether the code was right.
-    pub fn is_approved(&self) -> bool {
-        matches!(self, CheckOutcome::Approved { .. })
-    }
 }
 
 /// The columns a counted attempt returns: code_hmac, key_id, attempts,
@@ -291,7 +137,6 @@ impl<'a> Challenges<'a> {
             ));
         }
         let window = millis(store_options.otp_send_window);
-        let max_failures = i64::from(store_options.otp_max_failures);
 
         let id = format!("ch_{}", keysmith::token_urlsafe(16));
         let code = format.generate();
@@ -300,56 +145,22 @@ impl<'a> Challenges<'a> {
         let mut tx = self.store.pool().begin().await?;
         let now = self.store.now_in(&mut tx).await?;
         let expires_at = now.saturating_add(millis(options.ttl));
-        let window_cutoff = now.saturating_sub(window);
-        // The subject's row serializes concurrent starts: this upsert
+        // The subject's row serializes concurrent starts: the claim
         // creates it or takes its row lock (held until commit on
-        // PostgreSQL; SQLite has one writer at a time), and returns it only
+        // PostgreSQL; SQLite has one writer at a time), and succeeds only
         // while the subject is not locked out.
-        let failures: Option<i64> = sqlx::query_scalar(CLAIM_SUBJECT)
-            .bind(subject)
-            .bind(max_failures)
-            .bind(self.tenant)
-            .bind(now)
-            .bind(Failures::of(self.store, now).forgiven_before)
-            .fetch_optional(&mut *tx)
-            .await?;
-        if failures.is_none_or(|f| f >= max_failures) {
+        if !self.claim_subject(&mut tx, subject, now).await? {
             tx.rollback().await?;
             tracing::info!("one-time-code start refused: subject locked out");
             return Err(StoreError::SubjectLocked);
         }
-        // The claim of a send: recorded only while fewer than `limit` sends
-        // lie in the window that ends now. One statement, run while the
-        // subject's row is held, so concurrent starts count each other.
-        let claimed = sqlx::query(CLAIM_SEND)
-            .bind(subject)
-            .bind(now)
-            .bind(window_cutoff)
-            .bind(limit)
-            .bind(self.tenant)
-            .execute(&mut *tx)
+        // The claim of a send, run while the subject's row is held, so
+        // concurrent starts count each other.
+        if let Some(wait) = self
+            .claim_send(&mut tx, subject, now, limit, window)
             .await?
-            .rows_affected()
-            == 1;
-        if !claimed {
-            // A start is allowed again once the limit-th most recent send
-            // leaves the window.
-            let blocking: Option<i64> = sqlx::query_scalar(
-                "SELECT sent_at FROM otp_sends WHERE tenant = $4 AND subject = $1 AND sent_at > $2 \
-                 ORDER BY sent_at DESC LIMIT 1 OFFSET $3",
-            )
-            .bind(subject)
-            .bind(window_cutoff)
-            .bind(limit - 1)
-            .bind(self.tenant)
-            .fetch_optional(&mut *tx)
-            .await?;
+        {
             tx.rollback().await?;
-            // The send can only be missing if a reset removed it between
-            // the two statements; the whole window is then a safe answer.
-            let wait = blocking.map_or(window, |sent_at| {
-                sent_at.saturating_add(window).saturating_sub(now).max(1)
-            });
             tracing::debug!(retry_after_ms = wait, "one-time-code start throttled");
             return Err(StoreError::Throttled {
                 retry_after: Duration::from_millis(wait.unsigned_abs()),
@@ -567,35 +378,5 @@ impl<'a> Challenges<'a> {
             }
             _ => CheckOutcome::Expired,
         })
-    }
-
-    /// Clears `subject`'s failed checks and recorded sends, as an
-    /// administrator does after confirming who the subject is: it may start
-    /// challenges again at once. Open challenges are left as they are.
-    /// Resetting an unknown subject does nothing.
-    ///
-    /// # Errors
-    ///
-    /// - [`StoreError::InvalidInput`] for a subject [`start`](Challenges::start)
-    ///   would refuse;
-    /// - [`StoreError::Database`] when the database fails; then nothing was
-    ///   cleared.
-    pub async fn reset_subject(&self, subject: &str) -> Result<()> {
-        check_subject(subject)?;
-        let _turn = self.store.writing().await;
-        let mut tx = self.store.pool().begin().await?;
-        sqlx::query("UPDATE otp_subjects SET failures = 0 WHERE tenant = $2 AND subject = $1")
-            .bind(subject)
-            .bind(self.tenant)
-            .execute(&mut *tx)
-            .await?;
-        sqlx::query("DELETE FROM otp_sends WHERE tenant = $2 AND subject = $1")
-            .bind(subject)
-            .bind(self.tenant)
-            .execute(&mut *tx)
-            .await?;
-        tx.commit().await?;
-        tracing::info!("one-time-code subject reset");
-        Ok(())
     }
 }
