@@ -137,6 +137,11 @@ impl From<StoreError> for ApiError {
                 "too many failed codes in a row: the subject is locked out until the lockout ends or an administrator unlocks it",
             ),
             StoreError::InvalidInput(m) => ApiError::bad_request(m),
+            StoreError::Keysmith(keysmith::Error::Entropy(e)) => {
+                tracing::error!(error = %e, "the operating system could not supply random bytes");
+                ApiError::internal()
+            }
+            StoreError::Keysmith(e) => ApiError::bad_request(e.to_string()),
             StoreError::Config(m) => {
                 tracing::error!(error = %m, "server misconfigured");
                 ApiError::new(

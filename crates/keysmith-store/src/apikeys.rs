@@ -411,13 +411,13 @@ impl<'a> ApiKeys<'a> {
     ///
     /// [`StoreError::InvalidInput`] when `owner` is empty, longer than
     /// [`MAX_OWNER_LEN`](ApiKeys::MAX_OWNER_LEN) bytes or has control
-    /// characters; when the prefix is not a valid key prefix; when there
-    /// are more than [`MAX_SCOPES`](ApiKeys::MAX_SCOPES) scopes, or a scope
+    /// characters; when there are more than [`MAX_SCOPES`](ApiKeys::MAX_SCOPES) scopes, or a scope
     /// is empty, longer than [`MAX_SCOPE_LEN`](ApiKeys::MAX_SCOPE_LEN)
     /// bytes, contains whitespace or control characters, or appears twice;
     /// when `expires_at_ms` is not in the future; when the policy is
-    /// refused by [`KeyPolicy::check`]. [`StoreError::Database`] when the
-    /// database fails.
+    /// refused by [`KeyPolicy::check`]. [`StoreError::Keysmith`] when the
+    /// prefix is not a valid key prefix ([`KeySpec::new`]).
+    /// [`StoreError::Database`] when the database fails.
     pub async fn create_with(
         &self,
         owner: &str,
@@ -427,7 +427,7 @@ impl<'a> ApiKeys<'a> {
         policy: &KeyPolicy,
     ) -> Result<CreatedKey> {
         check_owner(owner)?;
-        let spec = key_spec(prefix)?;
+        let spec = KeySpec::new(prefix)?;
         let scopes = check_scopes(scopes)?;
         policy.check()?;
         let now = self.store.now_ms();
@@ -1034,7 +1034,7 @@ impl<'a> ApiKeys<'a> {
         {
             old.policy.remaining = Some(refill.amount);
         }
-        let spec = key_spec(&old.prefix)?;
+        let spec = KeySpec::new(&old.prefix)?;
         let created = insert(
             &mut tx,
             &NewKey {
@@ -1195,10 +1195,6 @@ async fn insert(conn: &mut AnyConnection, new: &NewKey<'_>) -> Result<CreatedKey
         expires_at_ms: new.expires_at_ms,
         key,
     })
-}
-
-fn key_spec(prefix: &str) -> Result<KeySpec> {
-    KeySpec::new(prefix).map_err(|e| StoreError::InvalidInput(e.to_string()))
 }
 
 fn check_owner(owner: &str) -> Result<()> {

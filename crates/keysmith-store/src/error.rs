@@ -36,6 +36,13 @@ pub enum StoreError {
     SubjectLocked,
     /// An argument the flow cannot accept, phrased for the user.
     InvalidInput(String),
+    /// An argument keysmith refused for the flow (a code's digits, a key
+    /// prefix, TOTP options, a count of recovery codes), phrased for the
+    /// user like [`InvalidInput`](StoreError::InvalidInput); or, as
+    /// [`keysmith::Error::Entropy`], the operating system could not supply
+    /// random bytes. The message is keysmith's, and keysmith's error is
+    /// the [`source`](std::error::Error::source).
+    Keysmith(keysmith::Error),
     /// The store is not configured for this call (for example, one-time
     /// codes need a server key).
     Config(String),
@@ -66,6 +73,7 @@ impl fmt::Display for StoreError {
                 f.write_str("too many failed codes in a row; the subject is locked out for now")
             }
             StoreError::InvalidInput(m) | StoreError::Config(m) => f.write_str(m),
+            StoreError::Keysmith(e) => fmt::Display::fmt(e, f),
             StoreError::Database(e) => write!(f, "database error: {e}"),
             StoreError::Migration(e) => write!(f, "database migration failed: {e}"),
         }
@@ -75,6 +83,7 @@ impl fmt::Display for StoreError {
 impl std::error::Error for StoreError {
     fn source(&self) -> Option<&(dyn std::error::Error + 'static)> {
         match self {
+            StoreError::Keysmith(e) => Some(e),
             StoreError::Database(e) => Some(e),
             StoreError::Migration(e) => Some(e),
             _ => None,
@@ -88,5 +97,44 @@ impl From<sqlx::Error> for StoreError {
     }
 }
 
+impl From<keysmith::Error> for StoreError {
+    fn from(e: keysmith::Error) -> Self {
+        StoreError::Keysmith(e)
+    }
+}
+
 /// `Result` with [`StoreError`].
 pub type Result<T, E = StoreError> = std::result::Result<T, E>;
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use std::error::Error as _;
+
+    #[test]
+    fn keysmiths_errors_are_the_source_and_the_message() {
+        let inner = keysmith::otp::Code::numeric(3).unwrap_err();
+        let e = StoreError::from(inner.clone());
+        assert_eq!(e.to_string(), inner.to_string());
+        let source = e.source().expect("a source");
+        assert_eq!(source.downcast_ref::<keysmith::Error>(), Some(&inner));
+    }
+
+    #[test]
+    fn sqlx_errors_are_the_source() {
+        let e = StoreError::from(sqlx::Error::PoolClosed);
+        assert_eq!(
+            e.to_string(),
+            format!("database error: {}", sqlx::Error::PoolClosed)
+        );
+        let source = e.source().expect("a source");
+        assert!(
+            matches!(
+                source.downcast_ref::<sqlx::Error>(),
+                Some(sqlx::Error::PoolClosed)
+            ),
+            "{source:?}"
+        );
+        assert!(StoreError::InvalidInput("x".into()).source().is_none());
+    }
+}

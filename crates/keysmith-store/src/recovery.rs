@@ -75,12 +75,12 @@ impl<'a> RecoveryCodeSets<'a> {
     ///
     /// # Errors
     ///
-    /// [`StoreError::InvalidInput`] for a bad subject or count;
-    /// [`StoreError::Config`] without server keys; [`StoreError::Database`].
+    /// [`StoreError::InvalidInput`] for a bad subject;
+    /// [`StoreError::Keysmith`] for a count
+    /// [`RecoveryCodes::new`] refuses; [`StoreError::Config`] without server keys; [`StoreError::Database`].
     pub async fn generate(&self, subject: &str, count: usize) -> Result<IssuedCodes> {
         check_subject(subject)?;
-        let recipe =
-            RecoveryCodes::new(count).map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let recipe = RecoveryCodes::new(count)?;
         let key = self.keys()?.current();
         let codes = recipe.generate();
         let now = self.store.now_ms();

@@ -71,11 +71,10 @@ impl TotpOptions {
                 self.period
             )));
         }
-        Totp::new(secret)
+        Ok(Totp::new(secret)
             .with_algorithm(self.algorithm)
-            .with_digits(self.digits)
-            .and_then(|t| t.with_period(self.period))
-            .map_err(|e| StoreError::InvalidInput(e.to_string()))
+            .with_digits(self.digits)?
+            .with_period(self.period)?)
     }
 }
 
@@ -189,7 +188,8 @@ impl<'a> TotpFactors<'a> {
     ///
     /// # Errors
     ///
-    /// [`StoreError::InvalidInput`] for a bad subject or options;
+    /// [`StoreError::InvalidInput`] for a bad subject or period;
+    /// [`StoreError::Keysmith`] for digits keysmith's [`Totp`] refuses;
     /// [`StoreError::Config`] without server keys; [`StoreError::Database`].
     pub async fn enrol(&self, subject: &str, options: TotpOptions) -> Result<Enrolment> {
         self.enrol_with_secret(subject, Secret::generate(), options)

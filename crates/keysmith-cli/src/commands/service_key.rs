@@ -188,6 +188,7 @@ async fn open(url: &str, create: bool) -> Result<Store, Failure> {
 fn store_failure(e: StoreError) -> Failure {
     match e {
         StoreError::InvalidInput(m) => Failure::Usage(m),
+        StoreError::Keysmith(e) => Failure::from(e),
         other => Failure::Runtime(other.to_string()),
     }
 }

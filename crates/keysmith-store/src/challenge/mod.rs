@@ -111,8 +111,9 @@ impl<'a> Challenges<'a> {
     /// # Errors
     ///
     /// - [`StoreError::InvalidInput`] for an empty or over-long subject, one
-    ///   with a NUL character, or options out of range (see
-    ///   [`StartOptions`]);
+    ///   with a NUL character, or a time to live or number of attempts out
+    ///   of range (see [`StartOptions`]);
+    /// - [`StoreError::Keysmith`] for digits out of range;
     /// - [`StoreError::Config`] without server keys;
     /// - [`StoreError::SubjectLocked`] after
     ///   [`otp_max_failures`](crate::StoreOptions::otp_max_failures) failed

@@ -57,8 +57,7 @@ impl StartOptions {
 
     /// The code format, after checking every option.
     pub(super) fn validate(&self) -> Result<Code> {
-        let code =
-            Code::numeric(self.digits).map_err(|e| StoreError::InvalidInput(e.to_string()))?;
+        let code = Code::numeric(self.digits)?;
         if !(MIN_TTL..=MAX_TTL).contains(&self.ttl) {
             return Err(StoreError::InvalidInput(format!(
                 "the time to live must be between 1 second and 1 day (got {:?})",
