@@ -22,6 +22,7 @@ use std::fmt;
 use std::time::Duration;
 
 use crate::clock::millis;
+use crate::identifier::{MAX_IDENTIFIER_LEN, check_identifier, no_record_has};
 use crate::policy::{KeyPolicy, RateLimit, Refill, RefillInterval};
 use crate::{Result, Store, StoreError};
 
@@ -367,8 +368,9 @@ impl ApiKeys<'_> {
     /// The longest scope, in bytes.
     pub const MAX_SCOPE_LEN: usize = 64;
 
-    /// The longest owner, in bytes.
-    pub const MAX_OWNER_LEN: usize = 256;
+    /// The longest owner, in bytes: an identifier's
+    /// ([`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN)).
+    pub const MAX_OWNER_LEN: usize = MAX_IDENTIFIER_LEN;
 }
 
 impl<'a> ApiKeys<'a> {
@@ -717,7 +719,7 @@ impl<'a> ApiKeys<'a> {
     ///
     /// [`StoreError::NotFound`] when the tenant has no such key.
     pub async fn get(&self, id: &str) -> Result<KeyInfo> {
-        if id.contains('\0') {
+        if no_record_has(id) {
             return Err(StoreError::NotFound);
         }
         let row = sqlx::query(BY_ID)
@@ -858,8 +860,7 @@ impl<'a> ApiKeys<'a> {
     /// sweeper has purged it). [`StoreError::Database`] when the database
     /// fails.
     pub async fn revoke(&self, id: &str) -> Result<()> {
-        if id.contains('\0') {
-            // No record id holds one (PostgreSQL could not even compare it).
+        if no_record_has(id) {
             return Err(StoreError::NotFound);
         }
         let now = self.store.now_ms();
@@ -971,7 +972,7 @@ impl<'a> ApiKeys<'a> {
                 grace.as_secs()
             )));
         }
-        if id.contains('\0') {
+        if no_record_has(id) {
             return Err(StoreError::NotFound);
         }
         let now = self.store.now_ms();
@@ -1198,16 +1199,7 @@ async fn insert(conn: &mut AnyConnection, new: &NewKey<'_>) -> Result<CreatedKey
 }
 
 fn check_owner(owner: &str) -> Result<()> {
-    let why = if owner.is_empty() {
-        "the key owner must not be empty"
-    } else if owner.len() > ApiKeys::MAX_OWNER_LEN {
-        "the key owner must be at most 256 bytes"
-    } else if owner.chars().any(char::is_control) {
-        "the key owner must not contain control characters"
-    } else {
-        return Ok(());
-    };
-    Err(StoreError::InvalidInput(why.into()))
+    check_identifier("the key owner", owner)
 }
 
 fn check_scopes(scopes: &[&str]) -> Result<Vec<String>> {
@@ -1221,13 +1213,13 @@ fn check_scopes(scopes: &[&str]) -> Result<Vec<String>> {
     let mut out: Vec<String> = Vec::with_capacity(scopes.len());
     for &scope in scopes {
         let why = if scope.is_empty() {
-            "must not be empty"
+            "must not be empty".into()
         } else if scope.len() > ApiKeys::MAX_SCOPE_LEN {
-            "must be at most 64 bytes"
+            format!("must be at most {} bytes", ApiKeys::MAX_SCOPE_LEN)
         } else if scope.chars().any(|c| c.is_whitespace() || c.is_control()) {
-            "must not contain whitespace or control characters"
+            "must not contain whitespace or control characters".into()
         } else if out.iter().any(|s| s == scope) {
-            "appears twice"
+            "appears twice".into()
         } else {
             out.push(scope.to_owned());
             continue;

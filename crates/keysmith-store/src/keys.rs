@@ -12,6 +12,9 @@ use zeroize::Zeroizing;
 /// The shortest server key accepted, in bytes.
 pub const MIN_KEY_LEN: usize = 32;
 
+/// The longest server key id, in characters (see [`AtRestKey::new`]).
+pub const MAX_KEY_ID_LEN: usize = 64;
+
 /// The bytes lowercase or uppercase hex digits spell, or `None` for an odd
 /// count or any other character. (How server keys are written, and how
 /// sealed values are kept.)
@@ -37,18 +40,23 @@ pub struct AtRestKey {
 
 impl AtRestKey {
     /// A key of at least [`MIN_KEY_LEN`] bytes; `id` names it in the
-    /// records it protects (1 to 64 characters of `A-Za-z0-9_-`).
+    /// records it protects (1 to [`MAX_KEY_ID_LEN`] characters of
+    /// `A-Za-z0-9_-`: the key file writes it as `<id>:<hex>`).
     pub fn new(id: impl Into<String>, key: impl Into<Vec<u8>>) -> Result<Self> {
         let id = id.into();
         let key = key.into();
         if id.is_empty()
-            || id.len() > 64
+            || id.len() > MAX_KEY_ID_LEN
             || !id
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
+            // Shown escaped: an id refused for a control character must
+            // not write it into a log or terminal.
+            let shown: String = id.chars().take(MAX_KEY_ID_LEN + 1).collect();
             return Err(StoreError::InvalidInput(format!(
-                "server key id '{id}' must be 1 to 64 characters of A-Z, a-z, 0-9, '_' and '-'"
+                "server key id {shown:?} must be 1 to {MAX_KEY_ID_LEN} characters of A-Z, a-z, \
+                 0-9, '_' and '-'"
             )));
         }
         if key.len() < MIN_KEY_LEN {

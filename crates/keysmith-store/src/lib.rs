@@ -39,10 +39,12 @@
 //! - **Time is injected** ([`Clock`]): tests move it instead of sleeping.
 //! - **Database errors are errors** ([`StoreError::Database`]), never an
 //!   "invalid token" and never a silent success.
-//! - **Text either backend can store**: user ids, subjects, owners and
-//!   scopes with a NUL character (which PostgreSQL cannot keep in `TEXT`)
-//!   are refused as [`StoreError::InvalidInput`] on both backends, before
-//!   any query.
+//! - **One rule for identifiers**: user ids, subjects, API-key owners and
+//!   key names are 1 to [`MAX_IDENTIFIER_LEN`] bytes without control
+//!   characters; anything else (NUL included, which PostgreSQL cannot keep
+//!   in `TEXT`) is refused as [`StoreError::InvalidInput`] on both
+//!   backends, before any query. Tenant names, at-rest key ids and scopes
+//!   have rules of their own, for reasons their types give.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
@@ -52,6 +54,7 @@ mod challenge;
 mod clock;
 mod db;
 mod error;
+mod identifier;
 mod keys;
 mod policy;
 mod recovery;
@@ -74,7 +77,8 @@ pub use challenge::{Challenges, CheckOutcome, StartOptions, StartedChallenge};
 pub use clock::{Clock, ManualClock, SystemClock, rfc3339, to_system_time};
 pub use db::{Backend, redact_url};
 pub use error::{Result, StoreError};
-pub use keys::{AtRestKey, AtRestKeys, MIN_KEY_LEN, decode_hex};
+pub use identifier::MAX_IDENTIFIER_LEN;
+pub use keys::{AtRestKey, AtRestKeys, MAX_KEY_ID_LEN, MIN_KEY_LEN, decode_hex};
 pub use policy::{
     KeyPolicy, MAX_CREDITS, MAX_KEY_NAME_LEN, MAX_META_BYTES, MAX_RATE_LIMIT, RATE_WINDOWS,
     RateLimit, Refill, RefillInterval,
@@ -215,19 +219,6 @@ impl fmt::Debug for StoreOptions {
             .field("service_key_cache", &self.service_key_cache)
             .finish_non_exhaustive()
     }
-}
-
-/// Refuses `value` if it holds a NUL character, which PostgreSQL cannot
-/// store in `TEXT` (SQLite would keep it): both backends refuse it alike,
-/// before any query. `what` names the value in the message ("the user id");
-/// the value itself is not repeated.
-pub(crate) fn refuse_nul(what: &str, value: &str) -> Result<()> {
-    if value.contains('\0') {
-        return Err(StoreError::InvalidInput(format!(
-            "{what} must not contain NUL characters"
-        )));
-    }
-    Ok(())
 }
 
 /// A handle to the flows' database. Cloning it is cheap and shares the

@@ -8,8 +8,9 @@ use crate::{Result, StoreError};
 
 /// The largest `meta` accepted, serialised, in bytes (4 KiB).
 pub const MAX_META_BYTES: usize = 4096;
-/// The longest key name, in bytes.
-pub const MAX_KEY_NAME_LEN: usize = 256;
+/// The longest key name, in bytes: an identifier's
+/// ([`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN)).
+pub const MAX_KEY_NAME_LEN: usize = crate::identifier::MAX_IDENTIFIER_LEN;
 /// The most uses a rate limit may allow per window.
 pub const MAX_RATE_LIMIT: u64 = 1_000_000;
 /// The shortest and longest rate-limit window.
@@ -134,14 +135,8 @@ impl KeyPolicy {
     /// [`StoreError::InvalidInput`].
     pub fn check(&self) -> Result<()> {
         let bad = |m: String| Err(StoreError::InvalidInput(m));
-        if let Some(name) = &self.name
-            && (name.is_empty()
-                || name.len() > MAX_KEY_NAME_LEN
-                || name.chars().any(char::is_control))
-        {
-            return bad(format!(
-                "name must be 1 to {MAX_KEY_NAME_LEN} bytes without control characters"
-            ));
+        if let Some(name) = &self.name {
+            crate::identifier::check_identifier("name", name)?;
         }
         if let Some(meta) = &self.meta {
             if meta.len() > MAX_META_BYTES {
@@ -150,7 +145,7 @@ impl KeyPolicy {
                     meta.len()
                 ));
             }
-            crate::refuse_nul("meta", meta)?;
+            crate::identifier::refuse_nul("meta", meta)?;
         }
         if self.remaining.is_some_and(|r| r > MAX_CREDITS) {
             return bad(format!("remaining must be at most {MAX_CREDITS}"));

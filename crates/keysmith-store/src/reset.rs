@@ -23,9 +23,6 @@ use keysmith::reset::{MAX_TTL, TOKEN_BYTES, hash_token_hex};
 use crate::clock::millis;
 use crate::{Result, Store, StoreError};
 
-/// The longest user id accepted, in bytes.
-const MAX_USER_ID_BYTES: usize = 256;
-
 /// The longest token worth hashing: anything longer is not one of ours
 /// (ours are 43 characters) and is refused without a database call.
 const MAX_TOKEN_BYTES: usize = 512;
@@ -134,8 +131,8 @@ impl<'a> ResetTokens<'a> {
     /// # Errors
     ///
     /// - [`StoreError::InvalidInput`] when `user_id` is empty, longer than
-    ///   256 bytes or has a NUL character, or `ttl` is under 1 ms or over 7
-    ///   days;
+    ///   [`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN) bytes or has a
+    ///   control character, or `ttl` is under 1 ms or over 7 days;
     /// - [`StoreError::Throttled`] when the user was issued a token less
     ///   than the throttle ago, with the time left (nothing is changed:
     ///   the earlier token stays valid);
@@ -248,8 +245,8 @@ impl<'a> ResetTokens<'a> {
     /// # Errors
     ///
     /// [`StoreError::InvalidInput`] when `user_id` is empty, longer than
-    /// 256 bytes or has a NUL character; [`StoreError::Database`] when the
-    /// database fails.
+    /// [`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN) bytes or has a
+    /// control character; [`StoreError::Database`] when the database fails.
     pub async fn revoke_all(&self, user_id: &str) -> Result<u64> {
         check_user_id(user_id)?;
         let now = self.store.now_ms();
@@ -268,18 +265,7 @@ impl<'a> ResetTokens<'a> {
 }
 
 fn check_user_id(user_id: &str) -> Result<()> {
-    if user_id.is_empty() {
-        return Err(StoreError::InvalidInput(
-            "the user id must not be empty".into(),
-        ));
-    }
-    if user_id.len() > MAX_USER_ID_BYTES {
-        return Err(StoreError::InvalidInput(format!(
-            "the user id is {} bytes long; the most is {MAX_USER_ID_BYTES}",
-            user_id.len()
-        )));
-    }
-    crate::refuse_nul("the user id", user_id)
+    crate::identifier::check_identifier("the user id", user_id)
 }
 
 fn check_ttl(ttl: Duration) -> Result<()> {
@@ -311,15 +297,6 @@ mod tests {
         assert!(check_ttl(Duration::ZERO).is_err());
         assert!(check_ttl(Duration::from_micros(999)).is_err());
         assert!(check_ttl(MAX_TTL + Duration::from_millis(1)).is_err());
-    }
-
-    #[test]
-    fn user_id_bounds() {
-        assert!(check_user_id("u").is_ok());
-        assert!(check_user_id(&"u".repeat(MAX_USER_ID_BYTES)).is_ok());
-        assert!(check_user_id("").is_err());
-        assert!(check_user_id(&"u".repeat(MAX_USER_ID_BYTES + 1)).is_err());
-        assert!(check_user_id("u\0").is_err());
     }
 
     #[test]

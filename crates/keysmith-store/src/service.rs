@@ -130,8 +130,10 @@ impl RecentKeys {
 }
 
 impl ServiceKeys<'_> {
-    /// The longest name of a service key, in bytes.
-    pub const MAX_NAME_LEN: usize = 64;
+    /// The longest name of a service key, in bytes: an identifier's
+    /// ([`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN)), as the name of
+    /// any API key.
+    pub const MAX_NAME_LEN: usize = crate::identifier::MAX_IDENTIFIER_LEN;
 }
 
 impl<'a> ServiceKeys<'a> {
@@ -145,21 +147,15 @@ impl<'a> ServiceKeys<'a> {
     /// # Errors
     ///
     /// [`StoreError::InvalidInput`] unless `name` is 1 to
-    /// [`MAX_NAME_LEN`](ServiceKeys::MAX_NAME_LEN) printable characters.
+    /// [`MAX_NAME_LEN`](ServiceKeys::MAX_NAME_LEN) bytes without control
+    /// characters.
     pub fn check_name(name: &str) -> Result<()> {
-        if name.is_empty() || name.len() > Self::MAX_NAME_LEN || name.chars().any(char::is_control)
-        {
-            return Err(StoreError::InvalidInput(format!(
-                "a service key name must be 1 to {} printable characters",
-                Self::MAX_NAME_LEN
-            )));
-        }
-        Ok(())
+        crate::identifier::check_identifier("the service key name", name)
     }
 
     /// Makes a service key for `tenant` (created on first use), named
-    /// `name` (1 to [`MAX_NAME_LEN`](ServiceKeys::MAX_NAME_LEN) printable
-    /// characters), that may do `scopes`.
+    /// `name` (1 to [`MAX_NAME_LEN`](ServiceKeys::MAX_NAME_LEN) bytes
+    /// without control characters), that may do `scopes`.
     ///
     /// # Errors
     ///
@@ -286,7 +282,7 @@ impl<'a> ServiceKeys<'a> {
         let tenant = match tenant {
             Some(t) => t.clone(),
             None => {
-                if id.contains('\0') {
+                if crate::identifier::no_record_has(id) {
                     return Err(StoreError::NotFound);
                 }
                 let owner: Option<String> = sqlx::query_scalar(

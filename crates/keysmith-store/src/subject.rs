@@ -7,19 +7,12 @@
 use sqlx::AnyConnection;
 
 use crate::clock::millis;
-use crate::{Result, Store, StoreError};
+use crate::{Result, Store};
 
-/// The longest subject accepted, in bytes.
-pub(crate) const MAX_SUBJECT_LEN: usize = 256;
-
+/// Refuses a subject that is no identifier
+/// ([`check_identifier`](crate::identifier::check_identifier)).
 pub(crate) fn check_subject(subject: &str) -> Result<()> {
-    if subject.is_empty() || subject.len() > MAX_SUBJECT_LEN {
-        return Err(StoreError::InvalidInput(format!(
-            "the subject must be 1 to {MAX_SUBJECT_LEN} bytes (got {})",
-            subject.len()
-        )));
-    }
-    crate::refuse_nul("the subject", subject)
+    crate::identifier::check_identifier("the subject", subject)
 }
 
 /// Claims one failure of the subject's budget: creates its row with one

@@ -307,7 +307,7 @@ impl<'a> TotpFactors<'a> {
     /// [`StoreError::Config`] without server keys; [`StoreError::Database`].
     pub async fn confirm(&self, factor_id: &str, code: &str) -> Result<ConfirmOutcome> {
         self.keys()?;
-        if factor_id.contains('\0') {
+        if crate::identifier::no_record_has(factor_id) {
             return Ok(ConfirmOutcome::Gone);
         }
         let max = i64::from(Self::MAX_CONFIRM_ATTEMPTS);
@@ -507,7 +507,7 @@ impl<'a> TotpFactors<'a> {
     /// [`StoreError::NotFound`] when the tenant has no factor with this id;
     /// [`StoreError::Database`].
     pub async fn delete(&self, factor_id: &str) -> Result<()> {
-        if factor_id.contains('\0') {
+        if crate::identifier::no_record_has(factor_id) {
             return Err(StoreError::NotFound);
         }
         let _turn = self.store.writing().await;

@@ -31,9 +31,10 @@ pub const DEFAULT_SERVICE_KEY_NAME: &str = "default";
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ServiceKeyCreateRequest {
-    /// Who uses the key, 1 to 64 printable characters (default `default`).
+    /// Who uses the key, 1 to 256 bytes without control characters
+    /// (`keysmith_store::MAX_IDENTIFIER_LEN`; default `default`).
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 64)]
+    #[schema(min_length = 1, max_length = 256)]
     name: Option<String>,
     /// What the key may do: scope names, or `all` for every scope
     /// (default: every scope but `admin`).

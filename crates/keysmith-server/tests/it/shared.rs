@@ -354,7 +354,8 @@ async fn admin_routes_manage_the_tenants_keys(app: TestApp) {
         json!({"scopes": ["otp:nope"]}),
         json!({"scopes": []}),
         json!({"name": ""}),
-        json!({"name": "x".repeat(65)}),
+        json!({"name": "x".repeat(keysmith_store::MAX_IDENTIFIER_LEN + 1)}),
+        json!({"name": "a\tb"}),
         json!({"name": 7}),
     ] {
         let r = admin

@@ -111,7 +111,7 @@ impl<'a> Challenges<'a> {
     /// # Errors
     ///
     /// - [`StoreError::InvalidInput`] for an empty or over-long subject, one
-    ///   with a NUL character, or a time to live or number of attempts out
+    ///   with a control character, or a time to live or number of attempts out
     ///   of range (see [`StartOptions`]);
     /// - [`StoreError::Keysmith`] for digits out of range;
     /// - [`StoreError::Config`] without server keys;
@@ -245,9 +245,8 @@ impl<'a> Challenges<'a> {
         code: &str,
     ) -> Result<CheckOutcome> {
         let keys = self.at_rest_keys()?;
-        if challenge_id.contains('\0') {
-            // No id holds one (PostgreSQL could not even compare it): an
-            // unknown id, and nothing to count.
+        if crate::identifier::no_record_has(challenge_id) {
+            // An unknown id, and nothing to count.
             return Ok(CheckOutcome::Expired);
         }
 
