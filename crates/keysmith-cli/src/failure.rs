@@ -84,8 +84,19 @@ impl Failure {
         if e.kind() == io::ErrorKind::BrokenPipe {
             Failure::ClosedPipe
         } else {
-            Failure::Runtime(format!("cannot write output: {e}"))
+            Failure::Runtime(format!(
+                "cannot write output: {}",
+                keysmith_server::io_reason(&e)
+            ))
         }
+    }
+
+    /// A tokio runtime that would not start.
+    pub(crate) fn runtime(e: io::Error) -> Self {
+        Failure::Runtime(format!(
+            "cannot start the runtime: {}",
+            keysmith_server::io_reason(&e)
+        ))
     }
 
     /// The status the run ends with.

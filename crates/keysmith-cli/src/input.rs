@@ -3,6 +3,7 @@
 use crate::failure::Failure;
 use crate::options::Items;
 use keysmith::zeroize::Zeroize;
+use keysmith_server::io_reason;
 use std::io::Read;
 use std::path::Path;
 
@@ -86,15 +87,6 @@ pub(crate) fn show_size(bytes: u64) -> String {
         format!("{} KiB", bytes >> 10)
     } else {
         format!("{bytes} bytes")
-    }
-}
-
-/// The reason an I/O error gives, without Rust's "(os error 2)" suffix.
-pub(crate) fn io_reason(e: &std::io::Error) -> String {
-    let s = e.to_string();
-    match s.find(" (os error") {
-        Some(i) => s[..i].to_string(),
-        None => s,
     }
 }
 

@@ -351,8 +351,9 @@ impl AtRestKeySource {
 fn read_key_file(path: &Path) -> Result<AtRestKeys, StartError> {
     let text = std::fs::read_to_string(path).map_err(|e| {
         StartError::Config(format!(
-            "cannot read the server key file {}: {e}",
-            path.display()
+            "cannot read the server key file {}: {}",
+            path.display(),
+            crate::io_reason(&e)
         ))
     })?;
     warn_if_exposed(path);
@@ -387,8 +388,9 @@ fn create_key_file(path: &Path) -> Result<bool, StartError> {
     }
     let failed = |e: std::io::Error| {
         StartError::Runtime(format!(
-            "cannot create the server key file {}: {e}",
-            path.display()
+            "cannot create the server key file {}: {}",
+            path.display(),
+            crate::io_reason(&e)
         ))
     };
     let mut tmp = path.as_os_str().to_owned();
@@ -456,6 +458,19 @@ mod tests {
     use super::*;
 
     const HEX: &str = "00112233445566778899aabbccddeeff00112233445566778899aabbccddeeff";
+
+    #[test]
+    fn an_unreadable_key_file_gives_the_reason_alone() {
+        let e = AtRestKeySource::File("/nonexistent/keysmith-keys".into())
+            .load()
+            .unwrap_err()
+            .to_string();
+        assert!(
+            e.starts_with("cannot read the server key file /nonexistent/keysmith-keys: "),
+            "{e}"
+        );
+        assert!(!e.contains("os error"), "{e}");
+    }
 
     fn flags(db: &str) -> ServeFlags {
         ServeFlags {

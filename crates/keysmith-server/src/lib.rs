@@ -11,6 +11,7 @@
 pub mod auth;
 pub mod error;
 pub mod extract;
+mod io_reason;
 pub mod limits;
 pub mod listen;
 pub mod openapi;
@@ -20,6 +21,7 @@ pub mod config;
 pub mod logging;
 pub mod metrics;
 
+pub use io_reason::io_reason;
 pub use listen::{Listening, serve};
 pub use routes::leaks::{KEY_ID_HEADER, LEAK_BODY_LIMIT, SIGNATURE_HEADER, ScanningKeys};
 pub use routes::service_keys::{CreatedServiceKeyBody, DEFAULT_SERVICE_KEY_NAME, ServiceKeyBody};
@@ -306,7 +308,7 @@ pub async fn run(
         None => None,
     };
     let listener = TcpListener::bind(&config.listen).await.map_err(|e| {
-        let msg = format!("cannot listen on {}: {e}", config.listen);
+        let msg = format!("cannot listen on {}: {}", config.listen, io_reason(&e));
         if e.kind() == std::io::ErrorKind::InvalidInput {
             StartError::Config(msg)
         } else {

@@ -12,7 +12,7 @@ use hyper::body::Incoming;
 use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::server::graceful::GracefulShutdown;
 use hyper_util::service::TowerToHyperService;
-use rustls_pki_types::pem::PemObject;
+use rustls_pki_types::pem::{self, PemObject};
 use rustls_pki_types::{CertificateDer, PrivateKeyDer};
 use std::future::Future;
 use std::path::Path;
@@ -42,22 +42,43 @@ impl std::fmt::Debug for Listening {
     }
 }
 
+/// Why a PEM file could not be read: an I/O error's reason
+/// ([`io_reason`](crate::io_reason)), or what is wrong with its content.
+fn pem_reason(e: &pem::Error) -> String {
+    match e {
+        pem::Error::Io(e) => crate::io_reason(e),
+        other => other.to_string(),
+    }
+}
+
 /// A rustls server configuration from a PEM certificate chain and a PEM
 /// private key (PKCS#8, PKCS#1 or SEC1), for HTTP/1.1. Errors name the file
 /// and never show the key.
 pub fn tls_config(cert: &Path, key: &Path) -> Result<Arc<rustls::ServerConfig>, String> {
+    let unreadable = |e: pem::Error| {
+        format!(
+            "cannot read the TLS certificate {}: {}",
+            cert.display(),
+            pem_reason(&e)
+        )
+    };
     let chain: Vec<CertificateDer<'static>> = CertificateDer::pem_file_iter(cert)
-        .map_err(|e| format!("cannot read the TLS certificate {}: {e}", cert.display()))?
+        .map_err(unreadable)?
         .collect::<Result<_, _>>()
-        .map_err(|e| format!("cannot read the TLS certificate {}: {e}", cert.display()))?;
+        .map_err(unreadable)?;
     if chain.is_empty() {
         return Err(format!(
             "{} holds no PEM certificate (-----BEGIN CERTIFICATE-----)",
             cert.display()
         ));
     }
-    let key = PrivateKeyDer::from_pem_file(key)
-        .map_err(|e| format!("cannot read a PEM private key from {}: {e}", key.display()))?;
+    let key = PrivateKeyDer::from_pem_file(key).map_err(|e| {
+        format!(
+            "cannot read a PEM private key from {}: {}",
+            key.display(),
+            pem_reason(&e)
+        )
+    })?;
     let provider = Arc::new(rustls::crypto::ring::default_provider());
     let mut config = rustls::ServerConfig::builder_with_provider(provider)
         .with_safe_default_protocol_versions()

@@ -68,7 +68,24 @@ pub fn to_system_time(ms: i64) -> SystemTime {
 }
 
 /// A Unix-milliseconds time as RFC 3339 UTC, to the second
-/// (`2026-01-01T00:00:00Z`): how every answer and listing shows times.
+/// (`2026-01-01T00:00:00Z`): how every answer and listing shows times, by
+/// [`keysmith::rfc3339`] (which never panics: times outside the years 1970
+/// to 9999 show as the nearest end).
 pub fn rfc3339(ms: i64) -> String {
-    humantime::format_rfc3339_seconds(to_system_time(ms)).to_string()
+    keysmith::rfc3339(to_system_time(ms))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn times_show_as_rfc3339_whatever_their_value() {
+        assert_eq!(rfc3339(1_767_225_600_999), "2026-01-01T00:00:00Z");
+        assert_eq!(rfc3339(0), "1970-01-01T00:00:00Z");
+        // Out of the format's range: its nearest end, not a panic.
+        assert_eq!(rfc3339(-1), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(i64::MIN), "1970-01-01T00:00:00Z");
+        assert_eq!(rfc3339(i64::MAX), "9999-12-31T23:59:59Z");
+    }
 }

@@ -145,6 +145,7 @@ pub mod recovery;
 pub mod reset;
 pub mod rng;
 pub mod sample;
+mod time;
 mod token;
 
 pub use apikey::{ApiKey, KeySpec};
@@ -162,6 +163,7 @@ pub use random::{RandomInt, SystemRandom, Weight, WeightedIndex};
 pub use reset::{ResetLink, ResetLinks};
 pub use rng::rng;
 pub use sample::UniformBelow;
+pub use time::rfc3339;
 pub use token::{
     DEFAULT_ENTROPY, TokenFormat, fill_bytes, token_bytes, token_bytes_with, token_hex,
     token_urlsafe, token_with, try_fill_bytes,

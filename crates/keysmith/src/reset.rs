@@ -40,6 +40,7 @@
 //!   guessed from a fast unsalted hash. [`verify_token`] compares hashes in
 //!   constant time.
 
+use crate::time::LAST_RFC3339_SECOND;
 use crate::{Error, Result};
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
@@ -229,9 +230,6 @@ impl ResetLinks {
     }
 }
 
-/// 9999-12-31T23:59:59Z, the last second RFC 3339 (and humantime) can write.
-const LAST_RFC3339_SECOND: u64 = 253_402_300_799;
-
 /// Checks a link lifetime: positive and at most [`MAX_TTL`] (7 days).
 ///
 /// # Errors
@@ -294,7 +292,7 @@ impl ResetLink {
     /// [`expires_at`](ResetLink::expires_at) in RFC 3339, UTC, whole
     /// seconds (`2025-01-31T12:00:00Z`).
     pub fn expires_at_rfc3339(&self) -> String {
-        humantime::format_rfc3339_seconds(self.expires_at).to_string()
+        crate::rfc3339(self.expires_at)
     }
 
     /// Whether the link has expired at `now` (it is valid strictly before

@@ -1,11 +1,11 @@
 //! `keysmith apikey`: make API keys, check one, scan files for leaked ones.
 
 use crate::failure::{Failure, Status};
-use crate::input::io_reason;
 use crate::options::{Answer, EntropyTarget, Format, Generated};
 use crate::output::{Output, warn};
 use keysmith::Recipe;
 use keysmith::apikey::{self, ApiKey, KeySpec};
+use keysmith_server::io_reason;
 use std::fs::File;
 use std::io::{BufRead, BufReader, Read};
 use std::path::{Path, PathBuf};

@@ -206,7 +206,7 @@ pub(crate) fn run(args: ServeArgs) -> Result<Status, Failure> {
     let runtime = tokio::runtime::Builder::new_multi_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Runtime(format!("cannot start the runtime: {e}")))?;
+        .map_err(Failure::runtime)?;
     runtime.block_on(keysmith_server::run(
         config,
         keysmith_server::shutdown_signal(),

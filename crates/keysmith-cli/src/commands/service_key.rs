@@ -165,7 +165,7 @@ fn block_on<F: Future<Output = Result<(), Failure>>>(f: F) -> Result<(), Failure
     tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
-        .map_err(|e| Failure::Runtime(format!("cannot start the runtime: {e}")))?
+        .map_err(Failure::runtime)?
         .block_on(f)
 }
 

@@ -92,7 +92,7 @@ impl ScanningKeys {
     /// As [`parse`](ScanningKeys::parse), and when the file cannot be read.
     pub fn load(path: &Path) -> Result<ScanningKeys, String> {
         let text = std::fs::read_to_string(path)
-            .map_err(|e| format!("cannot read {}: {e}", path.display()))?;
+            .map_err(|e| format!("cannot read {}: {}", path.display(), crate::io_reason(&e)))?;
         ScanningKeys::parse(&text, &path.display().to_string())
     }
 

@@ -6,7 +6,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use keysmith_store::{CheckOutcome, Scope, StartOptions};
+use keysmith_store::{CheckOutcome, Scope, StartOptions, rfc3339};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::ToSchema;
@@ -128,7 +128,7 @@ pub(crate) async fn start(
         .challenges()
         .start(&req.subject, options)
         .await?;
-    let expires_at = humantime::format_rfc3339_seconds(started.expires_at()).to_string();
+    let expires_at = rfc3339(started.expires_at_ms);
     Ok((
         StatusCode::CREATED,
         axum::Json(StartedOtpChallenge {

@@ -5,7 +5,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::post;
-use keysmith_store::Scope;
+use keysmith_store::{Scope, rfc3339};
 use serde::{Deserialize, Serialize};
 use std::time::Duration;
 use utoipa::ToSchema;
@@ -106,7 +106,7 @@ pub(crate) async fn issue(
         .reset_tokens()
         .issue(&req.user_id, ttl)
         .await?;
-    let expires_at = humantime::format_rfc3339_seconds(issued.expires_at()).to_string();
+    let expires_at = rfc3339(issued.expires_at_ms());
     Ok((
         StatusCode::CREATED,
         axum::Json(IssuedResetToken {

@@ -7,6 +7,8 @@ mod common;
 mod api_keys;
 mod at_rest;
 mod challenges;
+mod error_sources;
+mod identifiers;
 mod logs;
 mod migrations;
 mod reset_tokens;

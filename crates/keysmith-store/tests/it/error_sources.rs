@@ -1,7 +1,7 @@
 //! Errors keep their source: what keysmith refused is keysmith's error,
 //! with its own message, and a database failure is sqlx's.
 
-mod common;
+use crate::common;
 
 use common::TestStore;
 use keysmith::otp::{Code, Secret, Totp};

@@ -2,7 +2,7 @@
 //! accepted value works, one byte more is refused, and so is a character
 //! the rule refuses, at each table's entry points, on both backends.
 
-mod common;
+use crate::common;
 
 use common::TestStore;
 use keysmith_store::{
