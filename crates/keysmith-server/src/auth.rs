@@ -22,7 +22,7 @@ use std::sync::Arc;
 use std::time::Duration;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// The service key a request authenticated with: its tenant, scopes and
 /// ids, never the key. Handlers take it as an extractor.
@@ -102,7 +102,7 @@ pub(crate) fn failed_from(
 }
 
 fn too_many(what: &'static str, wait: Duration) -> ApiError {
-    ApiError::too_many_requests("rate_limited", what, wait)
+    ApiError::too_many_requests(ErrorCode::RateLimited, what, wait)
 }
 
 /// Lets the request through only with `Authorization: Bearer <service

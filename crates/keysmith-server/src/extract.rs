@@ -15,7 +15,7 @@ use axum::http::{HeaderMap, StatusCode, header};
 use serde::de::DeserializeOwned;
 use serde_json::Value;
 
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 
 /// `axum::Json` with keysmith's error answers.
 #[derive(Debug, Clone, Copy, Default)]
@@ -66,8 +66,7 @@ fn json_content_type(headers: &HeaderMap) -> bool {
 
 fn unsupported_media_type() -> ApiError {
     ApiError::new(
-        StatusCode::UNSUPPORTED_MEDIA_TYPE,
-        "unsupported_media_type",
+        ErrorCode::UnsupportedMediaType,
         "the body must be JSON with Content-Type: application/json",
     )
 }
@@ -147,8 +146,7 @@ fn rejection_to_error(r: JsonRejection) -> ApiError {
         JsonRejection::JsonSyntaxError(_) => ApiError::bad_request("the body is not valid JSON"),
         JsonRejection::BytesRejection(e) if e.status() == StatusCode::PAYLOAD_TOO_LARGE => {
             ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("the body is larger than {} bytes", crate::BODY_LIMIT),
             )
         }

@@ -29,7 +29,7 @@ pub use routes::service_keys::{CreatedServiceKeyBody, DEFAULT_SERVICE_KEY_NAME, 
 use axum::Router;
 use axum::error_handling::HandleErrorLayer;
 use axum::extract::{DefaultBodyLimit, Request};
-use axum::http::{HeaderName, HeaderValue, StatusCode, header};
+use axum::http::{HeaderName, HeaderValue, header};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
@@ -127,13 +127,12 @@ pub fn router(state: AppState) -> Router {
 }
 
 async fn not_found() -> error::ApiError {
-    error::ApiError::new(StatusCode::NOT_FOUND, "not_found", "no such route")
+    error::ApiError::new(error::ErrorCode::NotFound, "no such route")
 }
 
 async fn method_not_allowed() -> error::ApiError {
     error::ApiError::new(
-        StatusCode::METHOD_NOT_ALLOWED,
-        "method_not_allowed",
+        error::ErrorCode::MethodNotAllowed,
         "this route does not take that method",
     )
 }
@@ -211,15 +210,13 @@ async fn overloaded_or_late(e: tower::BoxError) -> error::ApiError {
         error::ApiError {
             retry_after: Some(1),
             ..error::ApiError::new(
-                StatusCode::SERVICE_UNAVAILABLE,
-                "overloaded",
+                error::ErrorCode::Overloaded,
                 "the server is handling as many requests as it may; try again",
             )
         }
     } else if e.is::<tower::timeout::error::Elapsed>() {
         error::ApiError::new(
-            StatusCode::REQUEST_TIMEOUT,
-            "request_timeout",
+            error::ErrorCode::RequestTimeout,
             "the request took too long",
         )
     } else {

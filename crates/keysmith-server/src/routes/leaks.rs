@@ -21,7 +21,7 @@ use std::path::Path;
 use utoipa::ToSchema;
 
 use crate::AppState;
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::openapi::ErrorBody;
 
 /// The largest report accepted, in bytes (1 MiB).
@@ -138,8 +138,7 @@ pub(crate) struct TokenFeedback {
 
 fn unauthorized() -> ApiError {
     ApiError::new(
-        StatusCode::UNAUTHORIZED,
-        "bad_signature",
+        ErrorCode::BadSignature,
         "the report's signature is missing, unknown or wrong",
     )
 }
@@ -183,8 +182,7 @@ pub(crate) async fn github(
     let body = body.map_err(|e| {
         if e.status() == StatusCode::PAYLOAD_TOO_LARGE {
             ApiError::new(
-                StatusCode::PAYLOAD_TOO_LARGE,
-                "payload_too_large",
+                ErrorCode::PayloadTooLarge,
                 format!("the report is larger than {LEAK_BODY_LIMIT} bytes"),
             )
         } else {
@@ -192,11 +190,7 @@ pub(crate) async fn github(
         }
     })?;
     let Some(keys) = &state.scanning_keys else {
-        return Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "not_found",
-            "no such route",
-        ));
+        return Err(ApiError::new(ErrorCode::NotFound, "no such route"));
     };
     let header = |name: &str| headers.get(name).and_then(|v| v.to_str().ok());
     let (Some(key_id), Some(signature)) = (header(KEY_ID_HEADER), header(SIGNATURE_HEADER)) else {

@@ -13,7 +13,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::{Caller, scoped};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, Path};
 use crate::openapi::ErrorBody;
 
@@ -175,13 +175,11 @@ pub(crate) async fn check(
             Ok(axum::Json(OtpCheckResult::Denied { attempts_left }))
         }
         CheckOutcome::Expired => Err(ApiError::new(
-            StatusCode::GONE,
-            "expired",
+            ErrorCode::Expired,
             "no open challenge has this id: it expired, was approved, was replaced or never existed",
         )),
         CheckOutcome::Locked => Err(ApiError::new(
-            StatusCode::LOCKED,
-            "locked",
+            ErrorCode::Locked,
             "no more checks on this challenge: its attempts, or its subject's failed checks in a row, are used up",
         )),
     }

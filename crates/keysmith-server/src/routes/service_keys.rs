@@ -11,7 +11,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::auth::{Caller, scoped};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, Path};
 use crate::openapi::ErrorBody;
 
@@ -202,8 +202,7 @@ pub(crate) async fn revoke(
 ) -> Result<StatusCode, ApiError> {
     if id == caller.0.id {
         return Err(ApiError::new(
-            StatusCode::CONFLICT,
-            "self_revocation",
+            ErrorCode::SelfRevocation,
             "a service key cannot revoke itself: revoke it with another admin key or the CLI",
         ));
     }

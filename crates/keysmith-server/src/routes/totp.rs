@@ -12,7 +12,7 @@ use utoipa::{IntoParams, ToSchema};
 
 use crate::AppState;
 use crate::auth::{Caller, scoped};
-use crate::error::ApiError;
+use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, Path, Query};
 use crate::openapi::ErrorBody;
 
@@ -173,8 +173,7 @@ pub(crate) struct TotpFactorList {
 
 pub(crate) fn locked() -> ApiError {
     ApiError::new(
-        StatusCode::LOCKED,
-        "locked",
+        ErrorCode::Locked,
         "too many failed codes in a row for this subject; try again later",
     )
 }
@@ -272,8 +271,7 @@ pub(crate) async fn confirm(
             Ok(axum::Json(TotpConfirmResult::Denied { attempts_left }))
         }
         ConfirmOutcome::Gone => Err(ApiError::new(
-            StatusCode::GONE,
-            "gone",
+            ErrorCode::Gone,
             "no pending factor has this id: it was confirmed, ran out of tries, expired or never existed",
         )),
     }
@@ -312,8 +310,7 @@ pub(crate) async fn verify(
         }
         Ok(VerifyOutcome::Denied) => Ok(axum::Json(TotpVerifyResult::Denied)),
         Ok(VerifyOutcome::NoFactor) => Err(ApiError::new(
-            StatusCode::NOT_FOUND,
-            "no_factor",
+            ErrorCode::NoFactor,
             "the subject has no active TOTP factor",
         )),
         Err(StoreError::SubjectLocked) => Err(locked()),
