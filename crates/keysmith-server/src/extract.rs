@@ -3,6 +3,10 @@
 //! content type 415, an oversized body 413; an undecodable path or query
 //! is 400 — never 500, never axum's plain-text answer.
 //!
+//! A JSON number is a number however it is written: an integer field takes
+//! `30.0` and `3e1` as 30, as JSON Schema's `integer` does, up to 2^53
+//! (beyond it a float no longer spells one integer).
+//!
 //! A NUL character (`\u0000` in a JSON string, `%00` in a path or query)
 //! is refused with 400 too: PostgreSQL cannot store it in text, and its
 //! refusal would otherwise surface as a database failure (503).
@@ -38,7 +42,17 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| rejection_to_error(e.into()))?;
-        let axum::Json(value) = axum::Json::<T>::from_bytes(&bytes).map_err(rejection_to_error)?;
+        let value = match axum::Json::<T>::from_bytes(&bytes) {
+            Ok(axum::Json(value)) => value,
+            // Rarely taken: only a body that does not fit its type is
+            // decoded a second time, as a `Value`.
+            Err(JsonRejection::JsonDataError(e)) => match with_whole_numbers(&bytes) {
+                Some(value) => serde_json::from_value(value)
+                    .map_err(|_| rejection_to_error(JsonRejection::JsonDataError(e)))?,
+                None => return Err(rejection_to_error(JsonRejection::JsonDataError(e))),
+            },
+            Err(other) => return Err(rejection_to_error(other)),
+        };
         // `\\u0000` (an escaped backslash) also matches the byte test; only
         // the decoded strings say for sure.
         let suspect = bytes.windows(NUL_ESCAPE.len()).any(|w| w == NUL_ESCAPE);
@@ -69,6 +83,34 @@ fn unsupported_media_type() -> ApiError {
         ErrorCode::UnsupportedMediaType,
         "the body must be JSON with Content-Type: application/json",
     )
+}
+
+/// The largest magnitude up to which every integer has exactly one float.
+const EXACT_FLOAT_INTEGERS: f64 = 9_007_199_254_740_992.0; // 2^53
+
+/// The JSON in `bytes` with every whole float within 2^53 made an integer
+/// (`30.0` as `30`); `None` when it is not JSON or has no such float.
+fn with_whole_numbers(bytes: &[u8]) -> Option<Value> {
+    fn fix(v: &mut Value) -> bool {
+        match v {
+            Value::Number(n) if !n.is_i64() && !n.is_u64() => {
+                let Some(f) = n.as_f64() else { return false };
+                if f.fract() != 0.0 || f.abs() > EXACT_FLOAT_INTEGERS {
+                    return false;
+                }
+                // Exact: f is whole and within 2^53.
+                #[allow(clippy::cast_possible_truncation)]
+                let i = f as i64;
+                *v = Value::from(i);
+                true
+            }
+            Value::Array(items) => items.iter_mut().fold(false, |acc, i| fix(i) || acc),
+            Value::Object(map) => map.values_mut().fold(false, |acc, i| fix(i) || acc),
+            _ => false,
+        }
+    }
+    let mut value: Value = serde_json::from_slice(bytes).ok()?;
+    fix(&mut value).then_some(value)
 }
 
 /// How JSON writes a NUL character.
@@ -182,7 +224,7 @@ fn redact_values(message: &str) -> String {
 
 #[cfg(test)]
 mod tests {
-    use super::{json_content_type, redact_values};
+    use super::{json_content_type, redact_values, with_whole_numbers};
     use axum::http::{HeaderMap, HeaderValue, header};
 
     #[test]
@@ -224,5 +266,20 @@ mod tests {
         assert!(m.contains("surprise"), "{m}");
         let m = redact_values("x: invalid value: string \"zz\"");
         assert!(!m.contains("zz"), "{m}");
+    }
+
+    #[test]
+    fn whole_floats_are_integers_up_to_2_pow_53() {
+        let fixed = |s: &str| with_whole_numbers(s.as_bytes()).map(|v| v.to_string());
+        assert_eq!(
+            fixed(r#"{"a": 30.0, "b": [1e2, -4.0], "c": {"d": 0.0}}"#).as_deref(),
+            Some(r#"{"a":30,"b":[100,-4],"c":{"d":0}}"#)
+        );
+        assert_eq!(fixed("9007199254740992.0").as_deref(), Some("9007199254740992"));
+        // Nothing to change, a fraction, or past 2^53: left to the type.
+        assert_eq!(fixed(r#"{"a": 30}"#), None);
+        assert_eq!(fixed(r#"{"a": 30.5}"#), None);
+        assert_eq!(fixed("1e16"), None);
+        assert_eq!(fixed("not json"), None);
     }
 }

@@ -73,6 +73,18 @@ pub(crate) fn spawn_upkeep(every: Duration) -> tokio::task::JoinHandle<()> {
 }
 
 /// `GET /metrics`: the Prometheus text format.
+#[utoipa::path(
+    get,
+    path = "/metrics",
+    operation_id = "metrics",
+    tag = "operations",
+    responses(
+        crate::openapi::Always,
+        (status = 200, description = "Prometheus' text format (version 0.0.4): \
+            `http_requests_total{route,method,status}`, `http_request_duration_seconds`, \
+            `http_requests_in_flight` and the store's metrics", body = String, content_type = "text/plain"),
+    )
+)]
 pub(crate) async fn render() -> Response {
     let body = handle().render();
     (

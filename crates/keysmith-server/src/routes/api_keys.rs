@@ -18,7 +18,7 @@ use crate::AppState;
 use crate::auth::{Caller, scoped};
 use crate::error::ApiError;
 use crate::extract::{Json, Path, Query};
-use crate::openapi::ErrorBody;
+use crate::openapi::{Authenticated, ErrorBody, JsonBody};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -53,14 +53,13 @@ pub(crate) struct ApiKeyCreateRequest {
     /// What the key may do (default none).
     #[serde(default)]
     scopes: Vec<String>,
-    /// When the key stops working, an RFC 3339 UTC time such as
+    /// When the key stops working: an RFC 3339 time in the future, such as
     /// `2027-01-01T00:00:00Z` (default never).
     #[serde(default)]
     #[schema(format = DateTime)]
     expires_at: Option<String>,
     /// A name for people.
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 256)]
     name: Option<String>,
     /// Any JSON object, at most 4 KiB serialised, returned by verify.
     #[serde(default)]
@@ -86,7 +85,6 @@ pub(crate) struct ApiKeyCreateRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RefillBody {
     /// What `remaining` is set to, 1 or more.
-    #[schema(minimum = 1)]
     amount: u64,
     /// When: `daily` (each UTC midnight) or `monthly` (each first of the
     /// month, UTC).
@@ -108,10 +106,8 @@ pub(crate) enum IntervalName {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RateLimitBody {
     /// Uses per window, 1 to 1,000,000.
-    #[schema(minimum = 1, maximum = 1_000_000)]
     limit: u64,
     /// The window, 1 s to 30 days.
-    #[schema(minimum = 1, maximum = 2_592_000)]
     window_seconds: u64,
 }
 
@@ -229,17 +225,57 @@ fn verify_code_schema() -> utoipa::openapi::Object {
 }
 
 /// What a verification found. Always 200 for a well-formed request; the
-/// key's fields are present when the key exists.
-#[derive(Serialize, ToSchema)]
+/// key's fields are present when the key exists. Its schema is written by
+/// hand: derived, the flattened `Option` would say the fields are an
+/// object or null, not that they may be absent.
+#[derive(Serialize)]
 pub(crate) struct ApiKeyVerification {
     /// Whether the key may be used now (this use was counted).
     valid: bool,
     /// Why.
-    #[schema(schema_with = verify_code_schema)]
     code: &'static str,
     /// The key's record, when it exists.
     #[serde(flatten, skip_serializing_if = "Option::is_none")]
     key: Option<VerifiedFields>,
+}
+
+impl utoipa::PartialSchema for ApiKeyVerification {
+    fn schema() -> utoipa::openapi::RefOr<utoipa::openapi::schema::Schema> {
+        use utoipa::openapi::schema::{Schema, Type};
+        use utoipa::openapi::{ObjectBuilder, RefOr};
+        let mut object = ObjectBuilder::new()
+            .description(Some(
+                "What a verification found: `valid` and `code`, and the key's fields when the \
+                 key exists",
+            ))
+            .property(
+                "valid",
+                ObjectBuilder::new()
+                    .schema_type(Type::Boolean)
+                    .description(Some("Whether the key may be used now (this use was counted)")),
+            )
+            .required("valid")
+            .property("code", verify_code_schema())
+            .required("code");
+        // The key's fields, optional: present together when the key exists.
+        if let RefOr::T(Schema::Object(fields)) = VerifiedFields::schema() {
+            for (name, schema) in fields.properties {
+                object = object.property(name, schema);
+            }
+        }
+        RefOr::T(Schema::Object(object.build()))
+    }
+}
+
+impl ToSchema for ApiKeyVerification {
+    fn schemas(
+        schemas: &mut Vec<(
+            String,
+            utoipa::openapi::RefOr<utoipa::openapi::schema::Schema>,
+        )>,
+    ) {
+        <VerifiedFields as ToSchema>::schemas(schemas);
+    }
 }
 
 /// The fields of an existing key in a verification.
@@ -306,7 +342,6 @@ pub(crate) struct ListQuery {
     /// The owner whose keys to list.
     owner: String,
     /// Keys per page, 1 to 100 (default 50).
-    #[param(minimum = 1, maximum = 100)]
     limit: Option<usize>,
     /// The `next_cursor` of the previous page.
     cursor: Option<String>,
@@ -403,7 +438,6 @@ impl From<KeyInfo> for ApiKeyInfo {
 #[serde(deny_unknown_fields)]
 pub(crate) struct ApiKeyRotateRequest {
     /// How long the old key keeps working, 0 to 30 days.
-    #[schema(maximum = 2_592_000)]
     grace_seconds: u64,
 }
 
@@ -415,10 +449,10 @@ pub(crate) struct ApiKeyRotateRequest {
     tag = "API keys",
     request_body = ApiKeyCreateRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 201, description = "Key made", body = CreatedApiKey),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:write"]))
 )]
@@ -452,10 +486,10 @@ pub(crate) async fn create(
     tag = "API keys",
     request_body = ApiKeyVerifyRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 200, description = "`valid` and a `code` saying why; the key's fields when it exists", body = ApiKeyVerification),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:verify"]))
 )]
@@ -481,10 +515,9 @@ pub(crate) async fn verify(
     tag = "API keys",
     params(ListQuery),
     responses(
+        Authenticated,
         (status = 200, description = "The owner's keys", body = ApiKeyList),
         (status = 400, description = "Missing or invalid owner", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:read"]))
 )]
@@ -517,10 +550,9 @@ pub(crate) async fn list(
     tag = "API keys",
     params(("id" = String, Path, description = "The key's record id")),
     responses(
+        Authenticated,
         (status = 204, description = "Revoked"),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 404, description = "No key has this id", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:write"]))
@@ -545,10 +577,10 @@ pub(crate) async fn revoke(
     params(("id" = String, Path, description = "The key's record id")),
     request_body = ApiKeyRotateRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 201, description = "The new key", body = CreatedApiKey),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 404, description = "No working key has this id (unknown, revoked or expired)", body = ErrorBody),
         (status = 409, description = "`already_rotated`: the key was rotated before; `successor_id` names the key that replaced it", body = ErrorBody),
     ),
@@ -568,16 +600,47 @@ pub(crate) async fn rotate(
     Ok((StatusCode::CREATED, axum::Json(created.into())))
 }
 
-/// An RFC 3339 UTC time as Unix milliseconds.
+/// An RFC 3339 time (any offset, `T` or `t`, `Z` or `z`: what JSON
+/// Schema's `date-time` admits) as Unix milliseconds.
 fn parse_time(s: &str) -> Result<i64, ApiError> {
     let bad = || {
         ApiError::bad_request(
-            "expires_at must be an RFC 3339 UTC time such as 2027-01-01T00:00:00Z",
+            "expires_at must be an RFC 3339 time after 1970 such as 2027-01-01T00:00:00Z",
         )
     };
-    let t: SystemTime = humantime::parse_rfc3339(s).map_err(|_| bad())?;
+    let upper = s.to_ascii_uppercase();
+    // humantime takes UTC only: the offset is split off and applied here.
+    let (local, offset_secs) = match upper.strip_suffix('Z') {
+        Some(local) => (local, 0),
+        None => {
+            let split = upper.len().checked_sub(6).ok_or_else(bad)?;
+            let (local, offset) = upper.split_at_checked(split).ok_or_else(bad)?;
+            let b = offset.as_bytes();
+            let sign = match b[0] {
+                b'+' => 1,
+                b'-' => -1,
+                _ => return Err(bad()),
+            };
+            let two = |i: usize| -> Option<i64> {
+                let d = offset.get(i..i + 2)?;
+                d.bytes()
+                    .all(|c| c.is_ascii_digit())
+                    .then(|| d.parse().ok())?
+            };
+            match (two(1), b[3], two(4)) {
+                (Some(h), b':', Some(m)) if h < 24 && m < 60 => (local, sign * (h * 3600 + m * 60)),
+                _ => return Err(bad()),
+            }
+        }
+    };
+    let t: SystemTime = humantime::parse_rfc3339(&format!("{local}Z")).map_err(|_| bad())?;
     let since = t.duration_since(UNIX_EPOCH).map_err(|_| bad())?;
-    i64::try_from(since.as_millis()).map_err(|_| bad())
+    let local_ms = i64::try_from(since.as_millis()).map_err(|_| bad())?;
+    let ms = local_ms - offset_secs * 1000;
+    if ms < 0 {
+        return Err(bad());
+    }
+    Ok(ms)
 }
 
 /// One key's record.
@@ -588,10 +651,9 @@ fn parse_time(s: &str) -> Result<i64, ApiError> {
     tag = "API keys",
     params(("id" = String, Path, description = "The key's record id")),
     responses(
+        Authenticated,
         (status = 200, description = "The key, without its secret", body = ApiKeyInfo),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 404, description = "No key has this id", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:read"]))
@@ -654,10 +716,10 @@ pub(crate) struct ApiKeyPatch {
     params(("id" = String, Path, description = "The key's record id")),
     request_body = ApiKeyPatch,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 200, description = "The key as it is now", body = ApiKeyInfo),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 404, description = "No key has this id", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:write"]))
@@ -683,4 +745,34 @@ pub(crate) async fn update(
     };
     let info = caller.flows(&state).api_keys().update(&id, &change).await?;
     Ok(axum::Json(info.into()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::parse_time;
+
+    #[test]
+    fn times_take_any_offset() {
+        let t = |s: &str| parse_time(s).ok();
+        let noon = Some(1_798_804_800_000); // 2027-01-01T12:00:00Z
+        assert_eq!(t("2027-01-01T12:00:00Z"), noon);
+        assert_eq!(t("2027-01-01t12:00:00z"), noon);
+        assert_eq!(t("2027-01-01T12:00:00+00:00"), noon);
+        assert_eq!(t("2027-01-01T14:30:00+02:30"), noon);
+        assert_eq!(t("2027-01-01T01:00:00-11:00"), noon);
+        assert_eq!(t("2027-01-01T12:00:00.250Z"), noon.map(|n| n + 250));
+        for bad in [
+            "",
+            "2027-01-01",
+            "2027-01-01T12:00:00",
+            "2027-01-01T12:00:00+2:00",
+            "2027-01-01T12:00:00+24:00",
+            "2027-01-01T12:00:00*02:00",
+            "2027-01-01T12:00:00+0é:00",
+            "1970-01-01T00:30:00+01:00",
+            "1969-12-31T23:00:00Z",
+        ] {
+            assert_eq!(t(bad), None, "{bad}");
+        }
+    }
 }

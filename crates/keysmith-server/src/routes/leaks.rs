@@ -22,7 +22,7 @@ use utoipa::ToSchema;
 
 use crate::AppState;
 use crate::error::{ApiError, ErrorCode};
-use crate::openapi::ErrorBody;
+use crate::openapi::{Always, ErrorBody};
 
 /// The largest report accepted, in bytes (1 MiB).
 pub const LEAK_BODY_LIMIT: usize = 1024 * 1024;
@@ -157,12 +157,13 @@ fn unauthorized() -> ApiError {
         ("Github-Public-Key-Signature" = String, Header, description = "Base64 of the ASN.1 DER ECDSA P-256 SHA-256 signature of the body"),
     ),
     responses(
+        Always,
         (status = 200, description = "One feedback entry per token", body = Vec<TokenFeedback>),
-        (status = 400, description = "Not a JSON array of reported tokens", body = ErrorBody),
-        (status = 401, description = "`bad_signature`", body = ErrorBody),
-        (status = 404, description = "The server has no scanning keys configured", body = ErrorBody),
-        (status = 413, description = "The report is larger than 1 MiB", body = ErrorBody),
-        (status = 429, description = "`rate_limited`: too many bad signatures from this address; see Retry-After", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: not a JSON array of reported tokens", body = ErrorBody),
+        (status = 401, description = "`bad_signature`: the signature is missing, by an unknown key or wrong", body = ErrorBody),
+        (status = 413, description = format!("`payload_too_large`: the report is larger than {LEAK_BODY_LIMIT} bytes"), body = ErrorBody),
+        (status = 429, description = "`rate_limited`: too many bad signatures from this address; see Retry-After", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait"))),
     )
 )]
 pub(crate) async fn github(

@@ -15,7 +15,7 @@ use crate::AppState;
 use crate::auth::{Caller, scoped};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, Path};
-use crate::openapi::ErrorBody;
+use crate::openapi::{Authenticated, ErrorBody, JsonBody};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -39,15 +39,12 @@ pub(crate) struct OtpStartRequest {
     subject: String,
     /// Digits in the code, 4 to 12 (default 6).
     #[serde(default)]
-    #[schema(minimum = 4, maximum = 12)]
     digits: Option<u32>,
     /// How long the challenge can be checked, 1 s to 1 day (default 600).
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 86_400)]
     ttl_seconds: Option<u64>,
     /// Checks allowed before the challenge locks, 1 to 20 (default 5).
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 20)]
     max_attempts: Option<u32>,
 }
 
@@ -99,10 +96,10 @@ pub(crate) enum OtpCheckResult {
     tag = "one-time codes",
     request_body = OtpStartRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 201, description = "Challenge started", body = StartedOtpChallenge),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 429, description = "`throttled` (too many challenges for this subject; see Retry-After) or `subject_locked` (too many failed checks)", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait, when throttled"))),
     ),
@@ -149,10 +146,10 @@ pub(crate) async fn start(
     params(("challenge_id" = String, Path, description = "The id `POST /v1/otp` returned")),
     request_body = OtpCheckRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 200, description = "`approved`, or `denied` with the attempts left", body = OtpCheckResult),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 410, description = "`expired`: no open challenge has this id (unknown, expired, approved or replaced)", body = ErrorBody),
         (status = 423, description = "`locked`: the challenge used up its attempts, or its subject reached the limit of failed checks in a row", body = ErrorBody),
     ),
@@ -196,10 +193,9 @@ pub(crate) async fn check(
     tag = "one-time codes",
     params(("subject" = String, Path, description = "The subject, as given to `POST /v1/otp`")),
     responses(
+        Authenticated,
         (status = 204, description = "Unlocked"),
         (status = 400, description = "Invalid subject", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["admin"]))
 )]

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::auth::{Caller, scoped};
 use crate::error::ApiError;
 use crate::extract::{Json, Query};
-use crate::openapi::ErrorBody;
+use crate::openapi::{Authenticated, ErrorBody, JsonBody};
 use crate::routes::totp::SubjectQuery;
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -33,11 +33,9 @@ pub(crate) fn routes() -> Router<AppState> {
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecoveryCodesRequest {
     /// Whose codes.
-    #[schema(min_length = 1, max_length = 256)]
     subject: String,
     /// How many codes, 1 to 20 (default 10).
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 20)]
     count: Option<usize>,
 }
 
@@ -56,7 +54,6 @@ pub(crate) struct IssuedRecoveryCodes {
 #[derive(Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct RecoveryRedeemRequest {
-    #[schema(min_length = 1, max_length = 256)]
     subject: String,
     /// The code as typed: case, spaces and hyphens are ignored; I and L
     /// read as 1, O as 0.
@@ -94,10 +91,10 @@ pub(crate) struct RecoveryCodesStatus {
     tag = "second factors",
     request_body = RecoveryCodesRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 201, description = "The new set", body = IssuedRecoveryCodes),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["recovery-codes:manage"]))
 )]
@@ -132,10 +129,10 @@ pub(crate) async fn generate(
     tag = "second factors",
     request_body = RecoveryRedeemRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 200, description = "`approved` with the codes left, or `denied`", body = RecoveryRedeemResult),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 423, description = "`locked`: too many failed codes in a row", body = ErrorBody),
     ),
     security(("service_key" = ["recovery-codes:redeem"]))
@@ -168,10 +165,9 @@ pub(crate) async fn redeem(
     tag = "second factors",
     params(SubjectQuery),
     responses(
+        Authenticated,
         (status = 200, description = "Codes left", body = RecoveryCodesStatus),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["recovery-codes:manage"]))
 )]

@@ -14,11 +14,11 @@ use crate::AppState;
 use crate::auth::{Caller, scoped};
 use crate::error::ApiError;
 use crate::extract::Json;
-use crate::openapi::ErrorBody;
+use crate::openapi::{Authenticated, ErrorBody, JsonBody};
 
 /// The longest time to live a caller may ask for: the library's limit for
-/// reset links (7 days), checked here so the answer names the field. The
-/// schema's `maximum` below must say the same (a test compares them).
+/// reset links (7 days), checked here so the answer names the field; the
+/// document states it from here (`openapi::bounds`).
 pub(crate) const MAX_TTL_SECONDS: u64 = keysmith::reset::MAX_TTL.as_secs();
 
 pub(crate) fn routes() -> Router<AppState> {
@@ -41,7 +41,6 @@ pub(crate) struct ResetTokenRequest {
     user_id: String,
     /// How long the token lives, 1 s to 7 days (default 20 minutes).
     #[serde(default)]
-    #[schema(minimum = 1, maximum = 604_800)]
     ttl_seconds: Option<u64>,
 }
 
@@ -78,10 +77,10 @@ pub(crate) struct RedeemedResetToken {
     tag = "reset tokens",
     request_body = ResetTokenRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 201, description = "Token issued", body = IssuedResetToken),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 429, description = "A token was issued to this user too recently; see Retry-After", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
@@ -125,10 +124,10 @@ pub(crate) async fn issue(
     tag = "reset tokens",
     request_body = RedeemRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 200, description = "Token redeemed", body = RedeemedResetToken),
         (status = 400, description = "`invalid_token` (unknown, used, revoked or expired) or an invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["reset-tokens:redeem"]))
 )]

@@ -13,7 +13,7 @@ use crate::AppState;
 use crate::auth::{Caller, scoped};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, Path};
-use crate::openapi::ErrorBody;
+use crate::openapi::{Authenticated, ErrorBody, JsonBody};
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -31,10 +31,8 @@ pub const DEFAULT_SERVICE_KEY_NAME: &str = "default";
 #[derive(Debug, Deserialize, ToSchema)]
 #[serde(deny_unknown_fields)]
 pub(crate) struct ServiceKeyCreateRequest {
-    /// Who uses the key, 1 to 256 bytes without control characters
-    /// (`keysmith_store::MAX_IDENTIFIER_LEN`; default `default`).
+    /// Who uses the key, 1 to 64 printable characters (default `default`).
     #[serde(default)]
-    #[schema(min_length = 1, max_length = 256)]
     name: Option<String>,
     /// What the key may do: scope names, or `all` for every scope
     /// (default: every scope but `admin`).
@@ -125,10 +123,10 @@ pub(crate) struct ServiceKeyList {
     tag = "service keys",
     request_body = ServiceKeyCreateRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 201, description = "Key made", body = CreatedServiceKeyBody),
         (status = 400, description = "Invalid request (an unknown scope, a bad name)", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["admin"]))
 )]
@@ -157,9 +155,8 @@ pub(crate) async fn create(
     operation_id = "list_service_keys",
     tag = "service keys",
     responses(
+        Authenticated,
         (status = 200, description = "The tenant's service keys", body = ServiceKeyList),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["admin"]))
 )]
@@ -186,10 +183,9 @@ pub(crate) async fn list(
     tag = "service keys",
     params(("id" = String, Path, description = "The key's record id (svc_…)")),
     responses(
+        Authenticated,
         (status = 204, description = "Revoked"),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 404, description = "The tenant has no service key with this id", body = ErrorBody),
         (status = 409, description = "`self_revocation`: this is the key making the request", body = ErrorBody),
     ),

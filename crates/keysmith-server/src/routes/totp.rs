@@ -14,7 +14,15 @@ use crate::AppState;
 use crate::auth::{Caller, scoped};
 use crate::error::{ApiError, ErrorCode};
 use crate::extract::{Json, Path, Query};
-use crate::openapi::ErrorBody;
+use crate::openapi::{Authenticated, ErrorBody, JsonBody};
+
+/// The longest issuer, in bytes. The `otpauth://` URI must fit a QR code
+/// (2331 bytes at error correction level M): it holds the issuer twice
+/// and the account once, each byte percent-encoded in at most 3, beside
+/// about 110 bytes of its own; 128 and 256 leave it under 1650.
+pub(crate) const MAX_ISSUER_BYTES: usize = 128;
+/// The longest account name, in bytes (see [`MAX_ISSUER_BYTES`]).
+pub(crate) const MAX_ACCOUNT_BYTES: usize = 256;
 
 pub(crate) fn routes() -> Router<AppState> {
     Router::new()
@@ -60,24 +68,21 @@ impl From<AlgorithmName> for Algorithm {
 #[serde(deny_unknown_fields)]
 pub(crate) struct TotpEnrolRequest {
     /// Whose factor it is.
-    #[schema(min_length = 1, max_length = 256)]
     subject: String,
-    /// The service's name, shown by the app.
-    #[schema(min_length = 1)]
+    /// The service's name, shown by the app: up to 128 bytes, not blank,
+    /// without `:` or control characters.
     issuer: String,
-    /// The user's account name, shown by the app.
-    #[schema(min_length = 1)]
+    /// The user's account name, shown by the app: up to 256 bytes, not
+    /// blank, without `:` or control characters.
     account: String,
     /// Digits per code, 6 to 8 (default 6).
     #[serde(default)]
-    #[schema(minimum = 6, maximum = 8)]
     digits: Option<u32>,
     /// The hash (default SHA1).
     #[serde(default)]
     algorithm: Option<AlgorithmName>,
     /// Seconds per step, 15 to 300 (default 30).
     #[serde(default)]
-    #[schema(minimum = 15, maximum = 300)]
     period: Option<u64>,
 }
 
@@ -112,7 +117,6 @@ pub(crate) struct TotpCodeRequest {
 #[serde(deny_unknown_fields)]
 pub(crate) struct TotpVerifyRequest {
     /// Whose factor.
-    #[schema(min_length = 1, max_length = 256)]
     subject: String,
     /// The code the app shows.
     code: String,
@@ -186,10 +190,10 @@ pub(crate) fn locked() -> ApiError {
     tag = "second factors",
     request_body = TotpEnrolRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 201, description = "Pending factor", body = EnrolledTotp),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["totp:manage"]))
 )]
@@ -205,6 +209,16 @@ pub(crate) async fn enrol(
         period: req.period.unwrap_or(defaults.period),
     };
     // The URI is checked before anything is stored.
+    for (what, value, max) in [
+        ("issuer", &req.issuer, MAX_ISSUER_BYTES),
+        ("account", &req.account, MAX_ACCOUNT_BYTES),
+    ] {
+        if value.len() > max {
+            return Err(ApiError::bad_request(format!(
+                "the {what} must be at most {max} bytes"
+            )));
+        }
+    }
     let probe = keysmith::otp::Totp::new(keysmith::otp::Secret::generate());
     probe
         .otpauth_uri(&req.issuer, &req.account)
@@ -246,10 +260,10 @@ pub(crate) async fn enrol(
     params(("factor_id" = String, Path, description = "The id enrolment returned")),
     request_body = TotpCodeRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 200, description = "`active`, or `denied` with the tries left", body = TotpConfirmResult),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 410, description = "`gone`: no pending factor has this id (unknown, confirmed, out of tries or past 10 minutes)", body = ErrorBody),
     ),
     security(("service_key" = ["totp:manage"]))
@@ -285,10 +299,10 @@ pub(crate) async fn confirm(
     tag = "second factors",
     request_body = TotpVerifyRequest,
     responses(
+        Authenticated,
+        JsonBody,
         (status = 200, description = "`approved` with the factor, or `denied`", body = TotpVerifyResult),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 404, description = "`no_factor`: the subject has no active factor", body = ErrorBody),
         (status = 423, description = "`locked`: too many failed codes in a row", body = ErrorBody),
     ),
@@ -326,10 +340,9 @@ pub(crate) async fn verify(
     tag = "second factors",
     params(SubjectQuery),
     responses(
+        Authenticated,
         (status = 200, description = "The subject's factors", body = TotpFactorList),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
     ),
     security(("service_key" = ["totp:manage"]))
 )]
@@ -364,10 +377,9 @@ pub(crate) async fn list(
     tag = "second factors",
     params(("factor_id" = String, Path, description = "The factor's id")),
     responses(
+        Authenticated,
         (status = 204, description = "Deleted"),
         (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 401, description = "Missing or bad service key", body = ErrorBody),
-        (status = 403, description = "`forbidden`: the service key lacks the scope this route names", body = ErrorBody),
         (status = 404, description = "No factor has this id", body = ErrorBody),
     ),
     security(("service_key" = ["totp:manage"]))

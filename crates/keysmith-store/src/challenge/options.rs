@@ -37,6 +37,12 @@ impl Default for StartOptions {
 }
 
 impl StartOptions {
+    /// The shortest and longest time to live: 1 second to 1 day.
+    pub const TTLS: std::ops::RangeInclusive<Duration> = MIN_TTL..=MAX_TTL;
+
+    /// The most checks a challenge may allow: 20.
+    pub const MAX_ATTEMPTS: u32 = MAX_ATTEMPTS;
+
     /// These options with codes of `digits` digits.
     pub fn with_digits(mut self, digits: u32) -> Self {
         self.digits = digits;

@@ -19,6 +19,9 @@ pub const MAX_ALPHABET_CODE_LENGTH: usize = 256;
 const MIN_DIGITS: u32 = 4;
 const MAX_DIGITS: u32 = 12;
 
+/// The digits a numeric code may have: 4 to 12 ([`Code::numeric`]).
+pub const NUMERIC_DIGITS: std::ops::RangeInclusive<u32> = MIN_DIGITS..=MAX_DIGITS;
+
 /// A one-time code format: `D` decimal digits, or `L` characters of an
 /// alphabet. A [`Recipe`]: every code of the format is exactly equally
 /// likely, and [`space`](Recipe::space) is `10^D` or `|alphabet|^L`.

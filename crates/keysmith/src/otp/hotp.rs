@@ -167,6 +167,9 @@ impl Hotp {
     /// The number of digits unless set: 6.
     pub const DEFAULT_DIGITS: u32 = 6;
 
+    /// The digits a code may have: 6, 7 or 8 ([`with_digits`](Hotp::with_digits)).
+    pub const DIGITS: std::ops::RangeInclusive<u32> = 6..=8;
+
     /// HOTP with `secret`, 6 digits and SHA-1.
     pub fn new(secret: Secret) -> Hotp {
         Hotp {
@@ -184,7 +187,7 @@ impl Hotp {
     /// needs at least 6; the 31-bit truncation cannot fill more than 8
     /// uniformly enough).
     pub fn with_digits(mut self, digits: u32) -> Result<Hotp> {
-        if !(6..=8).contains(&digits) {
+        if !Self::DIGITS.contains(&digits) {
             return Err(Error::InvalidInput(format!(
                 "HOTP/TOTP codes have 6, 7 or 8 digits (got {digits})"
             )));

@@ -49,6 +49,6 @@ mod code;
 mod hotp;
 mod secret;
 
-pub use code::{CROCKFORD_BASE32, Code, MAX_ALPHABET_CODE_LENGTH};
+pub use code::{CROCKFORD_BASE32, Code, MAX_ALPHABET_CODE_LENGTH, NUMERIC_DIGITS};
 pub use hotp::{Algorithm, Hotp, MAX_HOTP_LOOK_AHEAD, MAX_TOTP_SKEW_STEPS, Totp};
 pub use secret::{Secret, SecretImport};
