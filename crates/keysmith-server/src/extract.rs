@@ -21,7 +21,9 @@ use serde_json::Value;
 
 use crate::error::{ApiError, ErrorCode};
 
-/// `axum::Json` with keysmith's error answers.
+/// `axum::Json` with keysmith's error answers, for bodies that are JSON
+/// objects (an array is refused, though serde would read a struct from
+/// one).
 #[derive(Debug, Clone, Copy, Default)]
 pub struct Json<T>(pub T);
 
@@ -42,6 +44,11 @@ where
         let bytes = Bytes::from_request(req, state)
             .await
             .map_err(|e| rejection_to_error(e.into()))?;
+        // serde reads a struct from an array too, field by field in order:
+        // every body here is an object, and says which field is which.
+        if bytes.iter().find(|b| !b.is_ascii_whitespace()) == Some(&b'[') {
+            return Err(ApiError::bad_request("the body must be a JSON object"));
+        }
         let value = match axum::Json::<T>::from_bytes(&bytes) {
             Ok(axum::Json(value)) => value,
             // Rarely taken: only a body that does not fit its type is

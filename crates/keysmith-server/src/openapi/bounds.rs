@@ -63,8 +63,12 @@ pub(crate) enum Rule {
     },
     /// An integer from `min` to `max`.
     Integer { min: u64, max: u64 },
-    /// An array of `min` to `max` items, all different.
-    Set { min: usize, max: Option<usize> },
+    /// An array of `min` to `max` items, all different when `unique`.
+    Items {
+        min: usize,
+        max: Option<usize>,
+        unique: bool,
+    },
     /// One of the service-key scope names, or `all`.
     ScopeName,
 }
@@ -97,9 +101,10 @@ const IDENTIFIER: Rule = text(1, MAX_IDENTIFIER_LEN, NO_CONTROL);
 const SUBJECT: Rule = IDENTIFIER;
 const OWNER: Rule = text(1, ApiKeys::MAX_OWNER_LEN, NO_CONTROL);
 const KEY_NAME: Rule = text(1, MAX_KEY_NAME_LEN, NO_CONTROL);
-const SCOPES: Rule = Rule::Set {
+const SCOPES: Rule = Rule::Items {
     min: 0,
     max: Some(ApiKeys::MAX_SCOPES),
+    unique: true,
 };
 const SCOPE: Rule = text(1, ApiKeys::MAX_SCOPE_LEN, NO_SPACE);
 const CREDITS: Rule = int(0, MAX_CREDITS);
@@ -175,6 +180,7 @@ pub(crate) const BODIES: &[(&str, &str, Rule)] = &[
     ),
     ("ApiKeyVerifyRequest", "key", ANY),
     ("ApiKeyVerifyRequest", "required_scopes[]", ANY),
+    ("ApiKeyVerifyRequest", "cost", int(0, u64::MAX)),
     (
         "ApiKeyRotateRequest",
         "grace_seconds",
@@ -188,7 +194,12 @@ pub(crate) const BODIES: &[(&str, &str, Rule)] = &[
     (
         "ServiceKeyCreateRequest",
         "scopes",
-        Rule::Set { min: 1, max: None },
+        // Names given twice are taken once.
+        Rule::Items {
+            min: 1,
+            max: None,
+            unique: false,
+        },
     ),
     ("ServiceKeyCreateRequest", "scopes[]", Rule::ScopeName),
     ("ReportedToken", "url", ANY),
@@ -250,10 +261,10 @@ fn state(schema: &mut Schema, rule: Rule, at: &str) -> Result<(), String> {
             let names = Scope::ALL.iter().map(|s| s.as_str()).chain([ALL_SCOPES]);
             o.enum_values = Some(names.map(Into::into).collect());
         }
-        (Schema::Array(a), Rule::Set { min, max }) => {
+        (Schema::Array(a), Rule::Items { min, max, unique }) => {
             a.min_items = (min > 0).then_some(min);
             a.max_items = max;
-            a.unique_items = true;
+            a.unique_items = unique;
         }
         _ => return Err(format!("{at}: not the kind of value its rule is for")),
     }
@@ -316,6 +327,7 @@ pub(crate) fn apply(doc: &mut OpenApi) -> Result<(), String> {
         };
         state(target.ok_or(format!("{at}: no such property"))?, *rule, &at)?;
     }
+    refill_needs_remaining(schemas.get_mut("ApiKeyCreateRequest"))?;
     for (operation, name, rule) in PARAMS {
         let at = format!("{operation}({name})");
         let parameter = doc
@@ -335,6 +347,28 @@ pub(crate) fn apply(doc: &mut OpenApi) -> Result<(), String> {
             _ => return Err(format!("{at}: no inline schema")),
         }
     }
+    Ok(())
+}
+
+/// A new key's refill needs credits to refill (`KeyPolicy::check` in the
+/// store): `refill` absent or null, or `remaining` an integer. The
+/// object's schema becomes the first of an `allOf` whose second says so.
+fn refill_needs_remaining(schema: Option<&mut RefOr<Schema>>) -> Result<(), String> {
+    use utoipa::openapi::schema::{AllOfBuilder, AnyOfBuilder};
+    let Some(RefOr::T(object @ Schema::Object(_))) = schema else {
+        return Err("ApiKeyCreateRequest: no such object schema".into());
+    };
+    let no_refill =
+        ObjectBuilder::new().property("refill", ObjectBuilder::new().schema_type(Type::Null));
+    let credits = ObjectBuilder::new()
+        .property("remaining", ObjectBuilder::new().schema_type(Type::Integer))
+        .required("remaining");
+    let either = AnyOfBuilder::new()
+        .item(no_refill)
+        .item(credits)
+        .description(Some("A refill needs `remaining`"));
+    let fields = std::mem::replace(object, Schema::Object(Default::default()));
+    *object = AllOfBuilder::new().item(fields).item(either).build().into();
     Ok(())
 }
 

@@ -605,7 +605,7 @@ pub(crate) async fn rotate(
 fn parse_time(s: &str) -> Result<i64, ApiError> {
     let bad = || {
         ApiError::bad_request(
-            "expires_at must be an RFC 3339 time after 1970 such as 2027-01-01T00:00:00Z",
+            "expires_at must be an RFC 3339 time such as 2027-01-01T00:00:00Z",
         )
     };
     let upper = s.to_ascii_uppercase();
@@ -633,15 +633,31 @@ fn parse_time(s: &str) -> Result<i64, ApiError> {
             }
         }
     };
-    let t: SystemTime = humantime::parse_rfc3339(&format!("{local}Z")).map_err(|_| bad())?;
+    let mut utc = format!("{local}Z");
+    // humantime reads years from 1970 only. An earlier time is past, which
+    // a key's expiry may not be: that is said once its form is checked,
+    // in a year of the same length.
+    let year = utc.get(..4).and_then(|y| y.parse::<u32>().ok());
+    let before_1970 = year.is_some_and(|y| y < 1970);
+    if let Some(y) = year.filter(|_| before_1970) {
+        let leap = y % 4 == 0 && (y % 100 != 0 || y % 400 == 0);
+        utc.replace_range(..4, if leap { "2000" } else { "2001" });
+    }
+    let t: SystemTime = humantime::parse_rfc3339(&utc).map_err(|_| bad())?;
+    if before_1970 {
+        return Err(ApiError::bad_request(PAST_EXPIRY));
+    }
     let since = t.duration_since(UNIX_EPOCH).map_err(|_| bad())?;
     let local_ms = i64::try_from(since.as_millis()).map_err(|_| bad())?;
     let ms = local_ms - offset_secs * 1000;
     if ms < 0 {
-        return Err(bad());
+        return Err(ApiError::bad_request(PAST_EXPIRY));
     }
     Ok(ms)
 }
+
+/// The store's words for an expiry in the past.
+const PAST_EXPIRY: &str = "the key's expiry must be in the future";
 
 /// One key's record.
 #[utoipa::path(
@@ -769,10 +785,18 @@ mod tests {
             "2027-01-01T12:00:00+24:00",
             "2027-01-01T12:00:00*02:00",
             "2027-01-01T12:00:00+0é:00",
-            "1970-01-01T00:30:00+01:00",
-            "1969-12-31T23:00:00Z",
+            "0313-02-29T00:00:00Z",
         ] {
             assert_eq!(t(bad), None, "{bad}");
+        }
+        for past in [
+            "1970-01-01T00:30:00+01:00",
+            "1969-12-31T23:00:00Z",
+            "0313-04-08T15:35:31Z",
+            "0400-02-29T00:00:00Z",
+        ] {
+            let e = parse_time(past).unwrap_err();
+            assert_eq!(e.message, super::PAST_EXPIRY, "{past}");
         }
     }
 }
