@@ -71,7 +71,13 @@ pub(crate) enum Rule {
     },
     /// One of the service-key scope names, or `all`.
     ScopeName,
+    /// An object of any JSON, without NUL in any string or name
+    /// ([`JSON_VALUE`]).
+    JsonObject,
 }
+
+/// The component of any JSON value without NUL in a string or a name.
+pub(crate) const JSON_VALUE: &str = "JsonWithoutNul";
 
 const fn text(min: usize, max: usize, pattern: &'static str) -> Rule {
     Rule::Text {
@@ -167,10 +173,12 @@ pub(crate) const BODIES: &[(&str, &str, Rule)] = &[
     ("ApiKeyCreateRequest", "scopes[]", SCOPE),
     ("ApiKeyCreateRequest", "name", KEY_NAME),
     ("ApiKeyCreateRequest", "remaining", CREDITS),
+    ("ApiKeyCreateRequest", "meta", Rule::JsonObject),
     ("ApiKeyPatch", "name", KEY_NAME),
     ("ApiKeyPatch", "scopes", SCOPES),
     ("ApiKeyPatch", "scopes[]", SCOPE),
     ("ApiKeyPatch", "remaining", CREDITS),
+    ("ApiKeyPatch", "meta", Rule::JsonObject),
     ("RefillBody", "amount", int(1, MAX_CREDITS)),
     ("RateLimitBody", "limit", int(1, MAX_RATE_LIMIT)),
     (
@@ -261,6 +269,9 @@ fn state(schema: &mut Schema, rule: Rule, at: &str) -> Result<(), String> {
             let names = Scope::ALL.iter().map(|s| s.as_str()).chain([ALL_SCOPES]);
             o.enum_values = Some(names.map(Into::into).collect());
         }
+        (Schema::Object(o), Rule::JsonObject) if is(&o.schema_type, Type::Object) => {
+            *o = json_object().description(o.description.take()).schema_type(o.schema_type.clone()).build();
+        }
         (Schema::Array(a), Rule::Items { min, max, unique }) => {
             a.min_items = (min > 0).then_some(min);
             a.max_items = max;
@@ -303,6 +314,39 @@ fn items(schema: &mut Schema) -> Option<&mut Schema> {
     }
 }
 
+fn no_nul_string() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::String)
+        .pattern(Some(NO_NUL))
+}
+
+/// An object whose names have no NUL, and whose values are [`JSON_VALUE`]s.
+fn json_object() -> ObjectBuilder {
+    ObjectBuilder::new()
+        .schema_type(Type::Object)
+        .property_names(Some(no_nul_string()))
+        .additional_properties(Some(utoipa::openapi::Ref::from_schema_name(JSON_VALUE)))
+}
+
+/// [`JSON_VALUE`]: null, a boolean, a number, a string without NUL, or an
+/// array or object of them.
+fn json_value() -> Schema {
+    use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder};
+    let value = || utoipa::openapi::Ref::from_schema_name(JSON_VALUE);
+    AnyOfBuilder::new()
+        .item(ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::Array(vec![
+            Type::Null,
+            Type::Boolean,
+            Type::Number,
+        ])))
+        .item(no_nul_string())
+        .item(ArrayBuilder::new().items(value()))
+        .item(json_object())
+        .description(Some("Any JSON, without NUL in a string or a name"))
+        .build()
+        .into()
+}
+
 /// States every rule of [`BODIES`] and [`PARAMS`] in `doc`.
 ///
 /// # Errors
@@ -327,6 +371,7 @@ pub(crate) fn apply(doc: &mut OpenApi) -> Result<(), String> {
         };
         state(target.ok_or(format!("{at}: no such property"))?, *rule, &at)?;
     }
+    schemas.insert(JSON_VALUE.to_owned(), json_value().into());
     refill_needs_remaining(schemas.get_mut("ApiKeyCreateRequest"))?;
     for (operation, name, rule) in PARAMS {
         let at = format!("{operation}({name})");
