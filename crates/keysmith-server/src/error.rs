@@ -42,9 +42,6 @@ error_codes! {
     InvalidRequest = ("invalid_request", BAD_REQUEST),
     /// A reset token that is unknown, used, revoked or expired.
     InvalidToken = ("invalid_token", BAD_REQUEST),
-    /// An API key that is invalid, expired or revoked, from the store's
-    /// `verify` (the routes answer a verification with a code instead).
-    InvalidKey = ("invalid_key", UNAUTHORIZED),
     /// No working service key.
     Unauthorized = ("unauthorized", UNAUTHORIZED),
     /// A leak report whose signature is missing, by an unknown key or wrong.
@@ -87,16 +84,6 @@ error_codes! {
     Overloaded = ("overloaded", SERVICE_UNAVAILABLE),
     /// The database failed, or a statement or lock wait timed out.
     DatabaseUnavailable = ("database_unavailable", SERVICE_UNAVAILABLE),
-}
-
-impl ErrorCode {
-    /// The codes answered with `status`.
-    pub fn with_status(status: StatusCode) -> impl Iterator<Item = ErrorCode> {
-        ErrorCode::ALL
-            .iter()
-            .copied()
-            .filter(move |c| c.status() == status)
-    }
 }
 
 impl std::fmt::Display for ErrorCode {
@@ -206,10 +193,12 @@ impl From<StoreError> for ApiError {
                 ErrorCode::InvalidToken,
                 "the token is invalid, expired or already used",
             ),
-            StoreError::InvalidKey => ApiError::new(
-                ErrorCode::InvalidKey,
-                "the API key is invalid, expired or revoked",
-            ),
+            // No route meets it: verifications answer with a code, and a
+            // bad service key is the auth layer's 401.
+            StoreError::InvalidKey => {
+                tracing::error!("a route met an invalid API key it should have answered");
+                ApiError::internal()
+            }
             StoreError::NotFound => ApiError::new(ErrorCode::NotFound, "not found"),
             StoreError::AlreadyRotated { successor } => ApiError {
                 extra: Some(("successor_id", successor.clone())),

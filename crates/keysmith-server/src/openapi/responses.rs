@@ -21,6 +21,8 @@ pub(crate) struct Shared {
     /// Its name under `#/components/responses`.
     pub(crate) name: &'static str,
     pub(crate) status: StatusCode,
+    /// The codes it answers, each of `status`.
+    pub(crate) codes: &'static [ErrorCode],
     description: &'static str,
     /// Whether it may carry `Retry-After` (seconds).
     retry_after: bool,
@@ -31,10 +33,15 @@ pub(crate) struct Shared {
 }
 
 impl Shared {
-    const fn new(name: &'static str, status: StatusCode, description: &'static str) -> Shared {
+    const fn new(
+        name: &'static str,
+        codes: &'static [ErrorCode],
+        description: &'static str,
+    ) -> Shared {
         Shared {
             name,
-            status,
+            status: codes[0].status(),
+            codes,
             description,
             retry_after: false,
             allow: false,
@@ -45,9 +52,7 @@ impl Shared {
     /// The component: an [`ErrorBody`](super::ErrorBody) and its headers.
     /// The description ends with the codes answered with this status.
     fn response(&self) -> Response {
-        let codes: Vec<String> = ErrorCode::with_status(self.status)
-            .map(|c| format!("`{c}`"))
-            .collect();
+        let codes: Vec<String> = self.codes.iter().map(|c| format!("`{c}`")).collect();
         let limit = self
             .bytes
             .map_or_else(String::new, |n| format!(": {n} bytes"));
@@ -91,63 +96,62 @@ impl Shared {
 
 pub(crate) const UNAUTHORIZED: Shared = Shared::new(
     "Unauthorized",
-    StatusCode::UNAUTHORIZED,
+    &[ErrorCode::Unauthorized],
     "No working service key: missing, malformed, unknown or revoked; with \
      `WWW-Authenticate: Bearer`",
 );
 pub(crate) const FORBIDDEN: Shared = Shared::new(
     "Forbidden",
-    StatusCode::FORBIDDEN,
+    &[ErrorCode::Forbidden],
     "The service key lacks the scope this route names",
 );
 pub(crate) const METHOD_NOT_ALLOWED: Shared = Shared {
     allow: true,
     ..Shared::new(
         "MethodNotAllowed",
-        StatusCode::METHOD_NOT_ALLOWED,
+        &[ErrorCode::MethodNotAllowed],
         "The route does not take that method; `Allow` lists those it takes",
     )
 };
 pub(crate) const REQUEST_TIMEOUT: Shared = Shared::new(
     "RequestTimeout",
-    StatusCode::REQUEST_TIMEOUT,
+    &[ErrorCode::RequestTimeout],
     "The request, body included, took longer than the server's request timeout",
 );
 pub(crate) const PAYLOAD_TOO_LARGE: Shared = Shared {
     bytes: Some(crate::BODY_LIMIT),
     ..Shared::new(
         "PayloadTooLarge",
-        StatusCode::PAYLOAD_TOO_LARGE,
+        &[ErrorCode::PayloadTooLarge],
         "The body is larger than the most a route takes",
     )
 };
 pub(crate) const UNSUPPORTED_MEDIA_TYPE: Shared = Shared::new(
     "UnsupportedMediaType",
-    StatusCode::UNSUPPORTED_MEDIA_TYPE,
+    &[ErrorCode::UnsupportedMediaType],
     "The body's Content-Type is not JSON (`application/json` or `application/*+json`)",
 );
 pub(crate) const TOO_MANY_REQUESTS: Shared = Shared {
     retry_after: true,
     ..Shared::new(
         "TooManyRequests",
-        StatusCode::TOO_MANY_REQUESTS,
-        "`rate_limited`: the service key is over its rate limit, or the client address over \
-         its limit of failed authentications; `Retry-After` says when to try again. Routes \
-         with throttles of their own say which codes they add",
+        &[ErrorCode::RateLimited],
+        "The service key is over its rate limit, or the client address over its limit of \
+         failed authentications; `Retry-After` says when to try again",
     )
 };
 pub(crate) const INTERNAL_ERROR: Shared = Shared::new(
     "InternalError",
-    StatusCode::INTERNAL_SERVER_ERROR,
+    &[ErrorCode::InternalError, ErrorCode::ServerMisconfigured],
     "The server failed: a handler panicked, or a record's server key is not configured",
 );
 pub(crate) const UNAVAILABLE: Shared = Shared {
     retry_after: true,
     ..Shared::new(
         "Unavailable",
-        StatusCode::SERVICE_UNAVAILABLE,
-        "The server is at its cap of requests in flight (`overloaded`, `Retry-After: 1`), or \
-         the database failed or timed out (`database_unavailable`)",
+        &[ErrorCode::Overloaded, ErrorCode::DatabaseUnavailable],
+        "The server is at its cap of requests in flight (`Retry-After: 1`), or the database \
+         failed or timed out",
     )
 };
 
@@ -214,5 +218,17 @@ pub(crate) struct JsonBody;
 impl IntoResponses for JsonBody {
     fn responses() -> BTreeMap<String, RefOr<Response>> {
         refs(&[&PAYLOAD_TOO_LARGE, &UNSUPPORTED_MEDIA_TYPE])
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    #[test]
+    fn each_shared_answer_has_the_status_of_its_codes() {
+        for shared in super::ALL {
+            for code in shared.codes {
+                assert_eq!(code.status(), shared.status, "{} {code}", shared.name);
+            }
+        }
     }
 }

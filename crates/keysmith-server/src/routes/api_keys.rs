@@ -452,7 +452,7 @@ pub(crate) struct ApiKeyRotateRequest {
         Authenticated,
         JsonBody,
         (status = 201, description = "Key made", body = CreatedApiKey),
-        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:write"]))
 )]
@@ -489,7 +489,7 @@ pub(crate) async fn create(
         Authenticated,
         JsonBody,
         (status = 200, description = "`valid` and a `code` saying why; the key's fields when it exists", body = ApiKeyVerification),
-        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:verify"]))
 )]
@@ -517,7 +517,7 @@ pub(crate) async fn verify(
     responses(
         Authenticated,
         (status = 200, description = "The owner's keys", body = ApiKeyList),
-        (status = 400, description = "Missing or invalid owner", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a missing or invalid owner, limit or cursor", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:read"]))
 )]
@@ -552,8 +552,8 @@ pub(crate) async fn list(
     responses(
         Authenticated,
         (status = 204, description = "Revoked"),
-        (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 404, description = "No key has this id", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
+        (status = 404, description = "`not_found`: no key has this id", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:write"]))
 )]
@@ -580,8 +580,8 @@ pub(crate) async fn revoke(
         Authenticated,
         JsonBody,
         (status = 201, description = "The new key", body = CreatedApiKey),
-        (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 404, description = "No working key has this id (unknown, revoked or expired)", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
+        (status = 404, description = "`not_found`: no working key has this id (unknown, revoked or expired)", body = ErrorBody),
         (status = 409, description = "`already_rotated`: the key was rotated before; `successor_id` names the key that replaced it", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:write"]))
@@ -669,8 +669,8 @@ const PAST_EXPIRY: &str = "the key's expiry must be in the future";
     responses(
         Authenticated,
         (status = 200, description = "The key, without its secret", body = ApiKeyInfo),
-        (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 404, description = "No key has this id", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
+        (status = 404, description = "`not_found`: no key has this id", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:read"]))
 )]
@@ -735,8 +735,8 @@ pub(crate) struct ApiKeyPatch {
         Authenticated,
         JsonBody,
         (status = 200, description = "The key as it is now", body = ApiKeyInfo),
-        (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 404, description = "No key has this id", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
+        (status = 404, description = "`not_found`: no key has this id", body = ErrorBody),
     ),
     security(("service_key" = ["api-keys:write"]))
 )]

@@ -99,9 +99,9 @@ pub(crate) enum OtpCheckResult {
         Authenticated,
         JsonBody,
         (status = 201, description = "Challenge started", body = StartedOtpChallenge),
-        (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 429, description = "`throttled` (too many challenges for this subject; see Retry-After) or `subject_locked` (too many failed checks)", body = ErrorBody,
-            headers(("Retry-After" = u64, description = "Seconds to wait, when throttled"))),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
+        (status = 429, description = "`throttled` (too many challenges for this subject; see Retry-After), `subject_locked` (too many failed checks), or `rate_limited`, as on every route (see Retry-After)", body = ErrorBody,
+            headers(("Retry-After" = u64, description = "Seconds to wait, but for `subject_locked`"))),
     ),
     security(("service_key" = ["otp:start"]))
 )]
@@ -149,7 +149,7 @@ pub(crate) async fn start(
         Authenticated,
         JsonBody,
         (status = 200, description = "`approved`, or `denied` with the attempts left", body = OtpCheckResult),
-        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
         (status = 410, description = "`expired`: no open challenge has this id (unknown, expired, approved or replaced)", body = ErrorBody),
         (status = 423, description = "`locked`: the challenge used up its attempts, or its subject reached the limit of failed checks in a row", body = ErrorBody),
     ),
@@ -195,7 +195,7 @@ pub(crate) async fn check(
     responses(
         Authenticated,
         (status = 204, description = "Unlocked"),
-        (status = 400, description = "Invalid subject", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: an invalid subject", body = ErrorBody),
     ),
     security(("service_key" = ["admin"]))
 )]

@@ -94,7 +94,7 @@ pub(crate) struct RecoveryCodesStatus {
         Authenticated,
         JsonBody,
         (status = 201, description = "The new set", body = IssuedRecoveryCodes),
-        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
     ),
     security(("service_key" = ["recovery-codes:manage"]))
 )]
@@ -132,7 +132,7 @@ pub(crate) async fn generate(
         Authenticated,
         JsonBody,
         (status = 200, description = "`approved` with the codes left, or `denied`", body = RecoveryRedeemResult),
-        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
         (status = 423, description = "`locked`: too many failed codes in a row", body = ErrorBody),
     ),
     security(("service_key" = ["recovery-codes:redeem"]))
@@ -167,7 +167,7 @@ pub(crate) async fn redeem(
     responses(
         Authenticated,
         (status = 200, description = "Codes left", body = RecoveryCodesStatus),
-        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
     ),
     security(("service_key" = ["recovery-codes:manage"]))
 )]

@@ -80,8 +80,8 @@ pub(crate) struct RedeemedResetToken {
         Authenticated,
         JsonBody,
         (status = 201, description = "Token issued", body = IssuedResetToken),
-        (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 429, description = "A token was issued to this user too recently; see Retry-After", body = ErrorBody,
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
+        (status = 429, description = "`throttled`: a token was issued to this user too recently; or `rate_limited`, as on every route. See Retry-After", body = ErrorBody,
             headers(("Retry-After" = u64, description = "Seconds to wait"))),
     ),
     security(("service_key" = ["reset-tokens:issue"]))
@@ -127,7 +127,7 @@ pub(crate) async fn issue(
         Authenticated,
         JsonBody,
         (status = 200, description = "Token redeemed", body = RedeemedResetToken),
-        (status = 400, description = "`invalid_token` (unknown, used, revoked or expired) or an invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_token` (unknown, used, revoked or expired), or `invalid_request`", body = ErrorBody),
     ),
     security(("service_key" = ["reset-tokens:redeem"]))
 )]

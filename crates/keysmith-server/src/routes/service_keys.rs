@@ -126,7 +126,7 @@ pub(crate) struct ServiceKeyList {
         Authenticated,
         JsonBody,
         (status = 201, description = "Key made", body = CreatedServiceKeyBody),
-        (status = 400, description = "Invalid request (an unknown scope, a bad name)", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: an unknown scope, a bad name", body = ErrorBody),
     ),
     security(("service_key" = ["admin"]))
 )]
@@ -185,8 +185,8 @@ pub(crate) async fn list(
     responses(
         Authenticated,
         (status = 204, description = "Revoked"),
-        (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 404, description = "The tenant has no service key with this id", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
+        (status = 404, description = "`not_found`: the tenant has no service key with this id", body = ErrorBody),
         (status = 409, description = "`self_revocation`: this is the key making the request", body = ErrorBody),
     ),
     security(("service_key" = ["admin"]))

@@ -193,7 +193,7 @@ pub(crate) fn locked() -> ApiError {
         Authenticated,
         JsonBody,
         (status = 201, description = "Pending factor", body = EnrolledTotp),
-        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
     ),
     security(("service_key" = ["totp:manage"]))
 )]
@@ -263,7 +263,7 @@ pub(crate) async fn enrol(
         Authenticated,
         JsonBody,
         (status = 200, description = "`active`, or `denied` with the tries left", body = TotpConfirmResult),
-        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
         (status = 410, description = "`gone`: no pending factor has this id (unknown, confirmed, out of tries or past 10 minutes)", body = ErrorBody),
     ),
     security(("service_key" = ["totp:manage"]))
@@ -302,7 +302,7 @@ pub(crate) async fn confirm(
         Authenticated,
         JsonBody,
         (status = 200, description = "`approved` with the factor, or `denied`", body = TotpVerifyResult),
-        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
         (status = 404, description = "`no_factor`: the subject has no active factor", body = ErrorBody),
         (status = 423, description = "`locked`: too many failed codes in a row", body = ErrorBody),
     ),
@@ -342,7 +342,7 @@ pub(crate) async fn verify(
     responses(
         Authenticated,
         (status = 200, description = "The subject's factors", body = TotpFactorList),
-        (status = 400, description = "Invalid request", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
     ),
     security(("service_key" = ["totp:manage"]))
 )]
@@ -379,8 +379,8 @@ pub(crate) async fn list(
     responses(
         Authenticated,
         (status = 204, description = "Deleted"),
-        (status = 400, description = "Invalid request", body = ErrorBody),
-        (status = 404, description = "No factor has this id", body = ErrorBody),
+        (status = 400, description = "`invalid_request`: a malformed body, path or query, or a value out of range", body = ErrorBody),
+        (status = 404, description = "`not_found`: no factor has this id", body = ErrorBody),
     ),
     security(("service_key" = ["totp:manage"]))
 )]
