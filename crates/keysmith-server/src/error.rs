@@ -155,10 +155,7 @@ impl ApiError {
 
     /// 401 `unauthorized`, with no detail.
     pub fn unauthorized() -> Self {
-        ApiError::new(
-            ErrorCode::Unauthorized,
-            "a valid service key is required",
-        )
+        ApiError::new(ErrorCode::Unauthorized, "a valid service key is required")
     }
 }
 

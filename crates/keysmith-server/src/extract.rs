@@ -111,8 +111,9 @@ fn with_whole_numbers(bytes: &[u8]) -> Option<Value> {
                 *v = Value::from(i);
                 true
             }
-            Value::Array(items) => items.iter_mut().fold(false, |acc, i| fix(i) || acc),
-            Value::Object(map) => map.values_mut().fold(false, |acc, i| fix(i) || acc),
+            // Every value is visited (no short cut): all are fixed.
+            Value::Array(items) => items.iter_mut().map(fix).fold(false, |a, b| a | b),
+            Value::Object(map) => map.values_mut().map(fix).fold(false, |a, b| a | b),
             _ => false,
         }
     }
@@ -282,7 +283,10 @@ mod tests {
             fixed(r#"{"a": 30.0, "b": [1e2, -4.0], "c": {"d": 0.0}}"#).as_deref(),
             Some(r#"{"a":30,"b":[100,-4],"c":{"d":0}}"#)
         );
-        assert_eq!(fixed("9007199254740992.0").as_deref(), Some("9007199254740992"));
+        assert_eq!(
+            fixed("9007199254740992.0").as_deref(),
+            Some("9007199254740992")
+        );
         // Nothing to change, a fraction, or past 2^53: left to the type.
         assert_eq!(fixed(r#"{"a": 30}"#), None);
         assert_eq!(fixed(r#"{"a": 30.5}"#), None);

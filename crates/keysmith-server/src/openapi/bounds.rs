@@ -13,9 +13,8 @@ use std::time::Duration;
 use keysmith::otp::{Hotp, NUMERIC_DIGITS};
 use keysmith::recovery::RecoveryCodes;
 use keysmith_store::{
-    ALL_SCOPES, ApiKeys, MAX_CREDITS, MAX_KEY_NAME_LEN, MAX_PAGE, MAX_RATE_LIMIT,
-    MAX_IDENTIFIER_LEN, RATE_WINDOWS, Scope, ServiceKeys, StartOptions,
-    TotpOptions,
+    ALL_SCOPES, ApiKeys, MAX_CREDITS, MAX_IDENTIFIER_LEN, MAX_KEY_NAME_LEN, MAX_PAGE,
+    MAX_RATE_LIMIT, RATE_WINDOWS, Scope, ServiceKeys, StartOptions, TotpOptions,
 };
 use utoipa::openapi::schema::{ArrayItems, Schema, Type};
 use utoipa::openapi::{ObjectBuilder, OpenApi, RefOr};
@@ -119,7 +118,11 @@ const CREDITS: Rule = int(0, MAX_CREDITS);
 /// array `name`.
 pub(crate) const BODIES: &[(&str, &str, Rule)] = &[
     ("ResetTokenRequest", "user_id", IDENTIFIER),
-    ("ResetTokenRequest", "ttl_seconds", int(1, reset::MAX_TTL_SECONDS)),
+    (
+        "ResetTokenRequest",
+        "ttl_seconds",
+        int(1, reset::MAX_TTL_SECONDS),
+    ),
     ("RedeemRequest", "token", ANY),
     ("OtpStartRequest", "subject", SUBJECT),
     (
@@ -130,7 +133,10 @@ pub(crate) const BODIES: &[(&str, &str, Rule)] = &[
     (
         "OtpStartRequest",
         "ttl_seconds",
-        int(secs(*StartOptions::TTLS.start()), secs(*StartOptions::TTLS.end())),
+        int(
+            secs(*StartOptions::TTLS.start()),
+            secs(*StartOptions::TTLS.end()),
+        ),
     ),
     (
         "OtpStartRequest",
@@ -140,8 +146,16 @@ pub(crate) const BODIES: &[(&str, &str, Rule)] = &[
     ("OtpCheckRequest", "code", ANY),
     ("OtpCheckRequest", "subject", ANY),
     ("TotpEnrolRequest", "subject", SUBJECT),
-    ("TotpEnrolRequest", "issuer", text(1, totp::MAX_ISSUER_BYTES, LABEL)),
-    ("TotpEnrolRequest", "account", text(1, totp::MAX_ACCOUNT_BYTES, LABEL)),
+    (
+        "TotpEnrolRequest",
+        "issuer",
+        text(1, totp::MAX_ISSUER_BYTES, LABEL),
+    ),
+    (
+        "TotpEnrolRequest",
+        "account",
+        text(1, totp::MAX_ACCOUNT_BYTES, LABEL),
+    ),
     (
         "TotpEnrolRequest",
         "digits",
@@ -254,7 +268,9 @@ pub(crate) fn integer(min: u64, max: u64) -> Schema {
 /// States `rule` on `schema`, which must be of the rule's kind.
 fn state(schema: &mut Schema, rule: Rule, at: &str) -> Result<(), String> {
     match (schema, rule) {
-        (Schema::Object(o), Rule::Text { min, max, pattern }) if is(&o.schema_type, Type::String) => {
+        (Schema::Object(o), Rule::Text { min, max, pattern })
+            if is(&o.schema_type, Type::String) =>
+        {
             o.min_length = (min > 0).then_some(min);
             o.max_length = max;
             o.pattern = Some(pattern.to_owned());
@@ -270,7 +286,10 @@ fn state(schema: &mut Schema, rule: Rule, at: &str) -> Result<(), String> {
             o.enum_values = Some(names.map(Into::into).collect());
         }
         (Schema::Object(o), Rule::JsonObject) if is(&o.schema_type, Type::Object) => {
-            *o = json_object().description(o.description.take()).schema_type(o.schema_type.clone()).build();
+            *o = json_object()
+                .description(o.description.take())
+                .schema_type(o.schema_type.clone())
+                .build();
         }
         (Schema::Array(a), Rule::Items { min, max, unique }) => {
             a.min_items = (min > 0).then_some(min);
@@ -334,11 +353,13 @@ fn json_value() -> Schema {
     use utoipa::openapi::schema::{AnyOfBuilder, ArrayBuilder};
     let value = || utoipa::openapi::Ref::from_schema_name(JSON_VALUE);
     AnyOfBuilder::new()
-        .item(ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::Array(vec![
-            Type::Null,
-            Type::Boolean,
-            Type::Number,
-        ])))
+        .item(
+            ObjectBuilder::new().schema_type(utoipa::openapi::schema::SchemaType::Array(vec![
+                Type::Null,
+                Type::Boolean,
+                Type::Number,
+            ])),
+        )
         .item(no_nul_string())
         .item(ArrayBuilder::new().items(value()))
         .item(json_object())

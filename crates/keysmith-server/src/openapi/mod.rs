@@ -1,9 +1,9 @@
 //! The OpenAPI 3.1 document of the service, generated from the handlers
 //! and their request and response types, served at `GET /openapi.json`.
 //!
-//! What the layers answer on every route is defined once
-//! ([`responses`]); the limits of what a request may hold come from the
-//! constants that define them ([`bounds`]).
+//! What the layers answer on every route is defined once (`responses`);
+//! the limits of what a request may hold come from the constants that
+//! define them (`bounds`).
 
 use axum::Json;
 use axum::extract::State;
@@ -25,8 +25,14 @@ pub(crate) use responses::{Always, Authenticated, JsonBody};
 /// without scanning keys, as it is from its router.
 pub(crate) const LEAKS_PATH: &str = "/v1/leaks/github";
 
-/// The API's OpenAPI document: `ApiDoc::openapi()`, before [`document`]
-/// fits it to a server.
+/// The API's OpenAPI document: `ApiDoc::openapi()`. A server without
+/// GitHub's scanning keys serves it without the leak route.
+///
+/// # Panics
+///
+/// `openapi()` panics when a rule of the bounds names a place the document
+/// does not have: a mistake in their table, which every test of the
+/// document meets.
 #[derive(Debug, OpenApi)]
 #[openapi(
     info(
@@ -68,7 +74,7 @@ pub(crate) const LEAKS_PATH: &str = "/v1/leaks/github";
         openapi_json,
     ),
     components(schemas(ErrorBody)),
-    modifiers(&Components),
+    modifiers(&Components, &Bounds),
     tags(
         (name = "reset tokens", description = "Single-use password-reset tokens"),
         (name = "one-time codes", description = "Challenges with a code to deliver and check"),
@@ -114,23 +120,28 @@ impl Modify for Components {
             SecurityScheme::Http(Http::new(HttpAuthScheme::Bearer)),
         );
         for (name, response) in responses::components() {
-            components.responses.insert(name.to_owned(), response.into());
+            components
+                .responses
+                .insert(name.to_owned(), response.into());
+        }
+    }
+}
+
+/// States the limits of what a request may hold ([`bounds`]).
+struct Bounds;
+
+impl Modify for Bounds {
+    fn modify(&self, openapi: &mut utoipa::openapi::OpenApi) {
+        if let Err(e) = bounds::apply(openapi) {
+            panic!("the document's bounds do not fit it: {e}");
         }
     }
 }
 
 /// The document of a server, with the leak route when it receives
 /// reports.
-///
-/// # Panics
-///
-/// When a rule of [`bounds`] names a place the document does not have: a
-/// mistake in the table, which every test of the document meets.
 pub(crate) fn document(with_leaks: bool) -> utoipa::openapi::OpenApi {
     let mut doc = ApiDoc::openapi();
-    if let Err(e) = bounds::apply(&mut doc) {
-        panic!("the document's bounds do not fit it: {e}");
-    }
     if !with_leaks {
         doc.paths.paths.remove(LEAKS_PATH);
     }
@@ -162,8 +173,8 @@ pub(crate) async fn openapi_json(State(state): State<AppState>) -> Json<utoipa::
 mod tests {
     #[test]
     fn every_bound_fits_the_document() {
-        use utoipa::OpenApi;
-        let mut doc = super::ApiDoc::openapi();
-        super::bounds::apply(&mut doc).unwrap();
+        let doc = super::document(true);
+        let schemas = &doc.components.as_ref().unwrap().schemas;
+        assert!(schemas.contains_key(super::bounds::JSON_VALUE));
     }
 }

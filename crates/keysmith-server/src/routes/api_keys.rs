@@ -252,7 +252,9 @@ impl utoipa::PartialSchema for ApiKeyVerification {
                 "valid",
                 ObjectBuilder::new()
                     .schema_type(Type::Boolean)
-                    .description(Some("Whether the key may be used now (this use was counted)")),
+                    .description(Some(
+                        "Whether the key may be used now (this use was counted)",
+                    )),
             )
             .required("valid")
             .property("code", verify_code_schema())
@@ -604,9 +606,7 @@ pub(crate) async fn rotate(
 /// Schema's `date-time` admits) as Unix milliseconds.
 fn parse_time(s: &str) -> Result<i64, ApiError> {
     let bad = || {
-        ApiError::bad_request(
-            "expires_at must be an RFC 3339 time such as 2027-01-01T00:00:00Z",
-        )
+        ApiError::bad_request("expires_at must be an RFC 3339 time such as 2027-01-01T00:00:00Z")
     };
     let upper = s.to_ascii_uppercase();
     // humantime takes UTC only: the offset is split off and applied here.

@@ -5,8 +5,8 @@
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
-use keysmith_server::limits::Limits;
-use keysmith_server::{AppState, router};
+use keysmith_server::router;
+use keysmith_store::testing::{TempDir, empty_sqlite};
 use keysmith_store::{Store, StoreOptions};
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -21,21 +21,12 @@ const METHODS: [&str; 8] = [
 /// writes it (`/v1/otp/{challenge_id}/check`).
 type Route = (String, String);
 
-struct TempDir(PathBuf);
-
-impl Drop for TempDir {
-    fn drop(&mut self) {
-        let _ = std::fs::remove_dir_all(&self.0);
-    }
-}
-
-/// The application as `keysmith serve` builds it, on a fresh SQLite file.
+/// The application as `keysmith serve` builds it with every route (leak
+/// reports included), on a fresh SQLite file.
 async fn app() -> (axum::Router, TempDir) {
-    let dir = std::env::temp_dir().join(format!("keysmith-docs-{}", keysmith::token_hex(8)));
-    std::fs::create_dir_all(&dir).unwrap();
-    let url = format!("sqlite://{}", dir.join("docs.db").display());
+    let (url, dir) = empty_sqlite();
     let store = Store::open(&url, StoreOptions::default()).await.unwrap();
-    (router(AppState::new(store, Limits::DEFAULT)), TempDir(dir))
+    (router(crate::openapi_document::state(&store, true)), dir)
 }
 
 async fn call(app: &axum::Router, method: &str, path: &str) -> (StatusCode, Vec<u8>) {

@@ -5,13 +5,13 @@
 //! constants that define them. (schemathesis, in `.ci/schemathesis`,
 //! checks the answers themselves against it.)
 
-mod common;
+use crate::common;
 
 use axum::body::Body;
 use axum::http::{Method, Request, StatusCode};
 use keysmith_server::limits::Limits;
 use keysmith_server::{AppState, BODY_LIMIT, LEAK_BODY_LIMIT, ScanningKeys, router};
-use keysmith_store::{ALL_SCOPES, ApiKeys, MAX_PAGE, MAX_SUBJECT_LEN, RATE_WINDOWS, Scope};
+use keysmith_store::{ALL_SCOPES, ApiKeys, MAX_IDENTIFIER_LEN, MAX_PAGE, RATE_WINDOWS, Scope};
 use p256::ecdsa::SigningKey;
 use p256::pkcs8::{EncodePublicKey, LineEnding};
 use serde_json::{Value, json};
@@ -21,7 +21,7 @@ use tower::ServiceExt;
 const LEAKS: &str = "/v1/leaks/github";
 
 /// The state of a server on `store`, with leak reports or without.
-fn state(store: &keysmith_store::Store, leaks: bool) -> AppState {
+pub(crate) fn state(store: &keysmith_store::Store, leaks: bool) -> AppState {
     let state = AppState::new(store.clone(), Limits::DEFAULT);
     if !leaks {
         return state;
@@ -92,21 +92,19 @@ fn resolve<'a>(doc: &'a Value, value: &'a Value) -> &'a Value {
     }
 }
 
-/// The routes the README's table of the HTTP API lists, as `(path,
-/// method)`: an independent list of what the router serves.
+/// The routes docs/http.md describes (its headings `` ### `METHOD /path` ``),
+/// as `(path, method)`: an independent list of what the router serves.
 fn readme_routes() -> BTreeSet<(String, String)> {
-    let readme = include_str!("../../../README.md");
-    let section = readme
-        .split("### The HTTP API")
-        .nth(1)
-        .expect("the README has a section on the HTTP API");
-    let table = section.split("\n\n").nth(1).expect("a table first");
+    let doc = include_str!("../../../../docs/http.md");
     let mut routes = BTreeSet::new();
-    for row in table.lines().skip(2) {
-        let first = row.split('|').nth(1).unwrap_or_default();
-        for cell in first.split('`').skip(1).step_by(2) {
-            let (method, path) = cell.split_once(' ').expect("`METHOD /path`");
-            let path = path.split('?').next().unwrap();
+    for heading in doc.lines().filter_map(|l| l.strip_prefix("### `")) {
+        let Some(cell) = heading.strip_suffix('`') else {
+            continue;
+        };
+        let Some((method, path)) = cell.split_once(' ') else {
+            continue;
+        };
+        if method.bytes().all(|b| b.is_ascii_uppercase()) && path.starts_with('/') {
             routes.insert((path.to_string(), method.to_string()));
         }
     }
@@ -115,7 +113,7 @@ fn readme_routes() -> BTreeSet<(String, String)> {
 
 /// The document lists every route the router has, and only those: each
 /// documented path answers an unknown method with 405 and an `Allow` of
-/// exactly the documented methods, and the paths are the README's.
+/// exactly the documented methods, and the paths are docs/http.md's.
 #[tokio::test]
 async fn the_document_lists_the_routes_of_the_router() {
     let app = common::sqlite_app().await;
@@ -152,7 +150,7 @@ async fn the_document_lists_the_routes_of_the_router() {
             let r = call(state(&app.store, false), Method::POST, LEAKS).await;
             assert_eq!(r.status(), StatusCode::NOT_FOUND);
         }
-        assert_eq!(documented, readme, "the README's routes (leaks: {leaks})");
+        assert_eq!(documented, readme, "docs/http.md's routes (leaks: {leaks})");
     }
 }
 
@@ -187,7 +185,7 @@ fn named_codes(text: &str) -> impl Iterator<Item = &str> {
 }
 
 /// Every code an error answer names is in the error body's enum, every
-/// code of the enum is named by some answer, and the enum is the README's
+/// code of the enum is named by some answer, and the enum is docs/http.md's
 /// table of error codes.
 #[tokio::test]
 async fn every_error_code_named_is_in_the_error_enum() {
@@ -227,7 +225,7 @@ async fn every_error_code_named_is_in_the_error_enum() {
         );
     }
 
-    let readme = include_str!("../../../README.md");
+    let readme = include_str!("../../../../docs/http.md");
     let table: BTreeSet<&str> = readme
         .lines()
         .filter_map(|l| {
@@ -237,7 +235,7 @@ async fn every_error_code_named_is_in_the_error_enum() {
             (status.len() == 3 && status.bytes().all(|b| b.is_ascii_digit())).then_some(code)
         })
         .collect();
-    assert_eq!(codes, table, "the README's table of error codes");
+    assert_eq!(codes, table, "docs/http.md's table of error codes");
 }
 
 /// The answers of the layers are documented on every route they can
@@ -302,7 +300,10 @@ async fn the_layers_answers_are_documented_on_every_route() {
                     let theirs = resolve(&doc, &reference)["description"].as_str().unwrap();
                     let codes = theirs.rsplit("(`error`:").next().unwrap();
                     for code in named_codes(codes) {
-                        assert!(own.contains(&format!("`{code}`")), "{at} {status}: `{code}`");
+                        assert!(
+                            own.contains(&format!("`{code}`")),
+                            "{at} {status}: `{code}`"
+                        );
                     }
                 }
                 None => {}
@@ -356,7 +357,11 @@ async fn the_limits_are_the_constants() {
         "RecoveryRedeemRequest",
     ] {
         let subject = property(schema, "subject");
-        assert_eq!(subject["maxLength"].as_u64(), Some(MAX_SUBJECT_LEN as u64), "{schema}");
+        assert_eq!(
+            subject["maxLength"].as_u64(),
+            Some(MAX_IDENTIFIER_LEN as u64),
+            "{schema}"
+        );
         assert_eq!(subject["minLength"].as_u64(), Some(1), "{schema}");
     }
     assert_eq!(
@@ -404,8 +409,8 @@ async fn the_limits_are_the_constants() {
 
     // The subject's limit is the server's: at it 201, past it 400.
     for (len, status) in [
-        (MAX_SUBJECT_LEN, reqwest::StatusCode::CREATED),
-        (MAX_SUBJECT_LEN + 1, reqwest::StatusCode::BAD_REQUEST),
+        (MAX_IDENTIFIER_LEN, reqwest::StatusCode::CREATED),
+        (MAX_IDENTIFIER_LEN + 1, reqwest::StatusCode::BAD_REQUEST),
     ] {
         let r = app
             .post("/v1/recovery-codes")
