@@ -46,6 +46,13 @@ ACCEPTED_REFUSALS = {
 }
 
 
+def _json(response):
+    try:
+        return json.loads(response.content)
+    except ValueError:
+        return None
+
+
 def _error(response):
     body = _json(response)
     if not isinstance(body, dict):
@@ -55,13 +62,6 @@ def _error(response):
 
 # The operations that read or change an API key by id, after its DELETE.
 REVOKED_KEY_READS = {"get_api_key", "update_api_key"}
-
-
-def _json(response):
-    try:
-        return json.loads(response.content)
-    except ValueError:
-        return None
 
 
 @schemathesis.hook

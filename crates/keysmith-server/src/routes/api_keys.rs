@@ -717,6 +717,8 @@ pub(crate) struct ApiKeyPatch {
     rate_limit: Option<Option<RateLimitBody>>,
     #[serde(default)]
     enabled: Option<bool>,
+    /// When the key stops working: an RFC 3339 time in the future, or null
+    /// for never.
     #[serde(default, deserialize_with = "present")]
     #[schema(value_type = Option<String>, format = DateTime)]
     expires_at: Option<Option<String>>,
