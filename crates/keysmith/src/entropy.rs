@@ -34,6 +34,13 @@ pub trait Recipe {
 /// Checks an entropy target (`--bits B`, `with_bits(B)`): every generator
 /// that picks its length from a number of bits takes a positive, finite
 /// number and says so in the same words.
+#[cfg(any(
+    feature = "password",
+    feature = "passphrase",
+    feature = "otp",
+    feature = "apikey",
+    feature = "reset"
+))]
 pub(crate) fn check_bits_target(bits: f64) -> crate::Result<()> {
     if bits.is_finite() && bits > 0.0 {
         Ok(())

@@ -65,6 +65,7 @@
 //! then draw exactly uniformly, knowing the exact size of their space.
 //!
 //! ```
+//! # #[cfg(all(feature = "password", feature = "passphrase", feature = "otp", feature = "apikey"))] {
 //! use keysmith::{Recipe, Policy, Passphrase, Code, KeySpec};
 //!
 //! let policy = Policy::builder().length(16).min_digits(2).no_ambiguous().build()?;
@@ -79,11 +80,14 @@
 //! let key = KeySpec::new("sk_live")?.generate();   // sk_live_<30 base62><checksum>
 //! assert!(keysmith::ApiKey::parse(key.expose()).is_ok());
 //! # assert_eq!(code.len(), 6);
+//! # }
 //! # Ok::<(), keysmith::Error>(())
 //! ```
 //!
 //! See [`password`], [`passphrase`], [`otp`] (codes, HOTP, TOTP),
-//! [`apikey`] and [`reset`] (password-reset links).
+//! [`apikey`] and [`reset`] (password-reset links). Each is a Cargo
+//! feature, all on by default; with `default-features = false` the crate
+//! is the `secrets` API, [`SystemRandom`] and the sources alone.
 //!
 //! # Python → keysmith
 //!
@@ -132,37 +136,65 @@
 #![deny(unsafe_code)]
 #![deny(missing_docs)]
 #![warn(rust_2018_idioms)]
+#![cfg_attr(docsrs, feature(doc_cfg))]
 
+#[cfg(feature = "apikey")]
+#[cfg_attr(docsrs, doc(cfg(feature = "apikey")))]
 pub mod apikey;
 mod compare;
 pub mod entropy;
 mod error;
+#[cfg(feature = "otp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otp")))]
 pub mod otp;
+#[cfg(feature = "passphrase")]
+#[cfg_attr(docsrs, doc(cfg(feature = "passphrase")))]
 pub mod passphrase;
+#[cfg(feature = "password")]
+#[cfg_attr(docsrs, doc(cfg(feature = "password")))]
 pub mod password;
 mod random;
+#[cfg(feature = "otp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otp")))]
 pub mod recovery;
+#[cfg(feature = "reset")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reset")))]
 pub mod reset;
 pub mod rng;
 pub mod sample;
+#[cfg(any(feature = "password", feature = "passphrase"))]
+mod secret;
+#[cfg(feature = "reset")]
 mod time;
 mod token;
 
+#[cfg(feature = "apikey")]
+#[cfg_attr(docsrs, doc(cfg(feature = "apikey")))]
 pub use apikey::{ApiKey, KeySpec};
 pub use compare::compare_digest;
 pub use entropy::Recipe;
 pub use error::{Error, Result};
 pub use num_bigint::BigUint;
+#[cfg(feature = "otp")]
+#[cfg_attr(docsrs, doc(cfg(feature = "otp")))]
 pub use otp::{Code, Hotp, Totp};
+#[cfg(feature = "passphrase")]
+#[cfg_attr(docsrs, doc(cfg(feature = "passphrase")))]
 pub use passphrase::{Passphrase, WordList};
+#[cfg(feature = "password")]
+#[cfg_attr(docsrs, doc(cfg(feature = "password")))]
 pub use password::Policy;
 /// The `rand_core` this crate's public bounds name ([`RngCore`](rand_core::RngCore),
 /// [`CryptoRng`](rand_core::CryptoRng)), so callers need not match its version.
 pub use rand_core;
 pub use random::{RandomInt, SystemRandom, Weight, WeightedIndex};
+#[cfg(feature = "reset")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reset")))]
 pub use reset::{ResetLink, ResetLinks};
 pub use rng::rng;
 pub use sample::UniformBelow;
+#[cfg(feature = "reset")]
+#[cfg_attr(docsrs, doc(cfg(feature = "reset")))]
 pub use time::rfc3339;
 pub use token::{
     DEFAULT_ENTROPY, TokenFormat, fill_bytes, token_bytes, token_bytes_with, token_hex,

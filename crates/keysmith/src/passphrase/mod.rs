@@ -69,7 +69,7 @@
 mod decode;
 mod wordlist;
 
-pub use crate::password::SecretString;
+pub use crate::secret::SecretString;
 pub use wordlist::WordList;
 
 use crate::entropy::{Recipe, log2};

@@ -58,10 +58,9 @@
 
 mod builder;
 mod count;
-mod secret;
 
+pub use crate::secret::SecretString;
 pub use builder::PolicyBuilder;
-pub use secret::SecretString;
 
 use crate::entropy::Recipe;
 use crate::sample::{UniformBelow, index, shuffle};

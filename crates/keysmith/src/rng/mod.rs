@@ -20,11 +20,13 @@
 //!
 //! [`set_source`] picks the source for the whole process.
 
+#[cfg(any(feature = "password", feature = "passphrase"))]
 mod buffered;
 mod fast;
 mod os;
 mod page;
 
+#[cfg(any(feature = "password", feature = "passphrase"))]
 pub(crate) use buffered::Buffered;
 
 pub use fast::{RESEED_BYTES, RESEED_INTERVAL, thread_reseeds};

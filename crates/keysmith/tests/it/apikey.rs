@@ -1,5 +1,7 @@
 //! API keys: format, checksum, parsing, uniformity and scanning.
 
+#![cfg(feature = "apikey")]
+
 use crate::common;
 
 use common::{assert_not_uniform, assert_uniform, seeded};

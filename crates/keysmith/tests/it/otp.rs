@@ -1,5 +1,7 @@
 //! One-time codes: exact uniformity, zero padding, alphabets, entropy.
 
+#![cfg(feature = "otp")]
+
 use crate::common;
 
 use common::{assert_not_uniform, assert_uniform, seeded};

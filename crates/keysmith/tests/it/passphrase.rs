@@ -1,5 +1,7 @@
 //! Passphrases: exact counts, uniform draws, uniqueness of the strings.
 
+#![cfg(feature = "passphrase")]
+
 use crate::common;
 
 use common::{assert_not_uniform, assert_uniform, seeded};

@@ -1,6 +1,8 @@
 //! Password policies: exact uniformity over every allowed password, exact
 //! counts, and every impossible policy rejected.
 
+#![cfg(feature = "password")]
+
 use crate::common;
 
 use common::{assert_not_uniform, assert_uniform, seeded};

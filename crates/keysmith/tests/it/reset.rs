@@ -1,6 +1,8 @@
 //! Reset links: base URL validation, the token in the link, hashing,
 //! verification and expiry.
 
+#![cfg(feature = "reset")]
+
 use crate::common;
 
 use common::seeded;

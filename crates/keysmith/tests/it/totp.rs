@@ -1,6 +1,8 @@
 //! HOTP and TOTP against every test vector of RFC 4226 (Appendix D) and
 //! RFC 6238 (Appendix B), plus verification windows, base32 and URIs.
 
+#![cfg(feature = "otp")]
+
 use crate::common;
 
 use keysmith::otp::{

@@ -5,8 +5,9 @@ use std::ops::Deref;
 use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
-/// A drawn password or passphrase: what [`Policy`](super::Policy) and
-/// [`Passphrase`](crate::passphrase::Passphrase) give.
+/// A drawn password or passphrase: what a password
+/// [`Policy`](crate::password::Policy) and a passphrase recipe
+/// ([`Passphrase`](crate::passphrase::Passphrase)) give.
 ///
 /// It reads as a `&str` (through `Deref`, or [`expose`](Self::expose)). Its
 /// buffer is overwritten with zeros when it is dropped, by writes the
@@ -17,6 +18,7 @@ use zeroize::Zeroizing;
 /// strings of equal length.
 ///
 /// ```
+/// # #[cfg(feature = "password")] {
 /// use keysmith::Recipe;
 /// use keysmith::password::Policy;
 ///
@@ -25,6 +27,7 @@ use zeroize::Zeroizing;
 /// assert_eq!(format!("{pw:?}"), "SecretString([redacted])");
 /// let shown: &str = pw.expose();
 /// # assert_eq!(shown.len(), 12);
+/// # }
 /// # Ok::<(), keysmith::Error>(())
 /// ```
 #[derive(Clone)]
