@@ -138,28 +138,20 @@ impl KeySpec {
     }
 
     /// The same spec with the shortest body (at least [`MIN_BODY_LEN`])
-    /// whose entropy reaches `bits`.
+    /// whose entropy reaches the entropy target `bits`.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] when `bits` is not a finite positive
-    /// number, or needs a body longer than [`MAX_BODY_LEN`].
+    /// [`Error::InvalidInput`] naming the entropy target when it is not a
+    /// positive finite number, or needs a body longer than
+    /// [`MAX_BODY_LEN`].
     pub fn with_bits(self, bits: f64) -> Result<Self> {
-        crate::entropy::check_bits_target(bits)?;
-        let per_char = 62f64.log2();
-        let mut len = MIN_BODY_LEN;
-        // Walk up from the minimum with the exact count, not a float
-        // division, so the choice is right at the boundaries.
-        while crate::entropy::log2(&BigUint::from(62u32).pow(len as u32)) < bits {
-            len += 1;
-            if len > MAX_BODY_LEN {
-                return Err(Error::InvalidInput(format!(
-                    "{bits} bits need more than {MAX_BODY_LEN} body characters \
-                     (at most {:.1} bits)",
-                    MAX_BODY_LEN as f64 * per_char
-                )));
-            }
-        }
+        let len = crate::entropy::shortest(
+            bits,
+            MIN_BODY_LEN..=MAX_BODY_LEN,
+            "body characters",
+            body_space,
+        )?;
         self.with_body_len(len)
     }
 
@@ -193,8 +185,13 @@ impl Recipe for KeySpec {
     }
 
     fn space(&self) -> BigUint {
-        BigUint::from(62u32).pow(self.body_len as u32)
+        body_space(self.body_len)
     }
+}
+
+/// The number of bodies of `body_len` base62 characters.
+fn body_space(body_len: usize) -> BigUint {
+    BigUint::from(62u32).pow(body_len as u32)
 }
 
 /// An API key: the secret itself, known to be well formed with a valid

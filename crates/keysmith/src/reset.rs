@@ -42,6 +42,7 @@
 
 use crate::time::LAST_RFC3339_SECOND;
 use crate::{Error, Result};
+use num_bigint::BigUint;
 use rand_core::CryptoRng;
 use sha2::{Digest, Sha256};
 use std::fmt;
@@ -148,24 +149,17 @@ impl ResetLinks {
     }
 
     /// The same links with the shortest token, at least [`TOKEN_BYTES`]
-    /// (32) bytes, whose entropy reaches `bits`: a target of 256 bits or
-    /// less keeps 32 bytes, 300 bits gives 38.
+    /// (32) bytes, whose entropy reaches the entropy target `bits`: 256 bits
+    /// or less keeps 32 bytes, 300 bits gives 38.
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] naming the target when it is not a finite
-    /// positive number, or needs more than [`MAX_TOKEN_BYTES`] bytes.
+    /// [`Error::InvalidInput`] naming the entropy target when it is not a
+    /// positive finite number, or needs more than [`MAX_TOKEN_BYTES`] bytes.
     pub fn with_bits(mut self, bits: f64) -> Result<Self> {
-        crate::entropy::check_bits_target(bits)?;
-        // Whole bytes of 8 bits each: the count is exact, no rounding.
-        self.token_bytes = (TOKEN_BYTES..=MAX_TOKEN_BYTES)
-            .find(|&n| (n * 8) as f64 >= bits)
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "{bits} bits need a token of more than {MAX_TOKEN_BYTES} bytes \
-                     (at most {} bits)",
-                    MAX_TOKEN_BYTES * 8
-                ))
+        self.token_bytes =
+            crate::entropy::shortest(bits, TOKEN_BYTES..=MAX_TOKEN_BYTES, "bytes of token", |n| {
+                BigUint::from(1u32) << (8 * n)
             })?;
         Ok(self)
     }

@@ -1,6 +1,6 @@
 //! Random one-time codes: numeric or over a chosen alphabet.
 
-use crate::entropy::{Recipe, log2};
+use crate::entropy::Recipe;
 use crate::sample::UniformBelow;
 use crate::{Error, Result};
 use num_bigint::BigUint;
@@ -98,8 +98,8 @@ impl Code {
         })
     }
 
-    /// The shortest numeric code (at least 4 digits) with at least `bits`
-    /// bits of entropy.
+    /// The shortest numeric code (at least 4 digits) whose entropy reaches
+    /// the entropy target `bits`.
     ///
     /// ```
     /// use keysmith::otp::Code;
@@ -111,40 +111,37 @@ impl Code {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] when `bits` is not a positive number, or
-    /// needs more than 12 digits (39.86 bits).
+    /// [`Error::InvalidInput`] when the entropy target is not a positive
+    /// finite number, or needs more than 12 digits ("40 bits need more than
+    /// 12 digits: 12 give 39.86 bits"; use an alphabet).
     pub fn numeric_for_bits(bits: f64) -> Result<Code> {
-        crate::entropy::check_bits_target(bits)?;
-        (MIN_DIGITS..=MAX_DIGITS)
-            .map(Code::numeric)
-            .find_map(|c| c.ok().filter(|c| c.entropy_bits() >= bits))
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "{bits} bits need more than {MAX_DIGITS} digits \
-                     ({MAX_DIGITS} digits give {:.2} bits); use an alphabet",
-                    f64::from(MAX_DIGITS) * 10f64.log2()
-                ))
-            })
+        let digits = crate::entropy::shortest(
+            bits,
+            MIN_DIGITS as usize..=MAX_DIGITS as usize,
+            "digits",
+            |d| BigUint::from(10u32).pow(d as u32),
+        )?;
+        Code::numeric(digits as u32)
     }
 
-    /// The shortest code over `set` with at least `bits` bits of entropy.
+    /// The shortest code over `set` whose entropy reaches the entropy
+    /// target `bits`.
     ///
     /// # Errors
     ///
-    /// As [`Code::alphabet`], and [`Error::InvalidInput`] when `bits` is not
-    /// a positive number or needs more than [`MAX_ALPHABET_CODE_LENGTH`]
-    /// characters.
+    /// As [`Code::alphabet`], and [`Error::InvalidInput`] when the entropy
+    /// target is not a positive finite number or needs more than
+    /// [`MAX_ALPHABET_CODE_LENGTH`] characters.
     pub fn alphabet_for_bits(set: &str, bits: f64) -> Result<Code> {
         crate::entropy::check_bits_target(bits)?;
         let chars = distinct_chars(set)?;
         let n = BigUint::from(chars.len());
-        let length = (1..=MAX_ALPHABET_CODE_LENGTH)
-            .find(|&l| log2(&n.pow(l as u32)) >= bits)
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "{bits} bits need more than {MAX_ALPHABET_CODE_LENGTH} characters of this alphabet"
-                ))
-            })?;
+        let length = crate::entropy::shortest(
+            bits,
+            1..=MAX_ALPHABET_CODE_LENGTH,
+            "characters of this alphabet",
+            |l| n.pow(l as u32),
+        )?;
         Ok(Code {
             kind: Kind::Alphabet { chars, length },
         })

@@ -1,6 +1,7 @@
 //! The shared secret of HOTP/TOTP, and its base32 text form.
 
 use crate::{Error, Result};
+use num_bigint::BigUint;
 use rand_core::CryptoRng;
 use std::fmt;
 use zeroize::{Zeroize, ZeroizeOnDrop};
@@ -76,8 +77,8 @@ impl Secret {
 
     /// The length in bytes of the shortest secret, at least
     /// [`GENERATED_LEN`](Secret::GENERATED_LEN) (20), whose entropy reaches
-    /// `bits`: 160 bits or less keeps 20 bytes, 256 bits gives 32 (the
-    /// length RFC 6238 pairs with SHA-256).
+    /// the entropy target `bits`: 160 bits or less keeps 20 bytes, 256 bits
+    /// gives 32 (the length RFC 6238 pairs with SHA-256).
     ///
     /// ```
     /// use keysmith::otp::Secret;
@@ -89,20 +90,16 @@ impl Secret {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] naming the target when it is not a finite
-    /// positive number, or needs more than
+    /// [`Error::InvalidInput`] naming the entropy target when it is not a
+    /// positive finite number, or needs more than
     /// [`MAX_GENERATED_LEN`](Secret::MAX_GENERATED_LEN) bytes.
     pub fn len_for_bits(bits: f64) -> Result<usize> {
-        crate::entropy::check_bits_target(bits)?;
-        (Self::GENERATED_LEN..=Self::MAX_GENERATED_LEN)
-            .find(|&n| (n * 8) as f64 >= bits)
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "{bits} bits need a secret of more than {} bytes (at most {} bits)",
-                    Self::MAX_GENERATED_LEN,
-                    Self::MAX_GENERATED_LEN * 8
-                ))
-            })
+        crate::entropy::shortest(
+            bits,
+            Self::GENERATED_LEN..=Self::MAX_GENERATED_LEN,
+            "bytes of secret",
+            |n| BigUint::from(1u32) << (8 * n),
+        )
     }
 
     /// A fresh secret of `len` random bytes from `rng`; its entropy is

@@ -38,9 +38,9 @@ impl PassphraseBuilder {
     }
 
     /// Use the smallest number of words whose entropy, with all the other
-    /// settings, is at least `bits`: a whole number (`.bits(100)`) or not
-    /// (`.bits(77.5)`). A whole number of bits is compared exactly, with
-    /// no rounding.
+    /// settings, reaches the entropy target `bits`: a whole number
+    /// (`.bits(100)`) or not (`.bits(77.5)`), a whole number compared
+    /// exactly.
     ///
     /// The entropy is exact only when different draws give different
     /// passphrases, so [`build`](Self::build) fails unless the recipe's
@@ -106,13 +106,14 @@ impl PassphraseBuilder {
     ///
     /// # Errors
     ///
-    /// [`Error::InvalidInput`] when both a word count and bits are given,
-    /// the word count is 0 or above [`MAX_WORDS`], the length filters
-    /// cross or leave fewer than 2 words, the case leaves fewer than 2
-    /// distinct words, the symbol set is empty or contains whitespace or
-    /// control characters, or the bits are not a positive finite number or
-    /// need more than [`MAX_WORDS`] words, or bits are given and the
-    /// recipe's [`decodability`](Passphrase::decodability) is not
+    /// [`Error::InvalidInput`] when both a word count and an entropy target
+    /// are given, the word count is 0 or above [`MAX_WORDS`], the length
+    /// filters cross or leave fewer than 2 words, the case leaves fewer
+    /// than 2 distinct words, the symbol set is empty or contains
+    /// whitespace or control characters, the entropy target is not a
+    /// positive finite number or needs more than [`MAX_WORDS`] words, or an
+    /// entropy target is given and the recipe's
+    /// [`decodability`](Passphrase::decodability) is not
     /// [`Decodability::Unique`].
     pub fn build(self) -> Result<Passphrase> {
         let list = self.list.unwrap_or_default();

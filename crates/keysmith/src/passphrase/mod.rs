@@ -80,8 +80,8 @@ pub use decodability::{
 };
 pub use wordlist::WordList;
 
-use crate::entropy::{Recipe, log2};
-use crate::{Error, Result};
+use crate::Result;
+use crate::entropy::Recipe;
 use num_bigint::BigUint;
 use rand_core::CryptoRng;
 use std::fmt;
@@ -169,16 +169,12 @@ impl Passphrase {
         space
     }
 
-    /// The smallest number of words whose space reaches `2^bits`.
+    /// The smallest number of words whose space reaches the entropy
+    /// target `bits`.
     fn words_for_bits(&self, bits: f64) -> Result<usize> {
-        crate::entropy::check_bits_target(bits)?;
-        (1..=MAX_WORDS)
-            .find(|&n| reaches(&self.space_for(n), bits))
-            .ok_or_else(|| {
-                Error::InvalidInput(format!(
-                    "{bits} bits need more than {MAX_WORDS} words of this list"
-                ))
-            })
+        crate::entropy::shortest(bits, 1..=MAX_WORDS, "words of this list", |n| {
+            self.space_for(n)
+        })
     }
 }
 
@@ -229,16 +225,6 @@ impl Recipe for Passphrase {
 
     fn space(&self) -> BigUint {
         self.space_for(self.words)
-    }
-}
-
-/// Whether `n >= 2^bits`: exactly (by bit length, without building `2^bits`)
-/// when `bits` is a whole number, else by `log2`.
-fn reaches(n: &BigUint, bits: f64) -> bool {
-    if bits.fract() == 0.0 && bits < u64::MAX as f64 {
-        n.bits() > bits as u64
-    } else {
-        log2(n) >= bits
     }
 }
 

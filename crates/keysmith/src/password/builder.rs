@@ -2,9 +2,7 @@
 
 use super::count::{Part, count};
 use super::{AMBIGUOUS, CLASSES, Class, DEFAULT_BITS, MAX_LENGTH, Policy, SYMBOLS};
-use crate::entropy::log2;
 use crate::{Error, Result};
-use num_bigint::BigUint;
 use std::collections::HashSet;
 use unicode_properties::{GeneralCategory, UnicodeGeneralCategory};
 
@@ -52,12 +50,14 @@ impl PolicyBuilder {
         self
     }
 
-    /// Passwords of the smallest length whose exact entropy reaches `bits`
-    /// under this policy's classes and minimums. Replaces an earlier
-    /// [`length`](Self::length). Without either, the length is the smallest
-    /// that reaches [`DEFAULT_BITS`].
-    pub fn bits(mut self, bits: f64) -> Self {
-        self.size = Size::Bits(bits);
+    /// Passwords of the smallest length whose exact entropy reaches the
+    /// entropy target `bits` under this policy's classes and minimums: a
+    /// whole number (`.bits(100)`) or not (`.bits(77.5)`), a whole number
+    /// compared exactly. Replaces an earlier [`length`](Self::length).
+    /// Without either, the length is the smallest that reaches
+    /// [`DEFAULT_BITS`].
+    pub fn bits(mut self, bits: impl Into<f64>) -> Self {
+        self.size = Size::Bits(bits.into());
         self
     }
 
@@ -136,8 +136,8 @@ impl PolicyBuilder {
     /// left (every class disabled or every character excluded); a minimum of
     /// 1 or more is set for a class that is disabled or has no characters
     /// left; the minimums add up to more than the length; the length is 0
-    /// or more than [`MAX_LENGTH`]; `bits` is not a positive finite number
-    /// or cannot be reached within [`MAX_LENGTH`] characters.
+    /// or more than [`MAX_LENGTH`]; the entropy target is not a positive
+    /// finite number or cannot be reached within [`MAX_LENGTH`] characters.
     pub fn build(&self) -> Result<Policy> {
         let mut sets = self.class_sets()?;
         let excluded: Vec<char> = self
@@ -309,61 +309,26 @@ fn parts_of(sets: &[Vec<char>; CLASSES], mins: &[usize; CLASSES]) -> (Vec<Part>,
     (parts, groups)
 }
 
-/// The smallest length at which the count reaches `2^bits`. The count only
-/// grows with the length (appending any character to an allowed password
-/// gives an allowed password), so a doubling search then a binary search
-/// finds it.
+/// The smallest length at which the count reaches the entropy target
+/// `bits`. The count only grows with the length (appending any character
+/// to an allowed password gives an allowed password), as
+/// [`shortest`](crate::entropy::shortest) needs.
 fn length_for_bits(parts: &[Part], alphabet: usize, total_min: usize, bits: f64) -> Result<usize> {
+    // A bad target is named first, whatever the minimums.
     crate::entropy::check_bits_target(bits)?;
     if total_min > MAX_LENGTH {
         return Err(invalid(format!(
             "the minimums ({total_min}) exceed the maximum length ({MAX_LENGTH})"
         )));
     }
-    let reaches = |n: usize| enough(&count(parts, n), bits);
-    // No password of length n has more than alphabet^n possibilities.
+    // No password of length n has more than alphabet^n possibilities, so
+    // no length below bits / log2(alphabet) reaches the target.
     let per_char = (alphabet as f64).log2();
     let floor = if per_char > 0.0 {
         ((bits / per_char).floor() as usize).min(MAX_LENGTH)
     } else {
         MAX_LENGTH
     };
-    let mut lo = floor.max(total_min).max(1);
-    if reaches(lo) {
-        return Ok(lo);
-    }
-    // Invariant: lo does not reach, hi does.
-    let mut step = 1;
-    let mut hi = loop {
-        if lo == MAX_LENGTH {
-            return Err(invalid(format!(
-                "{bits} bits cannot be reached within {MAX_LENGTH} characters \
-                 from an alphabet of {alphabet} characters"
-            )));
-        }
-        let probe = (lo + step).min(MAX_LENGTH);
-        if reaches(probe) {
-            break probe;
-        }
-        lo = probe;
-        step *= 2;
-    };
-    while hi - lo > 1 {
-        let mid = lo + (hi - lo) / 2;
-        if reaches(mid) {
-            hi = mid;
-        } else {
-            lo = mid;
-        }
-    }
-    Ok(hi)
-}
-
-/// Whether `n >= 2^bits`, exactly when `bits` is a whole number.
-fn enough(n: &BigUint, bits: f64) -> bool {
-    if bits.fract() == 0.0 && bits <= u64::MAX as f64 {
-        n.bits() > bits as u64
-    } else {
-        log2(n) >= bits
-    }
+    let lo = floor.max(total_min).max(1);
+    crate::entropy::shortest(bits, lo..=MAX_LENGTH, "characters", |n| count(parts, n))
 }
