@@ -7,7 +7,7 @@
 
 use criterion::{Criterion, criterion_group, criterion_main};
 use keysmith::rng::OsRng;
-use keysmith::{Passphrase, Policy, Recipe, TokenFormat, WordList};
+use keysmith::{PassphraseRecipe, Policy, Recipe, TokenFormat, WordList};
 use rand::seq::IndexedRandom;
 use rand::{Rng, RngExt};
 use std::hint::black_box;
@@ -127,7 +127,7 @@ fn generators(c: &mut Criterion) {
     });
     g.finish();
 
-    let phrase = Passphrase::builder().words(6).build().unwrap();
+    let phrase = PassphraseRecipe::builder().words(6).build().unwrap();
     let list = WordList::eff_long();
     let words = list.words();
     let mut g = c.benchmark_group("passphrase_6");

@@ -66,18 +66,18 @@
 //!
 //! ```
 //! # #[cfg(all(feature = "password", feature = "passphrase", feature = "otp", feature = "apikey"))] {
-//! use keysmith::{Recipe, Policy, Passphrase, Code, KeySpec};
+//! use keysmith::{Recipe, Policy, PassphraseRecipe, CodeFormat, KeySpec};
 //!
 //! let policy = Policy::builder().length(16).min_digits(2).no_ambiguous().build()?;
 //! let password = policy.generate();
 //! assert_eq!(password.chars().count(), 16);
-//! assert!(policy.entropy_bits() > 90.0);           // log2 of an exact count
+//! assert!(policy.entropy_bits() > 90.0);                // log2 of an exact count
 //!
-//! let phrase = Passphrase::builder().build()?;    // EFF long list, 6 words
+//! let phrase = PassphraseRecipe::builder().build()?;    // EFF long list, 6 words
 //! assert!(phrase.entropy_bits() >= 77.0);
 //!
-//! let code = Code::numeric(6)?.generate();         // "048213"
-//! let key = KeySpec::new("sk_live")?.generate();   // sk_live_<30 base62><checksum>
+//! let code = CodeFormat::numeric(6)?.generate();        // "048213"
+//! let key = KeySpec::new("sk_live")?.generate();        // sk_live_<30 base62><checksum>
 //! assert!(keysmith::ApiKey::parse(key.expose()).is_ok());
 //! # assert_eq!(code.len(), 6);
 //! # }
@@ -176,11 +176,19 @@ pub use entropy::Recipe;
 pub use error::{Error, Result};
 pub use num_bigint::BigUint;
 #[cfg(feature = "otp")]
+#[allow(deprecated)]
+#[doc(hidden)]
+pub use otp::Code;
+#[cfg(feature = "otp")]
 #[cfg_attr(docsrs, doc(cfg(feature = "otp")))]
-pub use otp::{Code, Hotp, Totp};
+pub use otp::{CodeFormat, Hotp, Totp};
+#[cfg(feature = "passphrase")]
+#[allow(deprecated)]
+#[doc(hidden)]
+pub use passphrase::Passphrase;
 #[cfg(feature = "passphrase")]
 #[cfg_attr(docsrs, doc(cfg(feature = "passphrase")))]
-pub use passphrase::{Passphrase, WordList};
+pub use passphrase::{PassphraseRecipe, WordList};
 #[cfg(feature = "password")]
 #[cfg_attr(docsrs, doc(cfg(feature = "password")))]
 pub use password::Policy;

@@ -9,13 +9,13 @@
 //!
 //! ```
 //! use keysmith::Recipe;
-//! use keysmith::recovery::{RecoveryCodes, normalize};
+//! use keysmith::recovery::{RecoveryCodesRecipe, normalize};
 //!
-//! let set = RecoveryCodes::new(10)?;
+//! let set = RecoveryCodesRecipe::new(10)?;
 //! let codes = set.generate();
 //! assert_eq!(codes.len(), 10);
 //! assert_eq!(codes[0].len(), 11);                 // "xxxxx-xxxxx"
-//! assert_eq!(RecoveryCodes::ENTROPY_BITS, 50.0);  // per code
+//! assert_eq!(RecoveryCodesRecipe::ENTROPY_BITS, 50.0);  // per code
 //! let typed = codes[0].to_uppercase().replace('-', " ");
 //! assert_eq!(normalize(&typed), normalize(&codes[0]));
 //! assert_eq!(normalize("0ilo1-abcde"), Some("01101ABCDE".to_string()));
@@ -26,19 +26,25 @@
 use num_bigint::BigUint;
 use rand_core::CryptoRng;
 
-use crate::otp::{CROCKFORD_BASE32, Code};
+use crate::otp::{CROCKFORD_BASE32, CodeFormat};
 use crate::{Error, Recipe, Result};
 
-/// A set of recovery codes: [`count`](RecoveryCodes::count) codes of
-/// [`LEN`](RecoveryCodes::LEN) Crockford base32 characters each. A
+/// A set of recovery codes: [`count`](RecoveryCodesRecipe::count) codes of
+/// [`LEN`](RecoveryCodesRecipe::LEN) Crockford base32 characters each. A
 /// [`Recipe`] whose output is the whole set.
 #[derive(Debug, Clone)]
-pub struct RecoveryCodes {
+pub struct RecoveryCodesRecipe {
     count: usize,
-    code: Code,
+    code: CodeFormat,
 }
 
-impl RecoveryCodes {
+/// The former name of [`RecoveryCodesRecipe`].
+#[deprecated(
+    note = "renamed to `RecoveryCodesRecipe`: it is the recipe; what it draws are the codes"
+)]
+pub type RecoveryCodes = RecoveryCodesRecipe;
+
+impl RecoveryCodesRecipe {
     /// Characters in a code (without the hyphen).
     pub const LEN: usize = 10;
     /// Entropy of one code, in bits: `LEN * log2(32)`.
@@ -48,21 +54,22 @@ impl RecoveryCodes {
     /// How many codes a set has unless told otherwise.
     pub const DEFAULT_COUNT: usize = 10;
 
-    /// A set of `count` codes (1 to [`MAX_COUNT`](RecoveryCodes::MAX_COUNT)).
+    /// A set of `count` codes (1 to
+    /// [`MAX_COUNT`](RecoveryCodesRecipe::MAX_COUNT)).
     ///
     /// # Errors
     ///
     /// [`Error::InvalidInput`] for a count out of range.
-    pub fn new(count: usize) -> Result<RecoveryCodes> {
+    pub fn new(count: usize) -> Result<RecoveryCodesRecipe> {
         if !(1..=Self::MAX_COUNT).contains(&count) {
             return Err(Error::InvalidInput(format!(
                 "the number of recovery codes must be between 1 and {} (got {count})",
                 Self::MAX_COUNT
             )));
         }
-        Ok(RecoveryCodes {
+        Ok(RecoveryCodesRecipe {
             count,
-            code: Code::alphabet(CROCKFORD_BASE32, Self::LEN)?,
+            code: CodeFormat::alphabet(CROCKFORD_BASE32, Self::LEN)?,
         })
     }
 
@@ -78,7 +85,7 @@ impl RecoveryCodes {
     }
 }
 
-impl Recipe for RecoveryCodes {
+impl Recipe for RecoveryCodesRecipe {
     type Output = Vec<String>;
 
     /// `count` codes, each drawn independently and uniformly. (Two codes of
@@ -98,7 +105,7 @@ impl Recipe for RecoveryCodes {
 /// characters), or `None` if it cannot be one. Case, spaces and hyphens
 /// are ignored; `I` and `L` read as `1`, `O` as `0`.
 pub fn normalize(typed: &str) -> Option<String> {
-    let mut out = String::with_capacity(RecoveryCodes::LEN);
+    let mut out = String::with_capacity(RecoveryCodesRecipe::LEN);
     for c in typed.chars() {
         let c = match c.to_ascii_uppercase() {
             ' ' | '-' | '\t' => continue,
@@ -107,12 +114,12 @@ pub fn normalize(typed: &str) -> Option<String> {
             c if CROCKFORD_BASE32.contains(c) => c,
             _ => return None,
         };
-        if out.len() == RecoveryCodes::LEN {
+        if out.len() == RecoveryCodesRecipe::LEN {
             return None;
         }
         out.push(c);
     }
-    (out.len() == RecoveryCodes::LEN).then_some(out)
+    (out.len() == RecoveryCodesRecipe::LEN).then_some(out)
 }
 
 #[cfg(test)]
@@ -122,8 +129,8 @@ mod tests {
 
     #[test]
     fn codes_have_the_shape_and_entropy() {
-        let set = RecoveryCodes::new(20).unwrap();
-        assert_eq!(set.entropy_bits(), RecoveryCodes::ENTROPY_BITS);
+        let set = RecoveryCodesRecipe::new(20).unwrap();
+        assert_eq!(set.entropy_bits(), RecoveryCodesRecipe::ENTROPY_BITS);
         let mut rng = chacha20::ChaCha20Rng::seed_from_u64(7);
         let codes = set.sample(&mut rng);
         assert_eq!(codes.len(), 20);
@@ -133,15 +140,15 @@ mod tests {
             let canon = normalize(c).unwrap();
             assert_eq!(canon, c.replace('-', "").to_uppercase());
         }
-        assert!(RecoveryCodes::new(0).is_err());
-        assert!(RecoveryCodes::new(21).is_err());
+        assert!(RecoveryCodesRecipe::new(0).is_err());
+        assert!(RecoveryCodesRecipe::new(21).is_err());
     }
 
     /// Every character of the alphabet is equally likely at every position
     /// (a chi-square test over a seeded generator, 31 degrees of freedom).
     #[test]
     fn characters_are_uniform() {
-        let set = RecoveryCodes::new(20).unwrap();
+        let set = RecoveryCodesRecipe::new(20).unwrap();
         let mut rng = chacha20::ChaCha20Rng::seed_from_u64(42);
         let mut counts = [0u32; 32];
         let mut n = 0u32;

@@ -6,8 +6,8 @@ use subtle::ConstantTimeEq;
 use zeroize::Zeroizing;
 
 /// A drawn password or passphrase: what a password
-/// [`Policy`](crate::password::Policy) and a passphrase recipe
-/// ([`Passphrase`](crate::passphrase::Passphrase)) give.
+/// [`Policy`](crate::password::Policy) and a
+/// [`PassphraseRecipe`](crate::passphrase::PassphraseRecipe) give.
 ///
 /// It reads as a `&str` (through `Deref`, or [`expose`](Self::expose)). Its
 /// buffer is overwritten with zeros when it is dropped, by writes the

@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 /// to get wrong. Each character carries exactly 5 bits.
 pub const CROCKFORD_BASE32: &str = "0123456789ABCDEFGHJKMNPQRSTVWXYZ";
 
-/// The longest alphabet code [`Code::alphabet`] accepts.
+/// The longest alphabet code [`CodeFormat::alphabet`] accepts.
 pub const MAX_ALPHABET_CODE_LENGTH: usize = 256;
 
 const MIN_DIGITS: u32 = 4;
@@ -31,20 +31,24 @@ pub const NUMERIC_DIGITS: std::ops::RangeInclusive<u32> = MIN_DIGITS..=MAX_DIGIT
 ///
 /// ```
 /// use keysmith::Recipe;
-/// use keysmith::otp::Code;
+/// use keysmith::otp::CodeFormat;
 ///
-/// let code = Code::numeric(6)?;
+/// let code = CodeFormat::numeric(6)?;
 /// let sent = code.generate();
 /// assert!(sent.len() == 6 && sent.bytes().all(|b| b.is_ascii_digit()));
 /// assert!(code.verify(&sent, &format!(" {sent}\n")));
-/// assert_eq!(Code::numeric(3).unwrap_err().to_string(),
+/// assert_eq!(CodeFormat::numeric(3).unwrap_err().to_string(),
 ///            "the number of digits must be between 4 and 12 (got 3)");
 /// # Ok::<(), keysmith::Error>(())
 /// ```
 #[derive(Debug, Clone, PartialEq, Eq)]
-pub struct Code {
+pub struct CodeFormat {
     kind: Kind,
 }
+
+/// The former name of [`CodeFormat`].
+#[deprecated(note = "renamed to `CodeFormat`: it is the format; what it draws is a code")]
+pub type Code = CodeFormat;
 
 #[derive(Debug, Clone, PartialEq, Eq)]
 enum Kind {
@@ -54,7 +58,7 @@ enum Kind {
     Alphabet { chars: Vec<char>, length: usize },
 }
 
-impl Code {
+impl CodeFormat {
     /// Codes of `digits` decimal digits, zero-padded, uniform over
     /// `10^digits`.
     ///
@@ -62,13 +66,13 @@ impl Code {
     ///
     /// [`Error::InvalidInput`] unless `4 <= digits <= 12` (fewer than 4 is
     /// guessable; more than 12 is no longer a code to type).
-    pub fn numeric(digits: u32) -> Result<Code> {
+    pub fn numeric(digits: u32) -> Result<CodeFormat> {
         if !(MIN_DIGITS..=MAX_DIGITS).contains(&digits) {
             return Err(Error::InvalidInput(format!(
                 "the number of digits must be between {MIN_DIGITS} and {MAX_DIGITS} (got {digits})"
             )));
         }
-        Ok(Code {
+        Ok(CodeFormat {
             kind: Kind::Numeric {
                 digits: digits as usize,
                 bound: 10u64.pow(digits),
@@ -86,14 +90,14 @@ impl Code {
     /// [`Error::InvalidInput`] when `set` has fewer than 2 distinct
     /// characters, contains whitespace or a control character, or when
     /// `length` is 0 or above [`MAX_ALPHABET_CODE_LENGTH`].
-    pub fn alphabet(set: &str, length: usize) -> Result<Code> {
+    pub fn alphabet(set: &str, length: usize) -> Result<CodeFormat> {
         let chars = distinct_chars(set)?;
         if !(1..=MAX_ALPHABET_CODE_LENGTH).contains(&length) {
             return Err(Error::InvalidInput(format!(
                 "the code length must be between 1 and {MAX_ALPHABET_CODE_LENGTH} (got {length})"
             )));
         }
-        Ok(Code {
+        Ok(CodeFormat {
             kind: Kind::Alphabet { chars, length },
         })
     }
@@ -102,10 +106,10 @@ impl Code {
     /// the entropy target `bits`.
     ///
     /// ```
-    /// use keysmith::otp::Code;
-    /// assert_eq!(Code::numeric_for_bits(20.0)?, Code::numeric(7)?);  // 23.25 bits
-    /// assert_eq!(Code::numeric_for_bits(1.0)?, Code::numeric(4)?);
-    /// assert!(Code::numeric_for_bits(40.0).is_err());                // 13 digits
+    /// use keysmith::otp::CodeFormat;
+    /// assert_eq!(CodeFormat::numeric_for_bits(20.0)?, CodeFormat::numeric(7)?); // 23.25 bits
+    /// assert_eq!(CodeFormat::numeric_for_bits(1.0)?, CodeFormat::numeric(4)?);
+    /// assert!(CodeFormat::numeric_for_bits(40.0).is_err());                       // 13 digits
     /// # Ok::<(), keysmith::Error>(())
     /// ```
     ///
@@ -114,14 +118,14 @@ impl Code {
     /// [`Error::InvalidInput`] when the entropy target is not a positive
     /// finite number, or needs more than 12 digits ("40 bits need more than
     /// 12 digits: 12 give 39.86 bits"; use an alphabet).
-    pub fn numeric_for_bits(bits: f64) -> Result<Code> {
+    pub fn numeric_for_bits(bits: f64) -> Result<CodeFormat> {
         let digits = crate::entropy::shortest(
             bits,
             MIN_DIGITS as usize..=MAX_DIGITS as usize,
             "digits",
             |d| BigUint::from(10u32).pow(d as u32),
         )?;
-        Code::numeric(digits as u32)
+        CodeFormat::numeric(digits as u32)
     }
 
     /// The shortest code over `set` whose entropy reaches the entropy
@@ -129,10 +133,10 @@ impl Code {
     ///
     /// # Errors
     ///
-    /// As [`Code::alphabet`], and [`Error::InvalidInput`] when the entropy
-    /// target is not a positive finite number or needs more than
+    /// As [`CodeFormat::alphabet`], and [`Error::InvalidInput`] when the
+    /// entropy target is not a positive finite number or needs more than
     /// [`MAX_ALPHABET_CODE_LENGTH`] characters.
-    pub fn alphabet_for_bits(set: &str, bits: f64) -> Result<Code> {
+    pub fn alphabet_for_bits(set: &str, bits: f64) -> Result<CodeFormat> {
         crate::entropy::check_bits_target(bits)?;
         let chars = distinct_chars(set)?;
         let n = BigUint::from(chars.len());
@@ -142,7 +146,7 @@ impl Code {
             "characters of this alphabet",
             |l| n.pow(l as u32),
         )?;
-        Ok(Code {
+        Ok(CodeFormat {
             kind: Kind::Alphabet { chars, length },
         })
     }
@@ -155,7 +159,7 @@ impl Code {
         }
     }
 
-    /// Whether codes are decimal digits ([`Code::numeric`]).
+    /// Whether codes are decimal digits ([`CodeFormat::numeric`]).
     pub fn is_numeric(&self) -> bool {
         matches!(self.kind, Kind::Numeric { .. })
     }
@@ -200,7 +204,7 @@ impl Code {
         }
     }
 
-    /// Whether `presented` (after [`normalize`](Code::normalize)) equals
+    /// Whether `presented` (after [`normalize`](CodeFormat::normalize)) equals
     /// the `expected` code, compared in constant time with
     /// [`compare_digest`](crate::compare_digest).
     ///
@@ -214,7 +218,7 @@ impl Code {
     }
 }
 
-impl Recipe for Code {
+impl Recipe for CodeFormat {
     type Output = String;
 
     fn sample<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> String {
@@ -279,24 +283,24 @@ mod tests {
     #[test]
     fn digits_out_of_range_name_the_value() {
         for d in [0, 3, 13, 100] {
-            let e = Code::numeric(d).unwrap_err().to_string();
+            let e = CodeFormat::numeric(d).unwrap_err().to_string();
             assert!(e.contains(&format!("(got {d})")), "{e}");
         }
         for d in 4..=12 {
-            assert_eq!(Code::numeric(d).unwrap().length(), d as usize);
+            assert_eq!(CodeFormat::numeric(d).unwrap().length(), d as usize);
         }
     }
 
     #[test]
     fn alphabet_is_deduplicated() {
-        let c = Code::alphabet("abcabcab", 4).unwrap();
+        let c = CodeFormat::alphabet("abcabcab", 4).unwrap();
         assert_eq!(c.characters(), vec!['a', 'b', 'c']);
         assert_eq!(c.space(), BigUint::from(81u32));
-        assert!(Code::alphabet("aaaa", 4).is_err());
-        assert!(Code::alphabet("", 4).is_err());
-        assert!(Code::alphabet("ab c", 4).is_err());
-        assert!(Code::alphabet("ab", 0).is_err());
-        assert!(Code::alphabet("ab", MAX_ALPHABET_CODE_LENGTH + 1).is_err());
+        assert!(CodeFormat::alphabet("aaaa", 4).is_err());
+        assert!(CodeFormat::alphabet("", 4).is_err());
+        assert!(CodeFormat::alphabet("ab c", 4).is_err());
+        assert!(CodeFormat::alphabet("ab", 0).is_err());
+        assert!(CodeFormat::alphabet("ab", MAX_ALPHABET_CODE_LENGTH + 1).is_err());
     }
 
     #[test]
@@ -310,17 +314,17 @@ mod tests {
     #[test]
     fn bits_pick_the_shortest_length() {
         // 10^6 < 2^20 <= 10^7
-        assert_eq!(Code::numeric_for_bits(20.0).unwrap().length(), 7);
-        assert_eq!(Code::numeric_for_bits(19.9).unwrap().length(), 6);
-        assert_eq!(Code::numeric_for_bits(39.8).unwrap().length(), 12);
-        assert!(Code::numeric_for_bits(39.9).is_err());
-        assert!(Code::numeric_for_bits(0.0).is_err());
-        assert!(Code::numeric_for_bits(f64::NAN).is_err());
+        assert_eq!(CodeFormat::numeric_for_bits(20.0).unwrap().length(), 7);
+        assert_eq!(CodeFormat::numeric_for_bits(19.9).unwrap().length(), 6);
+        assert_eq!(CodeFormat::numeric_for_bits(39.8).unwrap().length(), 12);
+        assert!(CodeFormat::numeric_for_bits(39.9).is_err());
+        assert!(CodeFormat::numeric_for_bits(0.0).is_err());
+        assert!(CodeFormat::numeric_for_bits(f64::NAN).is_err());
         // 32^8 = 2^40 exactly
-        let c = Code::alphabet_for_bits(CROCKFORD_BASE32, 40.0).unwrap();
+        let c = CodeFormat::alphabet_for_bits(CROCKFORD_BASE32, 40.0).unwrap();
         assert_eq!(c.length(), 8);
         assert_eq!(
-            Code::alphabet_for_bits(CROCKFORD_BASE32, 40.1)
+            CodeFormat::alphabet_for_bits(CROCKFORD_BASE32, 40.1)
                 .unwrap()
                 .length(),
             9
@@ -331,11 +335,11 @@ mod tests {
     fn codes_are_allocated_once_at_their_final_size() {
         let mut rng = crate::rng();
         for d in 4..=12 {
-            let c = Code::numeric(d).unwrap().sample(&mut rng);
+            let c = CodeFormat::numeric(d).unwrap().sample(&mut rng);
             assert_eq!((c.len(), c.capacity()), (d as usize, d as usize), "{c}");
         }
         // Two-byte characters: the room for the widest is reserved.
-        let wide = Code::alphabet("aé", 40).unwrap();
+        let wide = CodeFormat::alphabet("aé", 40).unwrap();
         for _ in 0..20 {
             let c = wide.sample(&mut rng);
             assert_eq!(c.chars().count(), 40);
@@ -345,13 +349,13 @@ mod tests {
 
     #[test]
     fn normalize_folds_case_for_one_case_alphabets() {
-        let c = Code::alphabet(CROCKFORD_BASE32, 4).unwrap();
+        let c = CodeFormat::alphabet(CROCKFORD_BASE32, 4).unwrap();
         assert_eq!(c.normalize(" 7hk2\n"), "7HK2");
         assert!(c.verify("7HK2", "7hk2"));
         assert!(!c.verify("7HK2", "7HK3"));
-        let mixed = Code::alphabet("aB", 4).unwrap();
+        let mixed = CodeFormat::alphabet("aB", 4).unwrap();
         assert_eq!(mixed.normalize("ab"), "ab");
-        let n = Code::numeric(4).unwrap();
+        let n = CodeFormat::numeric(4).unwrap();
         assert!(n.is_well_formed("0123"));
         assert!(!n.is_well_formed("012a"));
         assert!(!n.is_well_formed("01234"));

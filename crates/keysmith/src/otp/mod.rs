@@ -1,19 +1,19 @@
-//! One-time codes: random codes to send by mail or SMS ([`Code`]), and
-//! HOTP/TOTP codes computed from a shared secret ([`Hotp`], [`Totp`],
-//! RFC 4226 and RFC 6238).
+//! One-time codes: random codes to send by mail or SMS, drawn from a
+//! [`CodeFormat`], and HOTP/TOTP codes computed from a shared secret
+//! ([`Hotp`], [`Totp`], RFC 4226 and RFC 6238).
 //!
 //! # Codes to send
 //!
 //! ```
 //! use keysmith::Recipe;
-//! use keysmith::otp::{Code, CROCKFORD_BASE32};
+//! use keysmith::otp::{CodeFormat, CROCKFORD_BASE32};
 //!
-//! let six = Code::numeric(6)?;
+//! let six = CodeFormat::numeric(6)?;
 //! let code = six.generate();                     // "048213": zero-padded
 //! assert_eq!(code.len(), 6);
 //! assert_eq!(six.space(), 1_000_000u32.into());  // exactly uniform over 10^6
 //!
-//! let alnum = Code::alphabet(CROCKFORD_BASE32, 8)?;
+//! let alnum = CodeFormat::alphabet(CROCKFORD_BASE32, 8)?;
 //! assert_eq!(alnum.entropy_bits(), 40.0);        // 32^8 codes
 //! assert!(!alnum.verify(&alnum.generate(), "not it"));
 //! # Ok::<(), keysmith::Error>(())
@@ -49,6 +49,8 @@ mod code;
 mod hotp;
 mod secret;
 
-pub use code::{CROCKFORD_BASE32, Code, MAX_ALPHABET_CODE_LENGTH, NUMERIC_DIGITS};
+#[allow(deprecated)]
+pub use code::Code;
+pub use code::{CROCKFORD_BASE32, CodeFormat, MAX_ALPHABET_CODE_LENGTH, NUMERIC_DIGITS};
 pub use hotp::{Algorithm, Hotp, MAX_HOTP_LOOK_AHEAD, MAX_TOTP_SKEW_STEPS, Totp};
 pub use secret::{Secret, SecretImport};

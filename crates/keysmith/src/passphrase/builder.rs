@@ -1,13 +1,15 @@
-//! Building a [`Passphrase`]: every setting checked together, so drawing
+//! Building a [`PassphraseRecipe`]: every setting checked together, so drawing
 //! cannot fail.
 
 use super::case::choices;
-use super::{Case, DEFAULT_BITS, DEFAULT_SYMBOLS, Decodability, MAX_WORDS, Passphrase, WordList};
+use super::{
+    Case, DEFAULT_BITS, DEFAULT_SYMBOLS, Decodability, MAX_WORDS, PassphraseRecipe, WordList,
+};
 use crate::{Error, Result};
 use std::collections::HashSet;
 use std::sync::OnceLock;
 
-/// Builds a [`Passphrase`]; every setting has a default.
+/// Builds a [`PassphraseRecipe`]; every setting has a default.
 #[derive(Debug, Clone, Default)]
 pub struct PassphraseBuilder {
     list: Option<WordList>,
@@ -44,7 +46,7 @@ impl PassphraseBuilder {
     ///
     /// The entropy is exact only when different draws give different
     /// passphrases, so [`build`](Self::build) fails unless the recipe's
-    /// [`decodability`](Passphrase::decodability) is
+    /// [`decodability`](PassphraseRecipe::decodability) is
     /// [`Decodability::Unique`] (a separator that no word contains always
     /// is).
     pub fn bits(mut self, bits: impl Into<f64>) -> Self {
@@ -113,9 +115,9 @@ impl PassphraseBuilder {
     /// whitespace or control characters, the entropy target is not a
     /// positive finite number or needs more than [`MAX_WORDS`] words, or an
     /// entropy target is given and the recipe's
-    /// [`decodability`](Passphrase::decodability) is not
+    /// [`decodability`](PassphraseRecipe::decodability) is not
     /// [`Decodability::Unique`].
-    pub fn build(self) -> Result<Passphrase> {
+    pub fn build(self) -> Result<PassphraseRecipe> {
         let list = self.list.unwrap_or_default();
         let list = if self.min_length.is_some() || self.max_length.is_some() {
             list.filter_length(self.min_length, self.max_length)?
@@ -144,7 +146,7 @@ impl PassphraseBuilder {
                 Some(chars)
             }
         };
-        let mut recipe = Passphrase {
+        let mut recipe = PassphraseRecipe {
             choices,
             words: 1,
             separator: self.separator.unwrap_or_else(|| " ".into()),

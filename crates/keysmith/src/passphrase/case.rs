@@ -88,7 +88,7 @@ pub(super) fn choices(list: &WordList, case: Case) -> Vec<String> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::passphrase::Passphrase;
+    use crate::passphrase::PassphraseRecipe;
 
     fn list(words: &[&str]) -> WordList {
         WordList::from_words(words).unwrap()
@@ -109,7 +109,7 @@ mod tests {
 
     #[test]
     fn case_that_merges_words_is_counted_once() {
-        let e = Passphrase::builder()
+        let e = PassphraseRecipe::builder()
             .list(list(&["x", "X"]))
             .case(Case::Upper)
             .build()

@@ -2,10 +2,10 @@
 //! strings, and the bounds on the work it takes to decide (the
 //! Sardinas–Patterson test itself is in `decode`).
 
-use super::{Passphrase, decode};
+use super::{PassphraseRecipe, decode};
 use std::collections::HashSet;
 
-/// How much work the uniqueness test ([`Passphrase::decodability`]) may
+/// How much work the uniqueness test ([`PassphraseRecipe::decodability`]) may
 /// do before answering [`Decodability::Unknown`], whatever the list: every
 /// byte it hashes or compares counts one, and every lookup or comparison
 /// [`DECODE_STEP_COST`] more. About a second in an optimised build; the
@@ -30,7 +30,7 @@ pub const MAX_CODEWORDS: usize = 1 << 20;
 /// make 121 strings of every word).
 pub const MAX_CODEWORD_BYTES: usize = 32 << 20;
 
-/// Whether different draws of a [`Passphrase`] always give different
+/// Whether different draws of a [`PassphraseRecipe`] always give different
 /// strings.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Hash)]
 #[non_exhaustive]
@@ -48,7 +48,7 @@ pub enum Decodability {
     Unknown,
 }
 
-impl Passphrase {
+impl PassphraseRecipe {
     /// Whether different draws always give different passphrases, decided
     /// once per recipe and then remembered.
     ///
@@ -239,7 +239,7 @@ mod tests {
     #[test]
     fn suffix_collisions() {
         let p = |words: &[&str], digit: bool, symbols: Option<&str>| {
-            let mut b = Passphrase::builder()
+            let mut b = PassphraseRecipe::builder()
                 .list(list(words))
                 .words(1)
                 .digit(digit);

@@ -1,23 +1,23 @@
 //! Passphrases: words drawn uniformly from a word list, with exact entropy.
 //!
-//! A [`Passphrase`] is a recipe: a word list, a number of words, a
-//! separator, a letter case and optionally one digit and one symbol. It is
-//! checked when built, and every draw is uniform over its
-//! [`space`](Recipe::space), which is counted exactly.
+//! A [`PassphraseRecipe`] is a word list, a number of words, a separator,
+//! a letter case and optionally one digit and one symbol. It is checked
+//! when built, and every draw is uniform over its [`space`](Recipe::space),
+//! which is counted exactly.
 //!
 //! ```
 //! use keysmith::Recipe;
-//! use keysmith::passphrase::{Case, Passphrase, WordList};
+//! use keysmith::passphrase::{Case, PassphraseRecipe, WordList};
 //!
 //! // The default: 6 words of the EFF long list, 77.5 bits.
-//! let recipe = Passphrase::builder().build()?;
+//! let recipe = PassphraseRecipe::builder().build()?;
 //! let phrase = recipe.generate();
 //! assert_eq!(phrase.split(' ').count(), 6);
 //! assert!(recipe.entropy_bits() >= 77.0);
 //!
 //! // At least 100 bits from a short list, joined by '-', one word's case
 //! // drawn at random, and a digit after one of the words.
-//! let recipe = Passphrase::builder()
+//! let recipe = PassphraseRecipe::builder()
 //!     .list(WordList::bundled("eff-short1")?)
 //!     .bits(100)
 //!     .separator("-")
@@ -32,9 +32,9 @@
 //! # What is counted
 //!
 //! The words of a draw are independent and uniform over the recipe's
-//! *choices per word* ([`Passphrase::choices_per_word`]): the list's words
-//! after the case is applied, with any words the case makes equal counted
-//! once. With [`Case::Random`] the choices are all the distinct forms
+//! *choices per word* ([`PassphraseRecipe::choices_per_word`]): the list's
+//! words after the case is applied, with any words the case makes equal
+//! counted once. With [`Case::Random`] the choices are all the distinct forms
 //! `lower`, `UPPER` and `Title` of every word ("a" has two forms, "2x4" one),
 //! so every printed word is exactly equally likely and the count is exact.
 //!
@@ -49,7 +49,7 @@
 //! (symbols·words)`, the last two factors only when enabled: the number of
 //! equally likely draws. Different draws give different passphrases unless
 //! the separator can be confused with the words (an empty separator, for
-//! one); [`Passphrase::decodability`] tells, and where it is not
+//! one); [`PassphraseRecipe::decodability`] tells, and where it is not
 //! [`Decodability::Unique`] the entropy is an upper bound. Choosing the
 //! number of words from an entropy target
 //! ([`bits`](PassphraseBuilder::bits)) therefore needs a recipe whose
@@ -101,12 +101,12 @@ pub const DEFAULT_BITS: u32 = 77;
 pub const MAX_WORDS: usize = 1000;
 
 /// A passphrase recipe: words drawn uniformly and independently from a
-/// word list. Build one with [`Passphrase::builder`].
+/// word list. Build one with [`PassphraseRecipe::builder`].
 ///
 /// Drawing cannot fail; [`space`](Recipe::space) is the exact number of
 /// equally likely draws (see the [module docs](self)).
 #[derive(Clone)]
-pub struct Passphrase {
+pub struct PassphraseRecipe {
     choices: Vec<String>,
     words: usize,
     separator: String,
@@ -116,7 +116,13 @@ pub struct Passphrase {
     decodability: OnceLock<Decodability>,
 }
 
-impl Passphrase {
+/// The former name of [`PassphraseRecipe`].
+#[deprecated(
+    note = "renamed to `PassphraseRecipe`: it is the recipe; what it draws is a passphrase"
+)]
+pub type Passphrase = PassphraseRecipe;
+
+impl PassphraseRecipe {
     /// A builder with every setting at its default: 6 space-separated
     /// words of the EFF long list.
     pub fn builder() -> PassphraseBuilder {
@@ -178,7 +184,7 @@ impl Passphrase {
     }
 }
 
-impl Recipe for Passphrase {
+impl Recipe for PassphraseRecipe {
     type Output = SecretString;
 
     fn sample<R: CryptoRng + ?Sized>(&self, rng: &mut R) -> SecretString {
@@ -229,9 +235,9 @@ impl Recipe for Passphrase {
 }
 
 /// Shows the settings, not the word list.
-impl fmt::Debug for Passphrase {
+impl fmt::Debug for PassphraseRecipe {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.debug_struct("Passphrase")
+        f.debug_struct("PassphraseRecipe")
             .field("words", &self.words)
             .field("choices_per_word", &self.choices.len())
             .field("separator", &self.separator)
@@ -253,14 +259,20 @@ mod tests {
     #[test]
     fn fractional_bits() {
         // 6 words of eff-long give 77.549 bits.
-        let words = |bits: f64| Passphrase::builder().bits(bits).build().unwrap().words();
+        let words = |bits: f64| {
+            PassphraseRecipe::builder()
+                .bits(bits)
+                .build()
+                .unwrap()
+                .words()
+        };
         assert_eq!(words(77.5), 6);
         assert_eq!(words(77.54), 6);
         assert_eq!(words(77.55), 7);
         assert_eq!(words(77.6), 7);
         // Two words: 2^n draws, so n bits exactly and n + 0.5 need one more.
         let two = |bits: f64| {
-            Passphrase::builder()
+            PassphraseRecipe::builder()
                 .list(list(&["a", "b"]))
                 .bits(bits)
                 .build()
@@ -272,10 +284,21 @@ mod tests {
         assert_eq!(two(0.25), 1);
         // Whole numbers of any integer type still work.
         assert_eq!(
-            Passphrase::builder().bits(77u32).build().unwrap().words(),
+            PassphraseRecipe::builder()
+                .bits(77u32)
+                .build()
+                .unwrap()
+                .words(),
             6
         );
-        assert_eq!(Passphrase::builder().bits(100).build().unwrap().words(), 8);
+        assert_eq!(
+            PassphraseRecipe::builder()
+                .bits(100)
+                .build()
+                .unwrap()
+                .words(),
+            8
+        );
     }
 
     #[test]
@@ -289,7 +312,7 @@ mod tests {
             f64::INFINITY,
             f64::NEG_INFINITY,
         ] {
-            let e = Passphrase::builder().bits(bits).build().unwrap_err();
+            let e = PassphraseRecipe::builder().bits(bits).build().unwrap_err();
             assert!(
                 e.to_string().contains("positive number of bits"),
                 "{bits}: {e}"
@@ -298,7 +321,7 @@ mod tests {
         // Far beyond what 1000 words reach: an error, found without
         // building 2^bits.
         for bits in [f64::from(u32::MAX), 1e300] {
-            let e = Passphrase::builder().bits(bits).build().unwrap_err();
+            let e = PassphraseRecipe::builder().bits(bits).build().unwrap_err();
             assert!(e.to_string().contains("more than 1000 words"), "{e}");
         }
     }

@@ -6,7 +6,8 @@ use crate::common;
 
 use common::{assert_not_uniform, assert_uniform, seeded};
 use keysmith::passphrase::{
-    Case, DEFAULT_SYMBOLS, Decodability, MAX_CODEWORD_BYTES, MAX_CODEWORDS, Passphrase, WordList,
+    Case, DEFAULT_SYMBOLS, Decodability, MAX_CODEWORD_BYTES, MAX_CODEWORDS, PassphraseRecipe,
+    WordList,
 };
 use keysmith::{BigUint, Recipe};
 use std::collections::{BTreeSet, HashMap};
@@ -59,7 +60,7 @@ fn enumerate(forms: &[&str], n: usize, sep: &str, digit: bool, symbols: &[char])
 
 /// Draws `per_cell * |space|` passphrases and checks that exactly the
 /// expected strings appear, each equally often.
-fn assert_exactly_uniform(p: &Passphrase, expected: &[String], per_cell: usize, seed: u64) {
+fn assert_exactly_uniform(p: &PassphraseRecipe, expected: &[String], per_cell: usize, seed: u64) {
     let cells: BTreeSet<&String> = expected.iter().collect();
     assert_eq!(cells.len(), expected.len(), "the setup must be unique");
     assert_eq!(p.space(), BigUint::from(cells.len()));
@@ -86,7 +87,7 @@ fn assert_exactly_uniform(p: &Passphrase, expected: &[String], per_cell: usize, 
 
 #[test]
 fn default_is_six_eff_long_words_and_at_least_77_bits() {
-    let p = Passphrase::builder().build().unwrap();
+    let p = PassphraseRecipe::builder().build().unwrap();
     assert_eq!(p.words(), 6);
     assert_eq!(p.choices_per_word(), 7776);
     assert_eq!(p.space(), BigUint::from(7776u32).pow(6));
@@ -101,14 +102,14 @@ fn default_is_six_eff_long_words_and_at_least_77_bits() {
 
 #[test]
 fn five_words_would_not_reach_77_bits() {
-    let p = Passphrase::builder().words(5).build().unwrap();
+    let p = PassphraseRecipe::builder().words(5).build().unwrap();
     assert!(p.entropy_bits() < 77.0);
 }
 
 #[test]
 fn default_word_count_follows_the_list() {
     for (name, n) in [("eff-short1", 8), ("eff-short2", 8), ("minilock", 5)] {
-        let p = Passphrase::builder()
+        let p = PassphraseRecipe::builder()
             .list(WordList::bundled(name).unwrap())
             .build()
             .unwrap();
@@ -135,23 +136,23 @@ fn bits_pick_the_smallest_word_count() {
                     .build()
                     .unwrap()
             };
-            let p = make(Passphrase::builder().bits(bits));
+            let p = make(PassphraseRecipe::builder().bits(bits));
             let target = BigUint::from(1u32) << bits;
             assert!(p.space() >= target);
             if p.words() > 1 {
-                let fewer = make(Passphrase::builder().words(p.words() - 1));
+                let fewer = make(PassphraseRecipe::builder().words(p.words() - 1));
                 assert!(fewer.space() < target, "{bits} bits, {} words", p.words());
             }
         }
     }
     // eff-long: 7 words give 90.5 bits, 8 give 103.4.
-    let p = Passphrase::builder().bits(100).build().unwrap();
+    let p = PassphraseRecipe::builder().bits(100).build().unwrap();
     assert_eq!(p.words(), 8);
 }
 
 #[test]
 fn space_counts_case_digit_and_symbol_exactly() {
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["a", "bc", "de"]))
         .words(3)
         .case(Case::Random)
@@ -169,7 +170,7 @@ fn space_counts_case_digit_and_symbol_exactly() {
 #[test]
 fn random_case_with_digit_is_exactly_uniform() {
     let forms = ["a", "A", "bc", "BC", "Bc", "de", "DE", "De"];
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["a", "bc", "de"]))
         .words(2)
         .separator("-")
@@ -185,7 +186,7 @@ fn random_case_with_digit_is_exactly_uniform() {
 
 #[test]
 fn digit_and_symbol_are_exactly_uniform() {
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["x", "yz"]))
         .words(2)
         .separator("")
@@ -205,7 +206,7 @@ fn upper_and_title_with_symbols_are_exactly_uniform() {
         (Case::Upper, ["AB", "C", "DE"]),
         (Case::Title, ["Ab", "C", "De"]),
     ] {
-        let p = Passphrase::builder()
+        let p = PassphraseRecipe::builder()
             .list(list(&["ab", "c", "dE"]))
             .words(2)
             .case(case)
@@ -248,17 +249,21 @@ fn word_then_case_would_be_caught() {
 fn duplicates_do_not_inflate_entropy() {
     let dup = WordList::from_text("a\nb\nc\na\n b\nc \n\nc\n").unwrap();
     assert_eq!(dup.len(), 3);
-    let p = Passphrase::builder().list(dup).words(4).build().unwrap();
+    let p = PassphraseRecipe::builder()
+        .list(dup)
+        .words(4)
+        .build()
+        .unwrap();
     assert_eq!(p.space(), BigUint::from(81u32));
     // Words that a case makes equal count once.
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["Tea", "tea", "TEA", "cup"]))
         .case(Case::Lower)
         .words(2)
         .build()
         .unwrap();
     assert_eq!(p.space(), BigUint::from(4u32));
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["Tea", "tea", "TEA", "cup"]))
         .case(Case::Random)
         .words(1)
@@ -269,7 +274,7 @@ fn duplicates_do_not_inflate_entropy() {
 
 #[test]
 fn length_filters_set_the_entropy() {
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .min_length(4)
         .max_length(4)
         .words(3)
@@ -290,7 +295,7 @@ fn length_filters_set_the_entropy() {
 
 #[test]
 fn separator_and_case_show_in_the_output() {
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .words(4)
         .separator("::")
         .case(Case::Upper)
@@ -299,7 +304,7 @@ fn separator_and_case_show_in_the_output() {
     let s = p.generate();
     assert_eq!(s.split("::").count(), 4);
     assert_eq!(s, s.to_uppercase());
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .words(4)
         .case(Case::Title)
         .build()
@@ -311,7 +316,7 @@ fn separator_and_case_show_in_the_output() {
 
 #[test]
 fn digit_and_symbol_follow_one_word_each() {
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .words(5)
         .digit(true)
         .symbol(true)
@@ -344,7 +349,7 @@ fn distinct_outputs(forms: &[&str], n: usize, sep: &str) -> usize {
 #[test]
 fn overlapping_list_without_separator_is_not_unique() {
     let words = ["in", "to", "into", "x"];
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&words))
         .words(3)
         .separator("")
@@ -355,7 +360,7 @@ fn overlapping_list_without_separator_is_not_unique() {
     // And it shows: "in"+"to"+"x" = "into"+"x"... fewer strings than draws.
     assert!(BigUint::from(distinct_outputs(&words, 3, "")) < p.space());
     // With a separator the same list is fine.
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&words))
         .words(3)
         .build()
@@ -368,7 +373,7 @@ fn overlapping_list_without_separator_is_not_unique() {
 fn prefix_free_list_without_separator_is_unique_and_exact() {
     let words = ["in", "to", "x", "ox"];
     for n in 1..=4 {
-        let p = Passphrase::builder()
+        let p = PassphraseRecipe::builder()
             .list(list(&words))
             .words(n)
             .separator("")
@@ -382,7 +387,7 @@ fn prefix_free_list_without_separator_is_unique_and_exact() {
 #[test]
 fn separator_inside_words_is_tested_not_assumed() {
     // "a-b" + "-" + "c" = "a" + "-" + "b-c".
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["a-b", "c", "a", "b-c"]))
         .words(2)
         .separator("-")
@@ -391,7 +396,7 @@ fn separator_inside_words_is_tested_not_assumed() {
     assert_eq!(p.decodability(), Decodability::Ambiguous);
     // A repeated-character separator that words end with: "xa"+"aa"+"b" vs
     // "x"+"aa"+"ab".
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["xa", "b", "x", "ab"]))
         .words(2)
         .separator("aa")
@@ -404,7 +409,7 @@ fn separator_inside_words_is_tested_not_assumed() {
 fn digit_that_completes_another_word_is_not_unique() {
     // "1"+"0" and "10" are the same string, even with a space between
     // words: ("1"+digit 0, "10") and ("10", "1"+digit 0) collide.
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["1", "10", "x"]))
         .words(2)
         .digit(true)
@@ -412,14 +417,14 @@ fn digit_that_completes_another_word_is_not_unique() {
         .unwrap();
     assert_eq!(p.decodability(), Decodability::Ambiguous);
     // The reinhold list has "1" and "10".
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(WordList::bundled("reinhold").unwrap())
         .digit(true)
         .build()
         .unwrap();
     assert!(!p.is_uniquely_decodable());
     // Without the digit it is fine.
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(WordList::bundled("reinhold").unwrap())
         .build()
         .unwrap();
@@ -429,7 +434,7 @@ fn digit_that_completes_another_word_is_not_unique() {
 #[test]
 fn bundled_lists_with_default_settings_are_unique() {
     for name in WordList::names() {
-        let p = Passphrase::builder()
+        let p = PassphraseRecipe::builder()
             .list(WordList::bundled(name).unwrap())
             .case(Case::Random)
             .digit(true)
@@ -454,7 +459,7 @@ fn eff_long_is_prefix_free_so_needs_no_separator() {
     sorted.sort();
     assert!(sorted.windows(2).all(|w| !w[1].starts_with(w[0].as_str())));
     for case in [Case::Keep, Case::Random] {
-        let p = Passphrase::builder()
+        let p = PassphraseRecipe::builder()
             .separator("")
             .case(case)
             .digit(true)
@@ -464,14 +469,14 @@ fn eff_long_is_prefix_free_so_needs_no_separator() {
     }
     // Four of its words hold a '-' ("drop-down", "t-shirt", ...): with '-'
     // between words the test runs in full, and still finds no ambiguity.
-    let p = Passphrase::builder().separator("-").build().unwrap();
+    let p = PassphraseRecipe::builder().separator("-").build().unwrap();
     assert_eq!(p.decodability(), Decodability::Unique);
 }
 
 #[test]
 fn large_ambiguous_list_is_decided_quickly() {
     let start = std::time::Instant::now();
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(WordList::bundled("minilock").unwrap())
         .separator("")
         .build()
@@ -494,7 +499,7 @@ fn tiny_and_huge() -> WordList {
 fn a_tiny_word_and_a_megabyte_word_answer_unknown_quickly() {
     let start = std::time::Instant::now();
     for (sep, digit) in [("", false), ("a", false), ("", true)] {
-        let p = Passphrase::builder()
+        let p = PassphraseRecipe::builder()
             .list(tiny_and_huge())
             .words(3)
             .separator(sep)
@@ -508,7 +513,7 @@ fn a_tiny_word_and_a_megabyte_word_answer_unknown_quickly() {
         );
     }
     // A megabyte of a's alone is found ambiguous at once (a^n = a a … a).
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["a", &"a".repeat(1 << 20)]))
         .words(2)
         .separator("")
@@ -532,7 +537,7 @@ fn a_large_list_with_digit_and_symbol_is_not_expanded() {
     assert!(words.len() * 121 <= MAX_CODEWORDS);
     assert!(bytes * 121 > MAX_CODEWORD_BYTES);
     let start = std::time::Instant::now();
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list)
         .words(4)
         .separator("")
@@ -549,14 +554,14 @@ fn the_hardest_bundled_cases_are_still_decided() {
     // The bundled cases that take the full test the longest: every word of
     // the list followed by every digit and symbol (940 896 strings), and
     // minilock's 58 109 words upper-cased with a digit.
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .separator("e")
         .digit(true)
         .symbol(true)
         .build()
         .unwrap();
     assert_eq!(p.decodability(), Decodability::Unique);
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(WordList::bundled("minilock").unwrap())
         .separator("-")
         .case(Case::Upper)
@@ -569,7 +574,7 @@ fn the_hardest_bundled_cases_are_still_decided() {
 #[test]
 fn bits_need_a_uniquely_decodable_recipe() {
     let e = build_err(
-        Passphrase::builder()
+        PassphraseRecipe::builder()
             .list(list(&["in", "to", "into", "x"]))
             .separator("")
             .bits(20),
@@ -582,7 +587,7 @@ fn bits_need_a_uniquely_decodable_recipe() {
         "{e}"
     );
     let e = build_err(
-        Passphrase::builder()
+        PassphraseRecipe::builder()
             .list(tiny_and_huge())
             .separator("")
             .bits(10.5),
@@ -593,7 +598,7 @@ fn bits_need_a_uniquely_decodable_recipe() {
     );
     // The reinhold list holds "1" and "10": with a digit, not unique.
     let e = build_err(
-        Passphrase::builder()
+        PassphraseRecipe::builder()
             .list(WordList::bundled("reinhold").unwrap())
             .digit(true)
             .bits(80),
@@ -601,21 +606,21 @@ fn bits_need_a_uniquely_decodable_recipe() {
     assert!(e.contains("different draws"), "{e}");
     // The same recipes with a number of words build (and say their
     // entropy is an upper bound), and so does the list with a separator.
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["in", "to", "into", "x"]))
         .separator("")
         .words(10)
         .build()
         .unwrap();
     assert_eq!(p.decodability(), Decodability::Ambiguous);
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["in", "to", "into", "x"]))
         .bits(20)
         .build()
         .unwrap();
     assert_eq!((p.words(), p.decodability()), (10, Decodability::Unique));
     // One word is always unique.
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["in", "to", "into", "x"]))
         .separator("")
         .bits(2)
@@ -626,7 +631,7 @@ fn bits_need_a_uniquely_decodable_recipe() {
 
 #[test]
 fn a_drawn_passphrase_does_not_show_in_debug() {
-    let p = Passphrase::builder().build().unwrap();
+    let p = PassphraseRecipe::builder().build().unwrap();
     let phrase = p.generate();
     let shown = format!("{phrase:?}");
     assert_eq!(shown, "SecretString([redacted])");
@@ -639,7 +644,7 @@ fn a_drawn_passphrase_fills_a_buffer_of_its_exact_length() {
     // the buffer is made once, at the final length, and never grows (a
     // reallocation would free a partial copy unwiped).
     let long = "é".repeat(20);
-    let p = Passphrase::builder()
+    let p = PassphraseRecipe::builder()
         .list(list(&["a", "bc", &long]))
         .words(6)
         .separator("--")
@@ -663,7 +668,7 @@ fn build_err(b: keysmith::passphrase::PassphraseBuilder) -> String {
 
 #[test]
 fn bad_settings_are_errors() {
-    let b = Passphrase::builder;
+    let b = PassphraseRecipe::builder;
     assert!(build_err(b().words(0)).contains("at least 1"));
     assert!(build_err(b().words(1001)).contains("at most 1000"));
     assert!(build_err(b().words(3).bits(40)).contains("not both"));
@@ -692,7 +697,7 @@ fn bad_lists_are_errors() {
 
 #[test]
 fn debug_shows_settings_not_the_list() {
-    let p = Passphrase::builder().build().unwrap();
+    let p = PassphraseRecipe::builder().build().unwrap();
     let d = format!("{p:?}");
     assert!(
         d.contains("words: 6") && d.contains("choices_per_word: 7776"),
