@@ -146,7 +146,7 @@ impl KeySpec {
     /// positive finite number, or needs a body longer than
     /// [`MAX_BODY_LEN`].
     pub fn with_bits(self, bits: f64) -> Result<Self> {
-        let len = crate::entropy::shortest(
+        let len = crate::entropy::target::shortest(
             bits,
             MIN_BODY_LEN..=MAX_BODY_LEN,
             "body characters",

@@ -41,7 +41,7 @@ pub trait Recipe {
     feature = "apikey",
     feature = "reset"
 ))]
-mod target {
+pub(crate) mod target {
     use super::log2;
     use crate::{Error, Result};
     use num_bigint::BigUint;
@@ -182,15 +182,6 @@ mod target {
         }
     }
 }
-
-#[cfg(any(
-    feature = "password",
-    feature = "passphrase",
-    feature = "otp",
-    feature = "apikey",
-    feature = "reset"
-))]
-pub(crate) use target::{check_bits_target, shortest};
 
 /// `log2(n)` of an arbitrary-precision integer, as exact as an `f64` can
 /// hold (relative error below 2^-52); `log2(0)` is negative infinity.

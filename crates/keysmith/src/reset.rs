@@ -157,10 +157,12 @@ impl ResetLinks {
     /// [`Error::InvalidInput`] naming the entropy target when it is not a
     /// positive finite number, or needs more than [`MAX_TOKEN_BYTES`] bytes.
     pub fn with_bits(mut self, bits: f64) -> Result<Self> {
-        self.token_bytes =
-            crate::entropy::shortest(bits, TOKEN_BYTES..=MAX_TOKEN_BYTES, "bytes of token", |n| {
-                BigUint::from(1u32) << (8 * n)
-            })?;
+        self.token_bytes = crate::entropy::target::shortest(
+            bits,
+            TOKEN_BYTES..=MAX_TOKEN_BYTES,
+            "bytes of token",
+            |n| BigUint::from(1u32) << (8 * n),
+        )?;
         Ok(self)
     }
 

@@ -119,7 +119,7 @@ impl CodeFormat {
     /// finite number, or needs more than 12 digits ("40 bits need more than
     /// 12 digits: 12 give 39.86 bits"; use an alphabet).
     pub fn numeric_for_bits(bits: f64) -> Result<CodeFormat> {
-        let digits = crate::entropy::shortest(
+        let digits = crate::entropy::target::shortest(
             bits,
             MIN_DIGITS as usize..=MAX_DIGITS as usize,
             "digits",
@@ -137,10 +137,10 @@ impl CodeFormat {
     /// entropy target is not a positive finite number or needs more than
     /// [`MAX_ALPHABET_CODE_LENGTH`] characters.
     pub fn alphabet_for_bits(set: &str, bits: f64) -> Result<CodeFormat> {
-        crate::entropy::check_bits_target(bits)?;
+        crate::entropy::target::check_bits_target(bits)?;
         let chars = distinct_chars(set)?;
         let n = BigUint::from(chars.len());
-        let length = crate::entropy::shortest(
+        let length = crate::entropy::target::shortest(
             bits,
             1..=MAX_ALPHABET_CODE_LENGTH,
             "characters of this alphabet",

@@ -94,7 +94,7 @@ impl Secret {
     /// positive finite number, or needs more than
     /// [`MAX_GENERATED_LEN`](Secret::MAX_GENERATED_LEN) bytes.
     pub fn len_for_bits(bits: f64) -> Result<usize> {
-        crate::entropy::shortest(
+        crate::entropy::target::shortest(
             bits,
             Self::GENERATED_LEN..=Self::MAX_GENERATED_LEN,
             "bytes of secret",

@@ -178,7 +178,7 @@ impl PassphraseRecipe {
     /// The smallest number of words whose space reaches the entropy
     /// target `bits`.
     fn words_for_bits(&self, bits: f64) -> Result<usize> {
-        crate::entropy::shortest(bits, 1..=MAX_WORDS, "words of this list", |n| {
+        crate::entropy::target::shortest(bits, 1..=MAX_WORDS, "words of this list", |n| {
             self.space_for(n)
         })
     }

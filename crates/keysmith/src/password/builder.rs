@@ -312,10 +312,10 @@ fn parts_of(sets: &[Vec<char>; CLASSES], mins: &[usize; CLASSES]) -> (Vec<Part>,
 /// The smallest length at which the count reaches the entropy target
 /// `bits`. The count only grows with the length (appending any character
 /// to an allowed password gives an allowed password), as
-/// [`shortest`](crate::entropy::shortest) needs.
+/// [`shortest`](crate::entropy::target::shortest) needs.
 fn length_for_bits(parts: &[Part], alphabet: usize, total_min: usize, bits: f64) -> Result<usize> {
     // A bad target is named first, whatever the minimums.
-    crate::entropy::check_bits_target(bits)?;
+    crate::entropy::target::check_bits_target(bits)?;
     if total_min > MAX_LENGTH {
         return Err(invalid(format!(
             "the minimums ({total_min}) exceed the maximum length ({MAX_LENGTH})"
@@ -330,5 +330,5 @@ fn length_for_bits(parts: &[Part], alphabet: usize, total_min: usize, bits: f64)
         MAX_LENGTH
     };
     let lo = floor.max(total_min).max(1);
-    crate::entropy::shortest(bits, lo..=MAX_LENGTH, "characters", |n| count(parts, n))
+    crate::entropy::target::shortest(bits, lo..=MAX_LENGTH, "characters", |n| count(parts, n))
 }
