@@ -113,7 +113,7 @@ mod tests {
 
     #[test]
     fn keysmiths_errors_are_the_source_and_the_message() {
-        let inner = keysmith::otp::Code::numeric(3).unwrap_err();
+        let inner = keysmith::otp::CodeFormat::numeric(3).unwrap_err();
         let e = StoreError::from(inner.clone());
         assert_eq!(e.to_string(), inner.to_string());
         let source = e.source().expect("a source");

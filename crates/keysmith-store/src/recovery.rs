@@ -7,7 +7,7 @@
 //! marks the code used by one guarded `UPDATE … WHERE used_at IS NULL`.
 
 use keysmith::Recipe;
-use keysmith::recovery::{RecoveryCodes, normalize};
+use keysmith::recovery::{RecoveryCodesRecipe, normalize};
 use std::fmt;
 
 use crate::subject::{Failures, check_subject};
@@ -77,10 +77,10 @@ impl<'a> RecoveryCodeSets<'a> {
     ///
     /// [`StoreError::InvalidInput`] for a bad subject;
     /// [`StoreError::Keysmith`] for a count
-    /// [`RecoveryCodes::new`] refuses; [`StoreError::Config`] without server keys; [`StoreError::Database`].
+    /// [`RecoveryCodesRecipe::new`] refuses; [`StoreError::Config`] without server keys; [`StoreError::Database`].
     pub async fn generate(&self, subject: &str, count: usize) -> Result<IssuedCodes> {
         check_subject(subject)?;
-        let recipe = RecoveryCodes::new(count)?;
+        let recipe = RecoveryCodesRecipe::new(count)?;
         let key = self.keys()?.current();
         let codes = recipe.generate();
         let now = self.store.now_ms();

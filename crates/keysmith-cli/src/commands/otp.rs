@@ -3,7 +3,7 @@
 use crate::failure::{Failure, Status};
 use crate::options::{EntropyTarget, Generated};
 use keysmith::Recipe;
-use keysmith::otp::{CROCKFORD_BASE32, Code};
+use keysmith::otp::{CROCKFORD_BASE32, CodeFormat};
 
 /// The length of an alphabet code when neither --length nor --bits is given.
 const DEFAULT_ALPHABET_LENGTH: usize = 6;
@@ -57,21 +57,23 @@ pub(crate) fn run(args: OtpArgs) -> Result<Status, Failure> {
         .print_each(bits, |out| out.secret(&code.sample(&mut rng), bits))
 }
 
-fn recipe(args: &OtpArgs) -> Result<Code, Failure> {
+fn recipe(args: &OtpArgs) -> Result<CodeFormat, Failure> {
     let set = match (&args.alphabet, args.crockford) {
         (Some(set), _) => Some(set.as_str()),
         (None, true) => Some(CROCKFORD_BASE32),
         (None, false) => None,
     };
     Ok(match (set, args.target.bits) {
-        (Some(set), Some(bits)) => Code::alphabet_for_bits(set, bits)?,
-        (Some(set), None) => Code::alphabet(set, args.length.unwrap_or(DEFAULT_ALPHABET_LENGTH))?,
+        (Some(set), Some(bits)) => CodeFormat::alphabet_for_bits(set, bits)?,
+        (Some(set), None) => {
+            CodeFormat::alphabet(set, args.length.unwrap_or(DEFAULT_ALPHABET_LENGTH))?
+        }
         (None, _) if args.length.is_some() => {
             return Err(Failure::usage(
                 "--length needs --alphabet or --crockford (numeric codes take --digits)",
             ));
         }
-        (None, Some(bits)) => Code::numeric_for_bits(bits)?,
-        (None, None) => Code::numeric(args.digits.unwrap_or(DEFAULT_DIGITS))?,
+        (None, Some(bits)) => CodeFormat::numeric_for_bits(bits)?,
+        (None, None) => CodeFormat::numeric(args.digits.unwrap_or(DEFAULT_DIGITS))?,
     })
 }

@@ -5,7 +5,7 @@ use crate::options::{EntropyTarget, Generated};
 use crate::output::warn;
 use clap::builder::PossibleValuesParser;
 use keysmith::Recipe;
-use keysmith::passphrase::{Case, Decodability, Passphrase, WordList};
+use keysmith::passphrase::{Case, Decodability, PassphraseRecipe, WordList};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -127,7 +127,7 @@ pub(crate) fn run(args: PassphraseArgs) -> Result<Status, Failure> {
         Some(path) => read_list(path)?,
         None => WordList::bundled(&args.list)?,
     };
-    let mut builder = Passphrase::builder()
+    let mut builder = PassphraseRecipe::builder()
         .list(list)
         .separator(args.separator)
         .case(args.case.into())

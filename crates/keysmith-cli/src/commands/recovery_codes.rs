@@ -4,7 +4,7 @@ use crate::failure::{Failure, Status};
 use crate::options::Format;
 use crate::output::Output;
 use keysmith::Recipe;
-use keysmith::recovery::RecoveryCodes;
+use keysmith::recovery::RecoveryCodesRecipe;
 
 /// Recovery codes: a set of single-use codes for when a second factor is lost.
 #[derive(Debug, clap::Args)]
@@ -20,7 +20,7 @@ Examples:
   keysmith recovery-codes --json      # {\"value\", \"entropy_bits\"} per code")]
 pub(crate) struct RecoveryCodesArgs {
     /// How many codes, 1 to 20.
-    #[arg(long, short = 'n', value_name = "N", default_value_t = RecoveryCodes::DEFAULT_COUNT)]
+    #[arg(long, short = 'n', value_name = "N", default_value_t = RecoveryCodesRecipe::DEFAULT_COUNT)]
     count: usize,
 
     #[command(flatten)]
@@ -28,10 +28,10 @@ pub(crate) struct RecoveryCodesArgs {
 }
 
 pub(crate) fn run(args: RecoveryCodesArgs) -> Result<Status, Failure> {
-    let set = RecoveryCodes::new(args.count)?;
+    let set = RecoveryCodesRecipe::new(args.count)?;
     let mut out = Output::new(args.format.json);
     for code in set.generate() {
-        out.secret(&code, RecoveryCodes::ENTROPY_BITS)?;
+        out.secret(&code, RecoveryCodesRecipe::ENTROPY_BITS)?;
     }
     out.finish()?;
     Ok(Status::Yes)

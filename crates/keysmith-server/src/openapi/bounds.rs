@@ -11,7 +11,7 @@
 use std::time::Duration;
 
 use keysmith::otp::{Hotp, NUMERIC_DIGITS};
-use keysmith::recovery::RecoveryCodes;
+use keysmith::recovery::RecoveryCodesRecipe;
 use keysmith_store::{
     ALL_SCOPES, ApiKeys, MAX_CREDITS, MAX_IDENTIFIER_LEN, MAX_KEY_NAME_LEN, MAX_PAGE,
     MAX_RATE_LIMIT, RATE_WINDOWS, Scope, ServiceKeys, StartOptions, TotpOptions,
@@ -173,7 +173,7 @@ pub(crate) const BODIES: &[(&str, &str, Rule)] = &[
     (
         "RecoveryCodesRequest",
         "count",
-        int(1, RecoveryCodes::MAX_COUNT as u64),
+        int(1, RecoveryCodesRecipe::MAX_COUNT as u64),
     ),
     ("RecoveryRedeemRequest", "subject", SUBJECT),
     ("RecoveryRedeemRequest", "code", ANY),

@@ -4,7 +4,7 @@ use axum::Router;
 use axum::extract::State;
 use axum::http::StatusCode;
 use axum::routing::{get, post};
-use keysmith::recovery::RecoveryCodes;
+use keysmith::recovery::RecoveryCodesRecipe;
 use keysmith_store::{RedeemOutcome, Scope, StoreError, rfc3339};
 use serde::{Deserialize, Serialize};
 use utoipa::ToSchema;
@@ -108,7 +108,7 @@ pub(crate) async fn generate(
         .recovery_codes()
         .generate(
             &req.subject,
-            req.count.unwrap_or(RecoveryCodes::DEFAULT_COUNT),
+            req.count.unwrap_or(RecoveryCodesRecipe::DEFAULT_COUNT),
         )
         .await?;
     Ok((
@@ -116,7 +116,7 @@ pub(crate) async fn generate(
         axum::Json(IssuedRecoveryCodes {
             created_at: rfc3339(issued.created_at_ms),
             codes: issued.codes,
-            entropy_bits: RecoveryCodes::ENTROPY_BITS,
+            entropy_bits: RecoveryCodesRecipe::ENTROPY_BITS,
         }),
     ))
 }

@@ -1,6 +1,6 @@
 //! How a challenge is made: [`StartOptions`] and the bounds it is held to.
 
-use keysmith::otp::Code;
+use keysmith::otp::CodeFormat;
 use std::time::Duration;
 
 use crate::{Result, StoreError};
@@ -62,8 +62,8 @@ impl StartOptions {
     }
 
     /// The code format, after checking every option.
-    pub(super) fn validate(&self) -> Result<Code> {
-        let code = Code::numeric(self.digits)?;
+    pub(super) fn validate(&self) -> Result<CodeFormat> {
+        let code = CodeFormat::numeric(self.digits)?;
         if !(MIN_TTL..=MAX_TTL).contains(&self.ttl) {
             return Err(StoreError::InvalidInput(format!(
                 "the time to live must be between 1 second and 1 day (got {:?})",

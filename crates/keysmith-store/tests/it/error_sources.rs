@@ -4,7 +4,7 @@
 use crate::common;
 
 use common::TestStore;
-use keysmith::otp::{Code, Secret, Totp};
+use keysmith::otp::{CodeFormat, Secret, Totp};
 use keysmith_store::{StartOptions, StoreError, TotpOptions};
 use std::error::Error as _;
 
@@ -24,7 +24,7 @@ async fn keysmith_errors_are_the_source(t: TestStore) {
         .start("alice", StartOptions::default().with_digits(3))
         .await
         .unwrap_err();
-    is_keysmiths(e, Code::numeric(3).unwrap_err());
+    is_keysmiths(e, CodeFormat::numeric(3).unwrap_err());
 
     let e = t
         .store
@@ -33,7 +33,10 @@ async fn keysmith_errors_are_the_source(t: TestStore) {
         .generate("alice", 0)
         .await
         .unwrap_err();
-    is_keysmiths(e, keysmith::recovery::RecoveryCodes::new(0).unwrap_err());
+    is_keysmiths(
+        e,
+        keysmith::recovery::RecoveryCodesRecipe::new(0).unwrap_err(),
+    );
 
     let e = t
         .store
