@@ -7,6 +7,7 @@ mod common;
 mod apikey;
 mod fast_rng;
 mod fork;
+mod former_names;
 mod otp;
 mod passphrase;
 mod password;
