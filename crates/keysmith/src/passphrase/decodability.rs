@@ -62,7 +62,9 @@ impl PassphraseRecipe {
     /// stops after a bounded amount of work (and skips slots of more than
     /// a million strings) and then answers [`Decodability::Unknown`].
     pub fn decodability(&self) -> Decodability {
-        *self.decodability.get_or_init(|| self.decide())
+        *self
+            .decodability
+            .get_or_init(|| self.decide(DECODE_BUDGET).0)
     }
 
     /// `true` when [`decodability`](Self::decodability) is
@@ -91,13 +93,25 @@ impl PassphraseRecipe {
         out
     }
 
-    fn decide(&self) -> Decodability {
+    /// [`decodability`](Self::decodability) with `budget` in place of
+    /// [`DECODE_BUDGET`], not remembered, with the work it did: for the
+    /// fuzz targets, which need small budgets to run fast.
+    #[cfg(fuzzing)]
+    #[doc(hidden)]
+    pub fn decodability_within(&self, budget: u64) -> (Decodability, u64) {
+        self.decide(budget)
+    }
+
+    /// The verdict, and the work the Sardinas–Patterson searches did.
+    fn decide(&self, budget: u64) -> (Decodability, u64) {
+        if self.words == 1 {
+            // The only word is followed by every part that is on: as many
+            // characters whatever is drawn, so different draws differ.
+            return (Decodability::Unique, 0);
+        }
         let suffixes = self.suffixes();
         if !self.slot_strings_distinct(&suffixes) {
-            return Decodability::Ambiguous;
-        }
-        if self.words == 1 {
-            return Decodability::Unique;
+            return (Decodability::Ambiguous, 0);
         }
         let sep = &self.separator;
         if !sep.is_empty() {
@@ -111,17 +125,24 @@ impl PassphraseRecipe {
                 .chain(&suffixes)
                 .any(|t| t.contains(in_sep))
             {
-                return Decodability::Unique;
+                return (Decodability::Unique, 0);
             }
         }
-        if suffixes.len() > 1 && self.tokens_decodable() {
-            return Decodability::Unique;
+        let mut work = 0;
+        if suffixes.len() > 1 {
+            let (unique, spent) = self.tokens_decodable(budget);
+            if unique {
+                return (Decodability::Unique, spent);
+            }
+            work = spent;
         }
         let Some(codewords) = self.codewords(&suffixes) else {
-            return Decodability::Unknown;
+            return (Decodability::Unknown, work);
         };
         let refs: Vec<&[u8]> = codewords.iter().collect();
-        decode::sardinas_patterson(&refs, DECODE_BUDGET)
+        // What the first test left: the budget is for the whole answer.
+        let (verdict, spent) = decode::sardinas_patterson(&refs, budget - work);
+        (verdict, work + spent)
     }
 
     /// Every string a word slot can hold followed by the separator, or
@@ -161,7 +182,7 @@ impl PassphraseRecipe {
     /// a passphrase splits into tokens one way only, and the tokens give
     /// back the draw (the digit's and symbol's slots are the number of
     /// words before them).
-    fn tokens_decodable(&self) -> bool {
+    fn tokens_decodable(&self, budget: u64) -> (bool, u64) {
         let digits: Vec<String> = if self.digit {
             ('0'..='9').map(String::from).collect()
         } else {
@@ -178,8 +199,11 @@ impl PassphraseRecipe {
             .map(|t| t.as_bytes())
             .collect();
         let distinct: HashSet<&[u8]> = refs.iter().copied().collect();
-        distinct.len() == refs.len()
-            && decode::sardinas_patterson(&refs, DECODE_BUDGET) == Decodability::Unique
+        if distinct.len() != refs.len() {
+            return (false, 0);
+        }
+        let (verdict, work) = decode::sardinas_patterson(&refs, budget);
+        (verdict == Decodability::Unique, work)
     }
 
     /// Whether every (word, suffix) pair gives a different string. `w x =

@@ -22,13 +22,9 @@ fn step(bytes: usize) -> u64 {
 /// The work counts every byte hashed or compared, plus
 /// [`DECODE_STEP_COST`] per lookup or comparison: hashing the codewords
 /// into a set first, then each lookup of a prefix or leftover and each
-/// comparison with a codeword.
-pub(crate) fn sardinas_patterson(codewords: &[&[u8]], budget: u64) -> Decodability {
-    search(codewords, budget).0
-}
-
-/// [`sardinas_patterson`], with the work it did (never above `budget`).
-fn search<'a>(codewords: &[&'a [u8]], budget: u64) -> (Decodability, u64) {
+/// comparison with a codeword. The second value is the work done, never
+/// above `budget`.
+pub(crate) fn sardinas_patterson<'a>(codewords: &[&'a [u8]], budget: u64) -> (Decodability, u64) {
     if codewords.iter().any(|c| c.is_empty()) {
         return (Decodability::Ambiguous, 0);
     }
@@ -171,7 +167,7 @@ mod tests {
 
     fn sp(words: &[&str]) -> Decodability {
         let c: Vec<&[u8]> = words.iter().map(|w| w.as_bytes()).collect();
-        sardinas_patterson(&c, 1_000_000)
+        sardinas_patterson(&c, 1_000_000).0
     }
 
     #[test]
@@ -191,16 +187,19 @@ mod tests {
     #[test]
     fn budget_bounds_the_work() {
         let c: Vec<&[u8]> = ["0", "01", "10"].iter().map(|w| w.as_bytes()).collect();
-        assert_eq!(sardinas_patterson(&c, 0), Decodability::Unknown);
+        assert_eq!(sardinas_patterson(&c, 0).0, Decodability::Unknown);
         // Whatever the budget, the work stays within it.
-        let (verdict, needed) = search(&c, u64::MAX);
+        let (verdict, needed) = sardinas_patterson(&c, u64::MAX);
         assert_eq!(verdict, Decodability::Ambiguous);
         for budget in [0, 1, DECODE_STEP_COST, 100, needed - 1] {
-            let (verdict, work) = search(&c, budget);
+            let (verdict, work) = sardinas_patterson(&c, budget);
             assert_eq!(verdict, Decodability::Unknown, "{budget}");
             assert!(work <= budget, "{work} > {budget}");
         }
-        assert_eq!(search(&c, needed), (Decodability::Ambiguous, needed));
+        assert_eq!(
+            sardinas_patterson(&c, needed),
+            (Decodability::Ambiguous, needed)
+        );
     }
 
     #[test]
@@ -208,7 +207,7 @@ mod tests {
         let long = vec![b'x'; 1000];
         let c: Vec<&[u8]> = vec![b"x", &long];
         // Hashing them into a set would cost more than the budget.
-        assert_eq!(search(&c, 500), (Decodability::Unknown, 0));
+        assert_eq!(sardinas_patterson(&c, 500), (Decodability::Unknown, 0));
     }
 
     /// `a` and `a…ab` (`n` a's): uniquely decodable, but the proof follows
@@ -225,7 +224,7 @@ mod tests {
         // would give about n = 1000.
         let long = a_and_long(1000);
         let c: Vec<&[u8]> = vec![b"a", &long];
-        let (verdict, work) = search(&c, u64::MAX);
+        let (verdict, work) = sardinas_patterson(&c, u64::MAX);
         assert_eq!(verdict, Decodability::Unique);
         assert!(work >= 1000 * 999, "{work}");
     }
@@ -237,14 +236,17 @@ mod tests {
         let long = a_and_long(1 << 20);
         let c: Vec<&[u8]> = vec![b"a", &long];
         let start = std::time::Instant::now();
-        let (verdict, work) = search(&c, DECODE_BUDGET);
+        let (verdict, work) = sardinas_patterson(&c, DECODE_BUDGET);
         assert_eq!(verdict, Decodability::Unknown);
         assert!(work <= DECODE_BUDGET);
         // A megabyte of a's alone is decided at once: a^(n-1) is a prefix
         // of a^n, leaving the codeword "a".
         let all_a = vec![b'a'; 1 << 20];
         let c: Vec<&[u8]> = vec![b"a", &all_a];
-        assert_eq!(search(&c, DECODE_BUDGET).0, Decodability::Ambiguous);
+        assert_eq!(
+            sardinas_patterson(&c, DECODE_BUDGET).0,
+            Decodability::Ambiguous
+        );
         assert!(start.elapsed().as_secs() < 20, "{:?}", start.elapsed());
     }
 

@@ -8,6 +8,7 @@ mod apikey;
 mod fast_rng;
 mod fork;
 mod former_names;
+mod fuzz_regressions;
 mod otp;
 mod passphrase;
 mod password;
