@@ -420,36 +420,49 @@ fn create_key_file(path: &Path) -> Result<bool, StartError> {
 }
 
 /// Parses key lines (`<id>:<hex>`, first current) from `text`; `origin`
-/// names where they came from in messages. Messages never quote a key.
+/// names where they came from in messages. Messages name the line (and
+/// the entry, on a line of several), never what an entry holds: an entry
+/// written the wrong way round puts the key where the id goes.
 pub fn parse_at_rest_keys(text: &str, origin: &str) -> Result<AtRestKeys, StartError> {
-    let bad = |msg: String| StartError::Config(format!("{origin}: {msg}"));
-    let mut keys: Vec<AtRestKey> = Vec::new();
+    let bad = |place: &str, msg: &str| StartError::Config(format!("{origin}: {place}: {msg}"));
+    let mut keys: Vec<(AtRestKey, String)> = Vec::new();
     for (n, line) in text.lines().enumerate() {
         let line = line.trim();
         if line.is_empty() || line.starts_with('#') {
             continue;
         }
-        for entry in line.split_whitespace() {
+        let entries: Vec<&str> = line.split_whitespace().collect();
+        for (k, entry) in entries.iter().enumerate() {
+            let place = if entries.len() == 1 {
+                format!("line {}", n + 1)
+            } else {
+                format!("line {}, entry {}", n + 1, k + 1)
+            };
             let Some((id, hex)) = entry.split_once(':') else {
-                return Err(bad(format!("line {}: expected <id>:<hex key>", n + 1)));
+                return Err(bad(&place, "expected <id>:<hex key>"));
             };
             let bytes = decode_hex(hex).ok_or_else(|| {
-                bad(format!(
-                    "line {}: the key of '{id}' is not an even number of hex digits",
-                    n + 1
-                ))
+                bad(
+                    &place,
+                    "the key is not hex (an even number of digits 0-9, a-f)",
+                )
             })?;
-            let key = AtRestKey::new(id, bytes).map_err(|e| bad(e.to_string()))?;
-            if keys.iter().any(|k| k.id() == key.id()) {
-                return Err(bad(format!("the key id '{id}' appears twice")));
+            let key = AtRestKey::new(id, bytes).map_err(|e| bad(&place, &e.to_string()))?;
+            if let Some((_, first)) = keys.iter().find(|(k, _)| k.id() == key.id()) {
+                return Err(bad(
+                    &place,
+                    &format!("the key id is already used ({first})"),
+                ));
             }
-            keys.push(key);
+            keys.push((key, place));
         }
     }
-    let mut keys = keys.into_iter();
-    let current = keys
-        .next()
-        .ok_or_else(|| bad("no key found: expected lines of <id>:<hex key>".into()))?;
+    let mut keys = keys.into_iter().map(|(key, _)| key);
+    let current = keys.next().ok_or_else(|| {
+        StartError::Config(format!(
+            "{origin}: no key found: expected lines of <id>:<hex key>"
+        ))
+    })?;
     Ok(keys.fold(AtRestKeys::new(current), AtRestKeys::with_previous))
 }
 

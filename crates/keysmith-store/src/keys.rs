@@ -51,17 +51,17 @@ impl AtRestKey {
                 .bytes()
                 .all(|b| b.is_ascii_alphanumeric() || b == b'_' || b == b'-')
         {
-            // Shown escaped: an id refused for a control character must
-            // not write it into a log or terminal.
-            let shown: String = id.chars().take(MAX_KEY_ID_LEN + 1).collect();
+            // The message does not quote the id: one read from a key file
+            // may be the key itself, put where the id goes. The caller says
+            // where the key came from.
             return Err(StoreError::InvalidInput(format!(
-                "server key id {shown:?} must be 1 to {MAX_KEY_ID_LEN} characters of A-Z, a-z, \
-                 0-9, '_' and '-'"
+                "a server key id must be 1 to {MAX_KEY_ID_LEN} characters of A-Z, a-z, 0-9, \
+                 '_' and '-'"
             )));
         }
         if key.len() < MIN_KEY_LEN {
             return Err(StoreError::InvalidInput(format!(
-                "server key '{id}' is {} bytes; at least {MIN_KEY_LEN} are needed",
+                "a server key has {} bytes; at least {MIN_KEY_LEN} are needed",
                 key.len()
             )));
         }
