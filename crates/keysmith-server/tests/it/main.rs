@@ -10,6 +10,7 @@ mod concurrency;
 mod docs;
 mod errors;
 mod factors;
+mod fuzz_regressions;
 mod logs;
 mod metrics;
 mod openapi_document;
