@@ -261,6 +261,25 @@ mod tests {
     }
 
     #[test]
+    fn the_searches_share_one_budget() {
+        // Found by the passphrase_wordlist fuzz target: the test of the
+        // tokens and the test of the codewords kept to the budget each, so
+        // together to twice it.
+        let p = PassphraseRecipe::builder()
+            .list(list(&["a", "ab", "bab", "ba"]))
+            .words(5)
+            .separator("")
+            .digit(true)
+            .symbol(true)
+            .build()
+            .unwrap();
+        for budget in [0, 1_000, 20_096, 100_000, 1 << 24, u64::MAX] {
+            let (_, work) = p.decide(budget);
+            assert!(work <= budget, "worked {work} on a budget of {budget}");
+        }
+    }
+
+    #[test]
     fn suffix_collisions() {
         let p = |words: &[&str], digit: bool, symbols: Option<&str>| {
             let mut b = PassphraseRecipe::builder()
