@@ -206,9 +206,20 @@ fn rejection_to_error(r: JsonRejection) -> ApiError {
 
 /// serde's messages quote the offending value ("invalid type: integer
 /// `123456`, expected a string"); that value may be a secret, so it is cut
-/// out. Field names (as in "unknown field `x`") are kept.
+/// out. So is an unknown field's name, with the path that leads to it: the
+/// client wrote it, and it may be a secret put where a name goes. The
+/// fields expected, which are ours, are kept.
 fn redact_values(message: &str) -> String {
     let mut out = message.to_string();
+    const UNKNOWN: &str = "unknown field `";
+    if let Some(start) = out.find(UNKNOWN) {
+        let name_start = start + UNKNOWN.len();
+        let rest = match out[name_start..].find('`') {
+            Some(end) => out[name_start + end + 1..].to_string(),
+            None => String::new(),
+        };
+        out = format!("unknown field{rest}");
+    }
     for marker in [
         "invalid type: ",
         "invalid value: ",
@@ -265,13 +276,15 @@ mod tests {
     }
 
     #[test]
-    fn values_are_cut_and_field_names_kept() {
+    fn values_and_unknown_field_names_are_cut() {
         let m = redact_values("code: invalid type: integer `123456`, expected a string at line 1");
         assert_eq!(m, "code: invalid type, expected a string at line 1");
         let m = redact_values("token: invalid type: string \"s3cr3t\", expected u64");
         assert!(!m.contains("s3cr3t"), "{m}");
-        let m = redact_values("unknown field `surprise`, expected one of `a`, `b`");
-        assert!(m.contains("surprise"), "{m}");
+        let m = redact_values("ks_live_x: unknown field `ks_live_x`, expected one of `a`, `b`");
+        assert_eq!(m, "unknown field, expected one of `a`, `b`");
+        let m = redact_values("refill: unknown field `surprise`, expected `amount` at line 1");
+        assert_eq!(m, "unknown field, expected `amount` at line 1");
         let m = redact_values("x: invalid value: string \"zz\"");
         assert!(!m.contains("zz"), "{m}");
     }
