@@ -638,7 +638,12 @@ async fn bad_bodies_are_json_errors(app: TestApp) {
         unknown["surprise"] = json!(1);
         let r = send(unknown.to_string().into_bytes(), json).await.unwrap();
         let body = expect_error(r, StatusCode::BAD_REQUEST, "invalid_request").await;
-        assert!(body["message"].as_str().unwrap().contains("surprise"));
+        // Named by the client: not repeated (it could be a secret).
+        let message = body["message"].as_str().unwrap();
+        assert!(
+            message.contains("unknown field") && !message.contains("surprise"),
+            "{message}"
+        );
 
         let r = send(valid.to_string().into_bytes(), None).await.unwrap();
         expect_error(
