@@ -25,8 +25,8 @@ impl TokenFormat {
     pub fn encode(self, bytes: &[u8]) -> String {
         match self {
             TokenFormat::Hex => hex_lower(bytes),
-            TokenFormat::UrlSafe => base64(bytes, Alphabet::UrlSafe),
-            TokenFormat::Base64 => base64(bytes, Alphabet::Standard),
+            TokenFormat::UrlSafe => base64::<false>(bytes),
+            TokenFormat::Base64 => base64::<true>(bytes),
         }
     }
 }
@@ -43,60 +43,192 @@ fn zeroed(len: usize) -> Vec<u8> {
     v
 }
 
-/// The two base64 alphabets of RFC 4648: they differ in the last two
-/// characters, and the standard one pads to a multiple of four.
-#[derive(Clone, Copy, PartialEq, Eq)]
-enum Alphabet {
-    /// `A-Z a-z 0-9 + /`, padded with `=`.
-    Standard,
-    /// `A-Z a-z 0-9 - _`, unpadded (section 5).
-    UrlSafe,
+/// Base64 of `bytes` in one allocation, eight characters (six bytes) at a
+/// time in one 64-bit word: the word's eight 6-bit groups
+/// are spread into its eight bytes, and each byte is turned into its
+/// character with arithmetic on all eight at once (SWAR), not looked up in
+/// a table, so no memory address depends on the secret's bits. The
+/// arithmetic has no comparison in it, which leaves the compiler nothing to
+/// turn into a branch on the secret either.
+///
+/// Written here rather than taken from a crate: the `base64` crate indexes
+/// a table by the secret bits (a cache-timing channel), and RustCrypto's
+/// constant-time `base64ct` is slower than that table. For 16 to 64 bytes
+/// (tokens' sizes) this takes fewer instructions than the `base64` crate's
+/// table, for 256 bytes about a tenth more (`JOBS='encode encode-table'
+/// bench/callgrind`; docs/benchmarks.md).
+///
+/// `STANDARD`: RFC 4648's standard alphabet, padded with `=` to a multiple
+/// of four; otherwise the URL- and filename-safe alphabet, unpadded
+/// (section 5). A constant, so that the alphabet's arithmetic is constants
+/// in the loop.
+fn base64<const STANDARD: bool>(bytes: &[u8]) -> String {
+    let chars = const {
+        match STANDARD {
+            true => Base64Chars::STANDARD,
+            false => Base64Chars::URL_SAFE,
+        }
+    };
+    let n = bytes.len();
+    // One character for every six bits or part of six, then the padding.
+    let sextets = (n * 4).div_ceil(3);
+    // Eight characters for every six bytes or part of six, cut to
+    // `sextets` at the end (the characters cut are those of the zero
+    // padding, not of the secret), then padded (eight for every six is room
+    // enough). Not `vec![]`, which asks for zeroed memory (see [`zeroed`]).
+    let words = n.div_ceil(6);
+    let mut out = Vec::with_capacity(words);
+    out.resize(words, [0u8; 8]);
+    // Each group of six read as the top of an eight-byte load while eight
+    // bytes are left (the other two are shifted out)...
+    let loads = bytes.windows(8).step_by(6);
+    let full = loads.len();
+    for (word, eight) in out.iter_mut().zip(loads) {
+        let eight = u64::from_be_bytes(eight.try_into().expect("eight bytes"));
+        *word = chars.encode(eight >> 16).to_be_bytes();
+    }
+    // ... then the last one or two groups (a part of six at the end).
+    for (i, word) in out.iter_mut().enumerate().skip(full) {
+        *word = chars.encode(six_bytes_at(bytes, 6 * i)).to_be_bytes();
+    }
+    let mut out = out.into_flattened();
+    out.truncate(sextets);
+    if STANDARD {
+        out.resize(n.div_ceil(3) * 4, b'=');
+    }
+    ascii_string(out)
 }
 
-/// Base64 of `bytes` in one allocation, in two passes: the 6-bit groups,
-/// then each group turned into its character with arithmetic (as
-/// [`hex_lower`] does), not looked up in a table, so no memory address
-/// depends on the secret's bits. The second pass runs over whole blocks of
-/// sixteen, which the compiler makes vector instructions. Written here
-/// rather than taken from a crate: the `base64` crate indexes a table by
-/// the secret bits (a cache-timing channel), and RustCrypto's constant-time
-/// `base64ct` takes 661 instructions for a 32-byte token where this takes
-/// 471 and the table 398 (`bench/callgrind`, "urlsafe").
-fn base64(bytes: &[u8], alphabet: Alphabet) -> String {
-    let tail = bytes.len() % 3;
-    let sextets = bytes.len() / 3 * 4 + [0, 2, 3][tail];
-    let len = match alphabet {
-        Alphabet::Standard => bytes.len().div_ceil(3) * 4,
-        Alphabet::UrlSafe => sextets,
+/// The six bytes of `bytes` from `at` as the low 48 bits of a word, the
+/// first on top, zero-padded past the end: where the slice has eight
+/// bytes, its last eight in one load, moved up so that those from `at` are
+/// on top; a byte at a time only for a slice shorter than that.
+fn six_bytes_at(bytes: &[u8], at: usize) -> u64 {
+    if let Some(start) = bytes.len().checked_sub(8).filter(|&start| start <= at) {
+        let last = u64::from_be_bytes(bytes[start..].try_into().expect("eight bytes"));
+        (last << (8 * (at - start))) >> 16
+    } else {
+        let rest = &bytes[at..bytes.len().min(at + 6)];
+        rest.iter().fold(0, |w, &b| w << 8 | u64::from(b)) << (8 * (6 - rest.len()))
+    }
+}
+
+/// The arithmetic of a base64 alphabet on eight 6-bit groups at a time,
+/// one in each byte of a `u64` ("SIMD within a register").
+#[derive(Clone, Copy)]
+struct Base64Chars {
+    /// Per range boundary (26, 52, 62, 63): what a group that has reached
+    /// it adds to (`up`) or takes from (`down`) its character: the gap
+    /// from the range below to the range above. One of the two is 0.
+    up: [u8; 4],
+    down: [u8; 4],
+}
+
+/// `b` in each of the eight bytes of a `u64`.
+const fn splat(b: u8) -> u64 {
+    u64::from_ne_bytes([b; 8])
+}
+
+impl Base64Chars {
+    /// RFC 4648's alphabet: `A-Z a-z 0-9 + /`.
+    const STANDARD: Base64Chars = Base64Chars::new([b'+', b'/']);
+    /// RFC 4648's URL- and filename-safe alphabet: `A-Z a-z 0-9 - _`.
+    const URL_SAFE: Base64Chars = Base64Chars::new([b'-', b'_']);
+
+    /// The ranges `0..26` (`'A'..`), `26..52` (`'a'..`), `52..62`
+    /// (`'0'..`), then the alphabet's last two characters, each a range of
+    /// one.
+    const BOUNDARIES: [u8; 4] = [26, 52, 62, 63];
+
+    /// Per boundary `k`: `128 - k` in every byte, which sets a byte's top
+    /// bit exactly when the byte is `>= k`: a byte is below 64, so the sum
+    /// is below 256 and never carries into the next byte.
+    const ABOVE: [u64; 4] = {
+        let [a, b, c, d] = Self::BOUNDARIES;
+        [
+            splat(128 - a),
+            splat(128 - b),
+            splat(128 - c),
+            splat(128 - d),
+        ]
     };
-    let last = match alphabet {
-        Alphabet::Standard => [b'+', b'/'],
-        Alphabet::UrlSafe => [b'-', b'_'],
-    };
-    // Room for whole blocks; cut to `len` at the end.
-    let mut out = zeroed(sextets.next_multiple_of(16).max(len));
-    let (groups, rest) = bytes.as_chunks::<3>();
-    let (fours, _) = out.as_chunks_mut::<4>();
-    for (four, three) in fours.iter_mut().zip(groups) {
-        *four = base64_groups(*three);
-    }
-    if let Some((&a, more)) = rest.split_first() {
-        let b = more.first().copied().unwrap_or(0);
-        let at = groups.len() * 4;
-        out[at] = a >> 2;
-        out[at + 1] = (a & 3) << 4 | b >> 4;
-        if !more.is_empty() {
-            out[at + 2] = (b & 15) << 2;
+
+    /// The alphabet whose characters 62 and 63 are `last`.
+    ///
+    /// A character is computed as `'A' + group`, then moved by each
+    /// boundary's gap in turn, every byte at once; this holds when no step
+    /// takes a byte below 0 or above 255 (the byte would borrow from, or
+    /// carry into, its neighbour), which is checked here, at compile time
+    /// for the two alphabets.
+    const fn new(last: [u8; 2]) -> Base64Chars {
+        // Each range's first group and first character.
+        let first = [
+            (0, b'A'),
+            (26, b'a'),
+            (52, b'0'),
+            (62, last[0]),
+            (63, last[1]),
+        ];
+        let mut up = [0; 4];
+        let mut down = [0; 4];
+        let mut i = 0;
+        while i < 4 {
+            let (g, c) = first[i];
+            let (g_next, c_next) = first[i + 1];
+            // The offset (character - group) above and below the boundary.
+            let gap = (c_next as i16 - g_next as i16) - (c as i16 - g as i16);
+            if gap >= 0 {
+                up[i] = gap as u8;
+            } else {
+                down[i] = (-gap) as u8;
+            }
+            i += 1;
         }
-    }
-    for block in out.as_chunks_mut::<16>().0 {
-        for n in block {
-            *n = base64_char(*n, last);
+        let chars = Base64Chars { up, down };
+        // No step leaves 0..=255 for any group.
+        let mut g = 0;
+        while g < 64 {
+            let mut c = b'A' as i16 + g;
+            let mut i = 0;
+            while i < 4 {
+                if g >= Self::BOUNDARIES[i] as i16 {
+                    c += chars.up[i] as i16;
+                    assert!(c <= 255, "a base64 step overflows a byte");
+                    c -= chars.down[i] as i16;
+                    assert!(c >= 0, "a base64 step underflows a byte");
+                }
+                i += 1;
+            }
+            g += 1;
         }
+        chars
     }
-    out.truncate(len);
-    out[sextets..].fill(b'=');
-    ascii_string(out)
+
+    /// The eight characters, first in the top byte, of the eight 6-bit
+    /// groups of the low 48 bits of `bits`, first group on top.
+    #[inline(always)]
+    fn encode(self, bits: u64) -> u64 {
+        let groups = spread_sextets(bits);
+        let mut chars = groups + splat(b'A');
+        for i in 0..4 {
+            // 1 in the bytes whose group has reached boundary i, else 0.
+            let reached = (groups + Self::ABOVE[i]) >> 7 & splat(1);
+            chars = chars + reached * u64::from(self.up[i]) - reached * u64::from(self.down[i]);
+        }
+        chars
+    }
+}
+
+/// The eight 6-bit groups of the low 48 bits of `x`, one in each byte of
+/// the result, the first (most significant) group in the top byte: halves
+/// of 24 bits into 32-bit lanes, then 12 bits into 16, then 6 into 8. Each
+/// step moves the upper part of every lane up by `k` bits, as
+/// `x + (2^k - 1) * upper`: the upper part is already in `x` once.
+#[inline(always)]
+fn spread_sextets(x: u64) -> u64 {
+    let x = x + 0xff * (x & 0xffff_ff00_0000);
+    let x = x + 0xf * (x & 0x00ff_f000_00ff_f000);
+    x + 0x3 * (x & 0x0fc0_0fc0_0fc0_0fc0)
 }
 
 /// The encoders' output (ASCII) as a `String`.
@@ -104,45 +236,42 @@ fn ascii_string(out: Vec<u8>) -> String {
     String::from_utf8(out).expect("the encoders write ASCII")
 }
 
-/// The four 6-bit groups of three bytes.
-#[inline(always)]
-fn base64_groups([a, b, c]: [u8; 3]) -> [u8; 4] {
-    [
-        a >> 2,
-        (a & 3) << 4 | b >> 4,
-        (b & 15) << 2 | c >> 6,
-        c & 63,
-    ]
-}
-
-/// The character for a 6-bit group `n` (`n < 64`), where the alphabet's
-/// last two are `last`: `'A' + n`, moved by the
-/// gap to the next range for each range boundary `n` has passed, each
-/// selected with a mask (all ones when `n >= boundary`).
-#[inline(always)]
-fn base64_char(n: u8, [c62, c63]: [u8; 2]) -> u8 {
-    let at_least = |boundary: u8| 0u8.wrapping_sub(u8::from(n as i8 >= boundary as i8));
-    // 0..26 'A'.., 26..52 'a'.., 52..62 '0'.., 62 and 63.
-    let mut c = (b'A').wrapping_add(n);
-    c = c.wrapping_add(at_least(26) & (b'a' - b'A' - 26));
-    c = c.wrapping_add(at_least(52) & (b'0'.wrapping_sub(b'a' + 26)));
-    c = c.wrapping_add(at_least(62) & c62.wrapping_sub(b'0' + 10));
-    c.wrapping_add(at_least(63) & c63.wrapping_sub(c62 + 1))
-}
-
-/// Lowercase hex into one allocation of the exact size. Each digit is
+/// Lowercase hex in one allocation, sixteen bytes at a time, each digit
 /// computed with arithmetic rather than looked up in a table: no memory
-/// address depends on the secret, and the compiler turns the loop into
-/// vector instructions (eight bytes a step with SSE2), several times faster
-/// than a byte-at-a-time table. Written here rather than taken from a crate
-/// for that reason: the `hex` crate builds the string a character at a time.
+/// address depends on the secret. Blocks of a fixed size (the last one
+/// zero-padded, its padding's digits cut), so that the compiler turns each
+/// into vector instructions with no scalar remainder loop: the remainder
+/// loop of a byte-at-a-time version compiled its `n > 9` test into a
+/// branch on the secret. (Checked in the x86-64 release build's
+/// disassembly: no branch in the hex path but on lengths.) Written here
+/// rather than taken from a crate for that reason: the `hex` crate looks
+/// each digit up in a table.
 fn hex_lower(bytes: &[u8]) -> String {
-    let mut out = zeroed(bytes.len() * 2);
-    for (pair, &b) in out.chunks_exact_mut(2).zip(bytes) {
-        pair[0] = hex_digit(b >> 4);
-        pair[1] = hex_digit(b & 0x0f);
+    let (blocks, rest) = bytes.as_chunks::<16>();
+    let words = bytes.len().div_ceil(16);
+    let mut out = Vec::with_capacity(words);
+    out.resize(words, [0u8; 32]);
+    for (word, block) in out.iter_mut().zip(blocks) {
+        *word = hex_block(block);
     }
+    if !rest.is_empty() {
+        let mut block = Zeroizing::new([0u8; 16]);
+        block[..rest.len()].copy_from_slice(rest);
+        out[blocks.len()] = hex_block(&block);
+    }
+    let mut out = out.into_flattened();
+    out.truncate(bytes.len() * 2);
     ascii_string(out)
+}
+
+/// The 32 digits of a block of 16 bytes.
+#[inline(always)]
+fn hex_block(block: &[u8; 16]) -> [u8; 32] {
+    let mut out = [0u8; 32];
+    for (pair, &b) in out.as_chunks_mut::<2>().0.iter_mut().zip(block) {
+        *pair = [hex_digit(b >> 4), hex_digit(b & 15)];
+    }
+    out
 }
 
 /// The lowercase hex digit for a nibble (`n < 16`): `'0' + n`, plus the
@@ -257,6 +386,10 @@ mod tests {
         let bytes: Vec<u8> = (0..=255).collect();
         let expected: String = bytes.iter().map(|b| format!("{b:02x}")).collect();
         assert_eq!(hex_lower(&bytes), expected);
+        // Every length up to two blocks and a part (the padded last block).
+        for n in 0..=40 {
+            assert_eq!(hex_lower(&bytes[200..200 + n]), expected[400..400 + 2 * n], "{n}");
+        }
     }
 
     #[test]
@@ -297,10 +430,29 @@ mod tests {
             URL_SAFE_NO_PAD.encode(&all),
             TokenFormat::UrlSafe.encode(&all)
         );
-        for n in 0..64 {
-            let [std, url] = [[b'+', b'/'], [b'-', b'_']].map(|last| base64_char(n, last));
-            assert!(std.is_ascii_alphanumeric() || b"+/".contains(&std), "{n}");
-            assert!(url.is_ascii_alphanumeric() || b"-_".contains(&url), "{n}");
+        // Every group in every byte of the word, against the alphabet
+        // spelled out.
+        let alphabet = b"ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789";
+        for last in [[b'+', b'/'], [b'-', b'_']] {
+            let chars = Base64Chars::new(last);
+            for n in 0..64u64 {
+                let expected = alphabet
+                    .get(n as usize)
+                    .copied()
+                    .unwrap_or_else(|| last[n as usize - 62]);
+                for lane in 0..8 {
+                    // `n` in one group, the others all 63 (the largest)
+                    // or all 0, so a carry out of a byte would show.
+                    for others in [0, 63u64] {
+                        let mut bits = 0;
+                        for g in 0..8 {
+                            bits = bits << 6 | if g == lane { n } else { others };
+                        }
+                        let got = chars.encode(bits).to_be_bytes();
+                        assert_eq!(got[lane], expected, "group {n} at {lane}, others {others}");
+                    }
+                }
+            }
         }
         // Every length up to 258 (each remainder mod 3; the longest hold every
         // byte value).
@@ -316,6 +468,24 @@ mod tests {
                 TokenFormat::UrlSafe.encode(b),
                 URL_SAFE_NO_PAD.encode(b),
                 "{n} bytes"
+            );
+        }
+    }
+
+    #[test]
+    fn base64_of_random_bytes_matches_an_independent_encoder() {
+        use base64::Engine;
+        use base64::engine::general_purpose::{STANDARD, URL_SAFE_NO_PAD};
+        use rand_core::{Rng, SeedableRng};
+        let mut rng = chacha20::ChaCha20Rng::seed_from_u64(12);
+        for _ in 0..2000 {
+            let mut b = vec![0u8; rng.next_u32() as usize % 100];
+            rng.fill_bytes(&mut b);
+            assert_eq!(TokenFormat::Base64.encode(&b), STANDARD.encode(&b), "{b:?}");
+            assert_eq!(
+                TokenFormat::UrlSafe.encode(&b),
+                URL_SAFE_NO_PAD.encode(&b),
+                "{b:?}"
             );
         }
     }
