@@ -19,7 +19,7 @@ meta = json.load(open(f"{out}/meta.json"))
 n, c = meta["n"], meta["c"]
 backends = [b for b in ["sqlite", "postgres"] if b in meta["backends"]]
 versions = ["before", "after"] if meta["before"] else ["after"]
-WORKLOADS = ["reset", "sweep", "otp", "verify", "wrk-plain", "wrk-remaining", "wrk-rate", "wrk-healthz"]
+WORKLOADS = ["reset", "sweep-off", "sweep", "otp", "verify", "wrk-plain", "wrk-remaining", "wrk-rate", "wrk-healthz"]
 VARIANTS = ["plain", "remaining", "rate"]
 NAMES = {"sqlite": "SQLite", "postgres": "PostgreSQL"}
 # A phase more than this much slower after than before is flagged.
@@ -172,7 +172,8 @@ for backend in backends:
             lefts.append(f"{backend} {ver} {open(path).read().strip() or '?'}")
 if lefts:
     print(f"\nThe sweep phase: {meta.get('spent', 100000)} spent reset tokens written into the database between its "
-          "issue and redeem phases, on a server sweeping every second (`--sweep-interval 1s`). Spent rows "
+          "issue and redeem phases, on a server sweeping every second (`--sweep-interval 1s`), and beside it "
+          "the same on a server whose sweeper is idle in the phase (`--sweep-interval 1h`). Spent rows "
           "left when the redeems ended (0: the sweep ran, whole, during them): " + ", ".join(lefts) + ".")
 
 print()

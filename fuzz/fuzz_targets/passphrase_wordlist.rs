@@ -1,6 +1,6 @@
 //! Word lists read from files (`WordList::from_bytes`, what
 //! `--wordlist FILE` reads) and the passphrase recipes built on them, with
-//! the uniqueness test (`Passphrase::decodability`) under small budgets.
+//! the uniqueness test (`PassphraseRecipe::decodability`) under small budgets.
 //!
 //! Invariants: no panic; a list is read exactly when its lines hold at
 //! least 2 distinct words, and then holds those words, trimmed, once each,
@@ -19,7 +19,7 @@
 #![no_main]
 
 use keysmith::Recipe;
-use keysmith::passphrase::{Case, Decodability, MAX_WORDS, Passphrase, WordList};
+use keysmith::passphrase::{Case, Decodability, MAX_WORDS, PassphraseRecipe, WordList};
 use keysmith_fuzz::Settings;
 use libfuzzer_sys::fuzz_target;
 use num_bigint::BigUint;
@@ -72,7 +72,7 @@ fn expected_choices(words: &[String], case: Case) -> Vec<String> {
 
 /// Every draw of `recipe` (words, the digit's slot and value, the
 /// symbol's slot and value), printed.
-fn every_passphrase(recipe: &Passphrase, choices: &[String]) -> Vec<String> {
+fn every_passphrase(recipe: &PassphraseRecipe, choices: &[String]) -> Vec<String> {
     let n = recipe.words();
     let digits: Vec<Option<(usize, char)>> = if recipe.has_digit() {
         (0..n)
@@ -166,7 +166,7 @@ fuzz_target!(|data: &[u8]| {
     };
     let min_length: Option<usize> = s.num("min-length");
     let max_length: Option<usize> = s.num("max-length");
-    let mut common = Passphrase::builder()
+    let mut common = PassphraseRecipe::builder()
         .list(list.clone())
         .separator(s.get("separator").unwrap_or(" "))
         .case(case)
