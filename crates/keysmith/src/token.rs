@@ -388,7 +388,11 @@ mod tests {
         assert_eq!(hex_lower(&bytes), expected);
         // Every length up to two blocks and a part (the padded last block).
         for n in 0..=40 {
-            assert_eq!(hex_lower(&bytes[200..200 + n]), expected[400..400 + 2 * n], "{n}");
+            assert_eq!(
+                hex_lower(&bytes[200..200 + n]),
+                expected[400..400 + 2 * n],
+                "{n}"
+            );
         }
     }
 
