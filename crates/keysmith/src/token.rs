@@ -248,16 +248,12 @@ fn ascii_string(out: Vec<u8>) -> String {
 /// each digit up in a table.
 fn hex_lower(bytes: &[u8]) -> String {
     let (blocks, rest) = bytes.as_chunks::<16>();
-    let words = bytes.len().div_ceil(16);
-    let mut out = Vec::with_capacity(words);
-    out.resize(words, [0u8; 32]);
-    for (word, block) in out.iter_mut().zip(blocks) {
-        *word = hex_block(block);
-    }
+    let mut out = Vec::with_capacity(bytes.len().div_ceil(16));
+    out.extend(blocks.iter().map(hex_block));
     if !rest.is_empty() {
         let mut block = Zeroizing::new([0u8; 16]);
         block[..rest.len()].copy_from_slice(rest);
-        out[blocks.len()] = hex_block(&block);
+        out.push(hex_block(&block));
     }
     let mut out = out.into_flattened();
     out.truncate(bytes.len() * 2);
