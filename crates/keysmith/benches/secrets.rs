@@ -52,7 +52,7 @@ fn tokens(c: &mut Criterion) {
     }
 }
 
-/// The token encoder (`base64ct`: arithmetic, nothing indexed by secret
+/// The token encoder (arithmetic on 64-bit words, nothing indexed by secret
 /// bits) against the `base64` crate's table-driven one, on the same bytes.
 fn encoders(c: &mut Criterion) {
     use base64::Engine;

@@ -53,10 +53,10 @@ fn zeroed(len: usize) -> Vec<u8> {
 ///
 /// Written here rather than taken from a crate: the `base64` crate indexes
 /// a table by the secret bits (a cache-timing channel), and RustCrypto's
-/// constant-time `base64ct` is slower than that table. For 16 to 64 bytes
-/// (tokens' sizes) this takes fewer instructions than the `base64` crate's
-/// table, for 256 bytes about a tenth more (`JOBS='encode encode-table'
-/// bench/callgrind`; docs/benchmarks.md).
+/// constant-time `base64ct` is slower than that table. This takes fewer
+/// instructions than the `base64` crate's table for 16 to 256 bytes, and
+/// about as long (`JOBS='encode encode-table' bench/callgrind`, criterion's
+/// `base64url_encode`; docs/benchmarks.md).
 ///
 /// `STANDARD`: RFC 4648's standard alphabet, padded with `=` to a multiple
 /// of four; otherwise the URL- and filename-safe alphabet, unpadded
@@ -211,9 +211,11 @@ impl Base64Chars {
         let groups = spread_sextets(bits);
         let mut chars = groups + splat(b'A');
         for i in 0..4 {
-            // 1 in the bytes whose group has reached boundary i, else 0.
-            let reached = (groups + Self::ABOVE[i]) >> 7 & splat(1);
-            chars = chars + reached * u64::from(self.up[i]) - reached * u64::from(self.down[i]);
+            // 0x80 in the bytes whose group has reached boundary i, then
+            // 0xff there (0x100 - 0x01: the borrow stays in the byte).
+            let reached = (groups + Self::ABOVE[i]) & splat(0x80);
+            let mask = (reached << 1).wrapping_sub(reached >> 7);
+            chars = chars + (mask & splat(self.up[i])) - (mask & splat(self.down[i]));
         }
         chars
     }
