@@ -365,10 +365,10 @@ impl ApiKeys<'_> {
     /// The most scopes one key may carry.
     pub const MAX_SCOPES: usize = 32;
 
-    /// The longest scope, in bytes.
+    /// The longest scope, in characters (as JSON Schema counts).
     pub const MAX_SCOPE_LEN: usize = 64;
 
-    /// The longest owner, in bytes: an identifier's
+    /// The longest owner, in characters: an identifier's
     /// ([`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN)).
     pub const MAX_OWNER_LEN: usize = MAX_IDENTIFIER_LEN;
 }
@@ -412,7 +412,7 @@ impl<'a> ApiKeys<'a> {
     /// # Errors
     ///
     /// [`StoreError::InvalidInput`] when `owner` is empty, longer than
-    /// [`MAX_OWNER_LEN`](ApiKeys::MAX_OWNER_LEN) bytes or has control
+    /// [`MAX_OWNER_LEN`](ApiKeys::MAX_OWNER_LEN) characters or has control
     /// characters; when there are more than [`MAX_SCOPES`](ApiKeys::MAX_SCOPES) scopes, or a scope
     /// is empty, longer than [`MAX_SCOPE_LEN`](ApiKeys::MAX_SCOPE_LEN)
     /// bytes, contains whitespace or control characters, or appears twice;
@@ -1214,8 +1214,8 @@ fn check_scopes(scopes: &[&str]) -> Result<Vec<String>> {
     for &scope in scopes {
         let why = if scope.is_empty() {
             "must not be empty".into()
-        } else if scope.len() > ApiKeys::MAX_SCOPE_LEN {
-            format!("must be at most {} bytes", ApiKeys::MAX_SCOPE_LEN)
+        } else if scope.chars().count() > ApiKeys::MAX_SCOPE_LEN {
+            format!("must be at most {} characters", ApiKeys::MAX_SCOPE_LEN)
         } else if scope.chars().any(|c| c.is_whitespace() || c.is_control()) {
             "must not contain whitespace or control characters".into()
         } else if out.iter().any(|s| s == scope) {

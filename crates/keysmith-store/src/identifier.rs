@@ -4,7 +4,7 @@
 //! - **Identifiers** an application gives: a reset token's user id, a
 //!   subject (of challenges, TOTP factors and recovery codes), an API key's
 //!   owner, and the names of API keys and service keys. One rule for all:
-//!   1 to [`MAX_IDENTIFIER_LEN`] bytes of UTF-8, no control character
+//!   1 to [`MAX_IDENTIFIER_LEN`] characters, no control character
 //!   ([`check_identifier`]). A control character (NUL, tab, newline, an
 //!   escape, …) is in no identifier anyone meant to type or show, and NUL
 //!   is one PostgreSQL cannot store in `TEXT`: both backends refuse them
@@ -24,24 +24,26 @@
 //!   to [`MAX_KEY_ID_LEN`](crate::MAX_KEY_ID_LEN) of `A-Za-z0-9_-`: they are written in the key file as
 //!   `<id>:<hex>`, where a `:` or a blank would change the line's meaning;
 //! - **API-key scopes** (at most
-//!   [`ApiKeys::MAX_SCOPE_LEN`](crate::ApiKeys::MAX_SCOPE_LEN) bytes, no
+//!   [`ApiKeys::MAX_SCOPE_LEN`](crate::ApiKeys::MAX_SCOPE_LEN) characters, no
 //!   whitespace) are stored joined by spaces, so a scope with a blank would
 //!   read back as two.
 
 use crate::{Result, StoreError};
 
-/// The longest identifier, in bytes: user ids, subjects, API-key owners,
-/// and API-key and service-key names.
+/// The longest identifier, in characters (Unicode scalar values, as JSON
+/// Schema's `maxLength` counts them, so that the HTTP API's document states
+/// the limit exactly): user ids, subjects, API-key owners, and API-key and
+/// service-key names. At most four times as many bytes.
 pub const MAX_IDENTIFIER_LEN: usize = 256;
 
-/// Refuses `value` unless it is 1 to [`MAX_IDENTIFIER_LEN`] bytes without
+/// Refuses `value` unless it is 1 to [`MAX_IDENTIFIER_LEN`] characters without
 /// control characters. `what` names it in the message ("the subject");
 /// the value itself is not repeated.
 pub(crate) fn check_identifier(what: &str, value: &str) -> Result<()> {
-    if value.is_empty() || value.len() > MAX_IDENTIFIER_LEN {
+    let chars = value.chars().count();
+    if chars == 0 || chars > MAX_IDENTIFIER_LEN {
         return Err(StoreError::InvalidInput(format!(
-            "{what} must be 1 to {MAX_IDENTIFIER_LEN} bytes (got {})",
-            value.len()
+            "{what} must be 1 to {MAX_IDENTIFIER_LEN} characters (got {chars})"
         )));
     }
     if let Some(c) = value.chars().find(|c| c.is_control()) {
@@ -66,7 +68,8 @@ pub(crate) fn refuse_nul(what: &str, value: &str) -> Result<()> {
 }
 
 /// Whether no record can have `id` as its id: one the store made is short
-/// and holds no NUL, which PostgreSQL could not even compare.
+/// ASCII (so its bytes are its characters) and holds no NUL, which
+/// PostgreSQL could not even compare.
 pub(crate) fn no_record_has(id: &str) -> bool {
     id.len() > MAX_IDENTIFIER_LEN || id.contains('\0')
 }
@@ -89,13 +92,18 @@ mod tests {
         let ok = |v: &str| check_identifier("the x", v).map_err(|e| e.to_string());
         assert_eq!(ok("a"), Ok(()));
         assert_eq!(ok(&"a".repeat(MAX_IDENTIFIER_LEN)), Ok(()));
-        // Bytes, not characters: 128 two-byte characters fit, 129 do not.
-        assert_eq!(ok(&"é".repeat(MAX_IDENTIFIER_LEN / 2)), Ok(()));
+        // Characters, not bytes, as JSON Schema's maxLength counts: 256
+        // two-byte or four-byte characters fit, 257 do not.
+        assert_eq!(ok(&"é".repeat(MAX_IDENTIFIER_LEN)), Ok(()));
+        assert_eq!(ok(&"😀".repeat(MAX_IDENTIFIER_LEN)), Ok(()));
         assert_eq!(
-            ok(&"é".repeat(MAX_IDENTIFIER_LEN / 2 + 1)),
-            Err("the x must be 1 to 256 bytes (got 258)".into())
+            ok(&"é".repeat(MAX_IDENTIFIER_LEN + 1)),
+            Err("the x must be 1 to 256 characters (got 257)".into())
         );
-        assert_eq!(ok(""), Err("the x must be 1 to 256 bytes (got 0)".into()));
+        assert_eq!(
+            ok(""),
+            Err("the x must be 1 to 256 characters (got 0)".into())
+        );
         assert_eq!(
             ok("a\0b"),
             Err("the x must not contain control characters (found NUL)".into())

@@ -40,7 +40,7 @@
 //! - **Database errors are errors** ([`StoreError::Database`]), never an
 //!   "invalid token" and never a silent success.
 //! - **One rule for identifiers**: user ids, subjects, API-key owners and
-//!   key names are 1 to [`MAX_IDENTIFIER_LEN`] bytes without control
+//!   key names are 1 to [`MAX_IDENTIFIER_LEN`] characters without control
 //!   characters; anything else (NUL included, which PostgreSQL cannot keep
 //!   in `TEXT`) is refused as [`StoreError::InvalidInput`] on both
 //!   backends, before any query. Tenant names, at-rest key ids and scopes

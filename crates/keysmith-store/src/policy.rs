@@ -8,7 +8,7 @@ use crate::{Result, StoreError};
 
 /// The largest `meta` accepted, serialised, in bytes (4 KiB).
 pub const MAX_META_BYTES: usize = 4096;
-/// The longest key name, in bytes: an identifier's
+/// The longest key name, in characters: an identifier's
 /// ([`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN)).
 pub const MAX_KEY_NAME_LEN: usize = crate::identifier::MAX_IDENTIFIER_LEN;
 /// The most uses a rate limit may allow per window.

@@ -131,7 +131,7 @@ impl<'a> ResetTokens<'a> {
     /// # Errors
     ///
     /// - [`StoreError::InvalidInput`] when `user_id` is empty, longer than
-    ///   [`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN) bytes or has a
+    ///   [`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN) characters or has a
     ///   control character, or `ttl` is under 1 ms or over 7 days;
     /// - [`StoreError::Throttled`] when the user was issued a token less
     ///   than the throttle ago, with the time left (nothing is changed:
@@ -245,7 +245,7 @@ impl<'a> ResetTokens<'a> {
     /// # Errors
     ///
     /// [`StoreError::InvalidInput`] when `user_id` is empty, longer than
-    /// [`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN) bytes or has a
+    /// [`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN) characters or has a
     /// control character; [`StoreError::Database`] when the database fails.
     pub async fn revoke_all(&self, user_id: &str) -> Result<u64> {
         check_user_id(user_id)?;

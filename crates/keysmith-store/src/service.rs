@@ -130,7 +130,7 @@ impl RecentKeys {
 }
 
 impl ServiceKeys<'_> {
-    /// The longest name of a service key, in bytes: an identifier's
+    /// The longest name of a service key, in characters: an identifier's
     /// ([`MAX_IDENTIFIER_LEN`](crate::MAX_IDENTIFIER_LEN)), as the name of
     /// any API key.
     pub const MAX_NAME_LEN: usize = crate::identifier::MAX_IDENTIFIER_LEN;

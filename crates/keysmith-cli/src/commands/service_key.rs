@@ -111,7 +111,7 @@ struct CreateArgs {
     #[arg(long, value_name = "NAME", default_value = DEFAULT_TENANT, value_parser = parse_tenant)]
     tenant: Tenant,
 
-    /// A name saying who uses the key (1 to 256 bytes, no control
+    /// A name saying who uses the key (1 to 256 characters, no control
     /// characters).
     #[arg(long, value_name = "NAME", default_value = DEFAULT_SERVICE_KEY_NAME)]
     name: String,

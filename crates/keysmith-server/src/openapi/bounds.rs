@@ -4,9 +4,14 @@
 //! and a literal would be a second copy of the limit: so the document is
 //! given them here, after it is generated, from [`BODIES`] and [`PARAMS`].
 //!
-//! Lengths are in bytes of UTF-8, as the store counts them; JSON Schema's
-//! `maxLength` counts characters, which is the same for ASCII and never
-//! more than the bytes, so a string over its `maxLength` is always refused.
+//! Lengths are in characters, as JSON Schema's `maxLength` counts them and
+//! as the store counts identifiers, owners, key names and scopes, so the
+//! document states those limits exactly. The TOTP issuer and account are
+//! the exception: they are limited in bytes, since their percent-encoded
+//! otpauth URI must fit a QR code. A byte count is never less than the
+//! characters, so a label over its `maxLength` is always refused; one of
+//! fewer characters but more bytes than that is refused too, which the
+//! document cannot say.
 
 use std::time::Duration;
 

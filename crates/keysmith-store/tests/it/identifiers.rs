@@ -240,7 +240,7 @@ async fn identifiers_share_their_messages(t: TestStore) {
     ] {
         assert_eq!(
             message(r),
-            format!("{what} must be 1 to {MAX_IDENTIFIER_LEN} bytes (got 257)")
+            format!("{what} must be 1 to {MAX_IDENTIFIER_LEN} characters (got 257)")
         );
     }
     assert_eq!(
@@ -253,7 +253,30 @@ async fn identifiers_share_their_messages(t: TestStore) {
     );
 }
 
+/// The limit counts characters, as the HTTP document's `maxLength` does:
+/// the longest identifier of four-byte characters (1,024 bytes) is stored
+/// and read back whole by both backends, one more is refused.
+async fn identifiers_count_characters(t: TestStore) {
+    let s = &t.store;
+    let longest = "😀".repeat(MAX_IDENTIFIER_LEN);
+    let issued = s.reset_tokens().issue(&longest, None).await.unwrap();
+    assert_eq!(
+        s.reset_tokens().redeem(issued.token()).await.unwrap(),
+        longest
+    );
+    let err = s
+        .reset_tokens()
+        .issue(&format!("{longest}a"), None)
+        .await
+        .unwrap_err();
+    assert!(
+        matches!(&err, StoreError::InvalidInput(m) if m.ends_with("characters (got 257)")),
+        "{err:?}"
+    );
+}
+
 on_both_backends!(
     every_table_keeps_its_rule_at_the_boundary,
     identifiers_share_their_messages,
+    identifiers_count_characters,
 );
