@@ -3,11 +3,8 @@
 //! Inputs the fuzz targets (`fuzz/`) found breaking a property, kept as
 //! tests: each names its target and the property.
 
-use keysmith::passphrase::{Decodability, PassphraseRecipe, WordList};
-
-fn list(words: &[&str]) -> WordList {
-    WordList::from_words(words).unwrap()
-}
+use crate::passphrase::list;
+use keysmith::passphrase::{Decodability, PassphraseRecipe};
 
 /// `passphrase_wordlist`: a one-word recipe is ambiguous exactly when two
 /// draws print the same. With a digit, the one word is always followed by

@@ -12,7 +12,8 @@ use keysmith::passphrase::{
 use keysmith::{BigUint, Recipe};
 use std::collections::{BTreeSet, HashMap};
 
-fn list(words: &[&str]) -> WordList {
+/// A word list of `words` (the fuzz regressions use it too).
+pub(crate) fn list(words: &[&str]) -> WordList {
     WordList::from_words(words).unwrap()
 }
 
